@@ -1,0 +1,103 @@
+//! Lint: warnings about an archive that is valid but could teach better —
+//! follow-ups that are not actionable, specific and bounded; public incidents
+//! without customer text; reading lists that come out empty.
+
+use super::Analysis;
+use crate::diagnostic::Diagnostic;
+use crate::model::{Archive, FollowUpStatus, Visibility};
+
+/// Titles that promise no specific change.
+const VAGUE: &[&str] = &[
+    "investigate",
+    "look into",
+    "be careful",
+    "be more careful",
+    "consider",
+    "think about",
+    "monitor",
+    "improve",
+    "follow up on",
+    "discuss",
+    "review",
+];
+
+pub fn lint(archive: &Archive, analysis: &Analysis) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for inc in &archive.incidents {
+        for f in &inc.follow_ups {
+            if !f.status.is_pending() {
+                continue;
+            }
+            let at = |d: Diagnostic| d.at_line(f.line).field("follow_ups");
+            if f.owner.is_none() {
+                out.push(
+                    at(Diagnostic::warning(
+                        &inc.source,
+                        format!("follow-up \"{}\" has no owner", f.title),
+                    ))
+                    .hint("name one person: `owner = \"sam\"` or `@sam` in the task line"),
+                );
+            }
+            if f.due.is_none() {
+                out.push(
+                    at(Diagnostic::warning(
+                        &inc.source,
+                        format!("follow-up \"{}\" has no due date", f.title),
+                    ))
+                    .hint(
+                        "bound it in time: `due = 2025-05-01` or `due:2025-05-01` in the task line",
+                    ),
+                );
+            }
+            let lower = f.title.to_lowercase();
+            if let Some(v) = VAGUE
+                .iter()
+                .find(|v| lower.starts_with(*v) || lower.contains(&format!(" {v} ")))
+            {
+                out.push(at(Diagnostic::warning(&inc.source, format!("follow-up \"{}\" is vague (\"{v}\")", f.title)))
+                    .hint("say the specific change and how you will know it is done, e.g. \"Alert when replica lag > 30s for 2 min\""));
+            }
+            if f.status == FollowUpStatus::Done && f.done_on.is_none() {
+                continue;
+            }
+        }
+        if inc.visibility == Visibility::Public && inc.public.summary.is_none() {
+            out.push(
+                Diagnostic::warning(&inc.source, "public incident has no [public] summary")
+                    .at_line(inc.line)
+                    .field("public.summary")
+                    .hint("customers see only [public] text: add `[public]` with `summary = \"...\"` (and `impact`)"),
+            );
+        }
+    }
+    for (list, items) in archive.reading_lists.iter().zip(&analysis.reading_lists) {
+        if items.is_empty() {
+            out.push(
+                Diagnostic::warning(
+                    &list.source,
+                    format!("reading list \"{}\" has no incidents", list.title),
+                )
+                .at_line(list.line)
+                .hint("add [[items]] with incident ids, or loosen its [rule]"),
+            );
+        }
+    }
+    for (i, f) in analysis.incidents.iter().enumerate() {
+        let inc = &archive.incidents[i];
+        for &(j, score) in &f.possibly_related {
+            // Report each pair once, on the later incident.
+            if archive.incidents[j].date > inc.date
+                || (archive.incidents[j].date == inc.date && j < i)
+            {
+                continue;
+            }
+            out.push(
+                Diagnostic::note(&inc.source, format!("possible repeat of \"{}\" (similarity {score:.2})", archive.incidents[j].id))
+                    .at_line(inc.line)
+                    .field("repeat_of")
+                    .hint(format!("if it is, add `repeat_of = [\"{}\"]`; if not, add it to `related` or ignore this note", archive.incidents[j].id)),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,261 @@
+//! Metrics that are honest: medians and p90 with their n and definition, counts
+//! of incidents whose timestamps are missing ("unknown", never zero), incidents
+//! per month by severity, follow-up completion by quarter, age of open items and
+//! the repeat rate. No metric ranks people or teams.
+
+use super::{FollowUpState, IncidentFacts};
+use crate::model::Archive;
+use jiff::civil::Date;
+use serde::Serialize;
+
+/// A duration distribution, in minutes.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Distribution {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub definition: &'static str,
+    pub n: usize,
+    /// Incidents without the needed timestamps.
+    pub unknown: usize,
+    pub median: Option<i64>,
+    pub p90: Option<i64>,
+    /// Every value, ascending, with its incident index (for strip plots).
+    pub values: Vec<(i64, usize)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MonthCount {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Per configured severity, worst first, then "no severity".
+    pub by_severity: Vec<usize>,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QuarterCompletion {
+    /// `YYYY-Qn`, of the incident's date.
+    pub quarter: String,
+    /// Follow-ups of that quarter's incidents, won't-do excluded.
+    pub total: usize,
+    pub done: usize,
+    pub rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AgeBucket {
+    pub label: &'static str,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RepeatRate {
+    pub incidents: usize,
+    pub repeats: usize,
+    pub rate: Option<f64>,
+    pub definition: &'static str,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Metrics {
+    pub incidents: usize,
+    pub severities: Vec<String>,
+    pub per_month: Vec<MonthCount>,
+    pub durations: Vec<Distribution>,
+    pub completion: Vec<QuarterCompletion>,
+    pub completion_definition: &'static str,
+    pub open_age: Vec<AgeBucket>,
+    pub open_age_definition: &'static str,
+    pub open_total: usize,
+    pub repeat_rate: RepeatRate,
+}
+
+/// Nearest-rank percentile of an ascending, non-empty slice.
+pub fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    Some(sorted[rank.min(sorted.len()) - 1])
+}
+
+/// Median as the mean of the two middle values for even n.
+pub fn median(sorted: &[i64]) -> Option<i64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2),
+    }
+}
+
+fn quarter(d: Date) -> String {
+    format!("{}-Q{}", d.year(), (d.month() - 1) / 3 + 1)
+}
+
+pub fn compute(
+    archive: &Archive,
+    facts: &[IncidentFacts],
+    members: &[usize],
+    scale: &[String],
+    as_of: Date,
+) -> Metrics {
+    // The whole configured scale, worst first, so charts of different systems line up.
+    let severities: Vec<String> = scale.to_vec();
+
+    let per_month = per_month(archive, members, &severities, as_of);
+
+    type Get = fn(&IncidentFacts) -> Option<i64>;
+    let durations: Vec<Distribution> = [
+        ("time_to_detect", "Time to detect", "detected − started, for incidents with both timestamps", (|f| f.time_to_detect) as Get),
+        ("time_to_mitigate", "Time to mitigate", "mitigated − started, for incidents with both timestamps", (|f| f.time_to_mitigate) as Get),
+        ("time_to_resolve", "Time to resolve", "resolved − started, for resolved incidents with both timestamps; ongoing incidents are excluded", (|f| f.time_to_resolve) as Get),
+    ]
+    .into_iter()
+    .map(|(key, label, definition, get)| {
+        let mut values: Vec<(i64, usize)> = members.iter().filter_map(|&i| get(&facts[i]).map(|v| (v, i))).collect();
+        values.sort();
+        let sorted: Vec<i64> = values.iter().map(|(v, _)| *v).collect();
+        Distribution {
+            key,
+            label,
+            definition,
+            n: sorted.len(),
+            unknown: members.len() - sorted.len(),
+            median: median(&sorted),
+            p90: percentile(&sorted, 90.0),
+            values,
+        }
+    })
+    .collect();
+
+    let mut quarters: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let mut open_ages = Vec::new();
+    for &i in members {
+        let q = quarter(archive.incidents[i].date);
+        for f in &facts[i].follow_ups {
+            if f.state != FollowUpState::WontDo {
+                let e = quarters.entry(q.clone()).or_default();
+                e.0 += 1;
+                if f.state == FollowUpState::Done {
+                    e.1 += 1;
+                }
+            }
+            if f.state.is_pending() {
+                open_ages.push(f.age_days.unwrap_or(0));
+            }
+        }
+    }
+    let completion = quarters
+        .into_iter()
+        .map(|(quarter, (total, done))| QuarterCompletion {
+            quarter,
+            total,
+            done,
+            rate: (total > 0).then(|| done as f64 / total as f64),
+        })
+        .collect();
+    let buckets: [(&'static str, i64, i64); 5] = [
+        ("< 30 days", 0, 30),
+        ("30–90 days", 30, 90),
+        ("90–180 days", 90, 180),
+        ("180–365 days", 180, 365),
+        ("> 1 year", 365, i64::MAX),
+    ];
+    let open_age = buckets
+        .iter()
+        .map(|&(label, lo, hi)| AgeBucket {
+            label,
+            count: open_ages.iter().filter(|&&a| a >= lo && a < hi).count(),
+        })
+        .collect();
+
+    let repeats = members
+        .iter()
+        .filter(|&&i| {
+            !archive.incidents[i].repeat_of.is_empty() || archive.incidents[i].hidden_repeat_of > 0
+        })
+        .count();
+    Metrics {
+        incidents: members.len(),
+        severities,
+        per_month,
+        durations,
+        completion,
+        completion_definition: "Share of follow-ups marked done today, grouped by the quarter of their incident; won't-do items are excluded.",
+        open_age,
+        open_age_definition: "Open and in-progress follow-ups by days since their incident, as of the build date.",
+        open_total: open_ages.len(),
+        repeat_rate: RepeatRate {
+            incidents: members.len(),
+            repeats,
+            rate: (!members.is_empty()).then(|| repeats as f64 / members.len() as f64),
+            definition: "Incidents that name an earlier incident in repeat_of, over all incidents.",
+        },
+    }
+}
+
+fn per_month(
+    archive: &Archive,
+    members: &[usize],
+    severities: &[String],
+    as_of: Date,
+) -> Vec<MonthCount> {
+    let Some(first) = members.iter().map(|&i| archive.incidents[i].date).min() else {
+        return Vec::new();
+    };
+    let last = members
+        .iter()
+        .map(|&i| archive.incidents[i].date)
+        .max()
+        .unwrap_or(first)
+        .max(as_of.min(first.max(as_of)));
+    let mut months = Vec::new();
+    let (mut y, mut m) = (first.year(), first.month());
+    while (y, m) <= (last.year(), last.month()) {
+        months.push(MonthCount {
+            month: format!("{y:04}-{m:02}"),
+            by_severity: vec![0; severities.len() + 1],
+            total: 0,
+        });
+        m += 1;
+        if m > 12 {
+            m = 1;
+            y += 1;
+        }
+    }
+    for &i in members {
+        let inc = &archive.incidents[i];
+        let key = format!("{:04}-{:02}", inc.date.year(), inc.date.month());
+        if let Ok(pos) = months.binary_search_by(|mc| mc.month.cmp(&key)) {
+            let sev = inc
+                .severity
+                .as_ref()
+                .and_then(|s| severities.iter().position(|x| x == s))
+                .unwrap_or(severities.len());
+            months[pos].by_severity[sev] += 1;
+            months[pos].total += 1;
+        }
+    }
+    months
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_is_nearest_rank() {
+        let v: Vec<i64> = (1..=10).collect();
+        assert_eq!(percentile(&v, 90.0), Some(9));
+        assert_eq!(percentile(&v, 50.0), Some(5));
+        assert_eq!(percentile(&[7], 90.0), Some(7));
+        assert_eq!(percentile(&[], 90.0), None);
+    }
+
+    #[test]
+    fn median_of_even_n_is_the_middle_mean() {
+        assert_eq!(median(&[1, 3, 5, 7]), Some(4));
+        assert_eq!(median(&[1, 3, 5]), Some(3));
+    }
+}

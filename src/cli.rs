@@ -1,0 +1,84 @@
+//! Command-line arguments (clap derive). Parsing only: each verb becomes a call
+//! into the library in `main.rs`.
+
+use casebook::config::Audience;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "casebook",
+    version,
+    about = "Turn a folder of incident write-ups into a static learning archive"
+)]
+pub struct Cli {
+    /// The archive's root folder (holds casebook.toml and content/).
+    #[arg(long, short = 'r', global = true, default_value = ".")]
+    pub root: PathBuf,
+    /// Print only errors and the one-line summary... or nothing at all on success.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// Where to write the site (default: ROOT/public). Replaced as a whole on success.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Absolute URL the site is published at, for the feed and sitemap.
+    #[arg(long, short = 'u')]
+    pub base_url: Option<String>,
+    /// Include write-ups marked `draft = true`.
+    #[arg(long)]
+    pub drafts: bool,
+    /// `public` builds only `visibility = "public"` incidents, with their public text.
+    #[arg(long, value_enum, default_value_t = Audience::Internal)]
+    pub audience: Audience,
+    /// The day overdue and age are computed against (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<jiff::civil::Date>,
+    /// CSV or JSON export from an issue tracker with follow-up statuses.
+    #[arg(long, value_name = "FILE")]
+    pub follow_up_status: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new archive with a config and one example write-up.
+    Init {
+        /// Folder to create (default: the current folder).
+        dir: Option<PathBuf>,
+    },
+    /// Write a new incident write-up from the template and print its path.
+    New {
+        title: String,
+        #[arg(long)]
+        system: Vec<String>,
+        #[arg(long)]
+        severity: Option<String>,
+        /// Date of the incident (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<jiff::civil::Date>,
+    },
+    /// Build the site.
+    Build(BuildArgs),
+    /// Validate the archive; exit 1 on errors (or warnings with --strict).
+    Check {
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+        /// The day overdue is computed against (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<jiff::civil::Date>,
+    },
+}

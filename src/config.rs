@@ -1,0 +1,216 @@
+//! Configuration: `casebook.toml` merged with command-line choices into one
+//! immutable [`Config`] that every later stage receives. Nothing below the CLI
+//! reads the environment or argv; everything it may vary is here.
+
+use crate::diagnostic::Diagnostic;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = "casebook.toml";
+
+/// Who a build is for. A public build holds only `visibility = "public"` incidents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    #[default]
+    Internal,
+    Public,
+}
+
+/// The contents of `casebook.toml`; every key has a default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    pub title: String,
+    pub description: String,
+    pub base_url: String,
+    /// Worst first.
+    pub severities: Vec<String>,
+    pub theme: Option<String>,
+    pub markdown: MarkdownConfig,
+    pub front_matter: FrontMatterConfig,
+    pub similarity: SimilarityConfig,
+    pub public: PublicConfig,
+    pub tracker: TrackerConfig,
+}
+
+impl Default for FileConfig {
+    fn default() -> Self {
+        Self {
+            title: "Incident archive".into(),
+            description: "What broke, what we learned, and what we changed.".into(),
+            base_url: String::new(),
+            severities: ["SEV1", "SEV2", "SEV3", "SEV4"].map(String::from).to_vec(),
+            theme: None,
+            markdown: MarkdownConfig::default(),
+            front_matter: FrontMatterConfig::default(),
+            similarity: SimilarityConfig::default(),
+            public: PublicConfig::default(),
+            tracker: TrackerConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MarkdownConfig {
+    /// Pass raw HTML in write-ups through. Off by default: write-ups are untrusted text.
+    pub unsafe_html: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FrontMatterConfig {
+    /// Their key -> casebook's dotted key, e.g. `start_time = "timeline.started"`.
+    pub aliases: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimilarityConfig {
+    /// Minimum more-like-this score, relative to the incident's own best match (0..1).
+    pub threshold: f32,
+    /// At most this many possible repeats per incident.
+    pub top_k: usize,
+}
+
+impl Default for SimilarityConfig {
+    fn default() -> Self {
+        Self {
+            threshold: 0.35,
+            top_k: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublicConfig {
+    /// Show follow-up owners in a public build.
+    pub show_owners: bool,
+    /// Show authors in a public build.
+    pub show_authors: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrackerConfig {
+    /// Tracker status name (lowercase) -> casebook follow-up status.
+    pub status_map: BTreeMap<String, String>,
+}
+
+/// Choices made on the command line for one build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub output: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+    pub audience: Audience,
+    pub as_of: Option<jiff::civil::Date>,
+    pub follow_up_status: Option<PathBuf>,
+}
+
+/// Everything a build needs to know, fixed before the pipeline starts.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub root: PathBuf,
+    pub output: PathBuf,
+    pub file: FileConfig,
+    pub base_url: String,
+    pub drafts: bool,
+    pub audience: Audience,
+    /// The day "overdue" and "age" are computed against.
+    pub as_of: jiff::civil::Date,
+    pub follow_up_status: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads `casebook.toml` under `root` (if any) and applies `options`.
+    pub fn load(root: &Path, options: BuildOptions) -> Result<Self, Diagnostic> {
+        let path = root.join(CONFIG_FILE);
+        let file = match std::fs::read_to_string(&path) {
+            Ok(text) => parse_file_config(&text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
+            Err(e) => {
+                return Err(Diagnostic::error(CONFIG_FILE, format!("cannot read: {e}")));
+            }
+        };
+        let base_url = options.base_url.unwrap_or_else(|| file.base_url.clone());
+        let output = options.output.unwrap_or_else(|| root.join("public"));
+        let as_of = options.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
+        Ok(Self {
+            root: root.to_path_buf(),
+            output,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            drafts: options.drafts,
+            audience: options.audience,
+            as_of,
+            follow_up_status: options.follow_up_status,
+            file,
+        })
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.audience == Audience::Public
+    }
+
+    /// Rank of a severity on the configured scale, 0 = worst.
+    pub fn severity_rank(&self, severity: &str) -> Option<usize> {
+        self.file.severities.iter().position(|s| s == severity)
+    }
+}
+
+/// Parses the text of `casebook.toml`, reporting the line of the first problem.
+pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
+    let config: FileConfig = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
+        let mut d = Diagnostic::error(CONFIG_FILE, e.message().trim().to_owned())
+            .hint("see the configuration reference in casebook's README");
+        if let Some(line) = line {
+            d = d.at_line(line);
+        }
+        d
+    })?;
+    if config.severities.is_empty() {
+        return Err(Diagnostic::error(CONFIG_FILE, "`severities` is empty")
+            .field("severities")
+            .hint("list your severity names worst first, e.g. [\"SEV1\", \"SEV2\", \"SEV3\"]"));
+    }
+    for (from, to) in &config.front_matter.aliases {
+        if crate::model::incident::KNOWN_PATHS.iter().all(|k| k != to) {
+            let known = crate::model::incident::KNOWN_PATHS.iter().copied();
+            let mut d = Diagnostic::error(
+                CONFIG_FILE,
+                format!("alias `{from}` maps to `{to}`, which is not a write-up field"),
+            )
+            .field(format!("front_matter.aliases.{from}"));
+            if let Some(m) = crate::diagnostic::did_you_mean(to, known) {
+                d = d.hint(format!("did you mean `{m}`?"));
+            }
+            return Err(d);
+        }
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_has_defaults() {
+        let c = parse_file_config("").expect("defaults");
+        assert_eq!(c.severities, ["SEV1", "SEV2", "SEV3", "SEV4"]);
+        assert!(!c.markdown.unsafe_html);
+    }
+
+    #[test]
+    fn unknown_key_names_its_line() {
+        let e = parse_file_config("title = \"x\"\ntitel = \"y\"\n").expect_err("unknown key");
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("titel"), "{}", e.message);
+    }
+}

@@ -1,0 +1,173 @@
+//! Diagnostics: what is wrong in a user's archive, where, and how to fix it.
+//!
+//! Every stage that reads user input reports problems as [`Diagnostic`]s instead of
+//! failing on the first one, so `casebook check` can list them all at once. This
+//! module owns their shape and their two renderings (human, JSON); it knows nothing
+//! of incidents.
+
+use serde::Serialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// How bad a problem is: errors stop a build, warnings do not (unless `--strict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    /// A suggestion, e.g. a possible repeat that is not linked. Never fails a build.
+    Note,
+}
+
+/// One problem in one file, with the place and a hint for the fix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub level: Level,
+    /// Path relative to the archive root, as the user would type it.
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// The front-matter field, dotted (`timeline.detected`, `follow_ups[2].status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self::new(Level::Error, file, message)
+    }
+
+    pub fn warning(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self::new(Level::Warning, file, message)
+    }
+
+    pub fn note(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self::new(Level::Note, file, message)
+    }
+
+    fn new(level: Level, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self {
+            level,
+            file: file.into(),
+            line: None,
+            column: None,
+            field: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn at(mut self, line: u32, column: u32) -> Self {
+        self.line = Some(line);
+        self.column = (column > 0).then_some(column);
+        self
+    }
+
+    pub fn at_line(mut self, line: u32) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.level == Level::Error
+    }
+
+    /// `file:line:column`, as editors and terminals make clickable.
+    pub fn location(&self) -> String {
+        let mut s = self.file.display().to_string();
+        if let Some(line) = self.line {
+            s.push_str(&format!(":{line}"));
+            if let Some(col) = self.column {
+                s.push_str(&format!(":{col}"));
+            }
+        }
+        s
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// rustc-like: `error: message` / `  --> file:line:col` / `  = field: ...` / `  = hint: ...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
+        };
+        match &self.field {
+            Some(field) => writeln!(f, "{level}: {field}: {}", self.message)?,
+            None => writeln!(f, "{level}: {}", self.message)?,
+        }
+        write!(f, "  --> {}", self.location())?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  = hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Sorts diagnostics by file, then line, so output is stable across parallel runs.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.level, &a.message)
+            .cmp(&(&b.file, b.line, b.column, b.level, &b.message))
+    });
+}
+
+/// The closest known name to `unknown`, for "did you mean" hints.
+pub fn did_you_mean<'a>(
+    unknown: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(unknown, k), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+/// Makes `path` relative to `root` for display; leaves it whole when it is not inside.
+pub fn relative(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_file_line_field_and_hint() {
+        let d = Diagnostic::error("content/incidents/a.md", "\"SEV9\" is not a severity")
+            .at(4, 12)
+            .field("severity")
+            .hint("use one of SEV1, SEV2");
+        assert_eq!(
+            d.to_string(),
+            "error: severity: \"SEV9\" is not a severity\n  --> content/incidents/a.md:4:12\n  = hint: use one of SEV1, SEV2"
+        );
+    }
+
+    #[test]
+    fn did_you_mean_finds_close_keys_only() {
+        let known = ["severity", "systems", "summary"];
+        assert_eq!(did_you_mean("severty", known), Some("severity"));
+        assert_eq!(did_you_mean("zzz", known), None);
+    }
+}

@@ -1,0 +1,154 @@
+//! casebook turns a folder of incident write-ups into a static learning archive.
+//!
+//! The library is one pipeline, one direction (see DESIGN.md):
+//! [`load`] → [`model`] → [`analyze`] → [`render`] → [`write`], with [`index`]
+//! for search and [`serve`] re-running the pipeline on change. The binary only
+//! parses arguments and calls [`build`], [`check`] and friends.
+
+pub mod analyze;
+pub mod config;
+pub mod diagnostic;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod write;
+
+use config::Config;
+use diagnostic::{Diagnostic, Level};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// What went wrong in a build, as the CLI reports it.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The archive has errors; nothing was written.
+    #[error("the archive has {} error(s); the previous site was left untouched", count_errors(.0))]
+    Invalid(Vec<Diagnostic>),
+    #[error(transparent)]
+    Write(#[from] write::WriteError),
+}
+
+fn count_errors(d: &[Diagnostic]) -> usize {
+    d.iter().filter(|d| d.is_error()).count()
+}
+
+/// The stages a build reports progress on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Load,
+    Analyze,
+    Render,
+    Index,
+    Write,
+}
+
+/// A successful build.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub output: PathBuf,
+    pub incidents: usize,
+    pub pages: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    pub elapsed: Duration,
+}
+
+impl BuildReport {
+    pub fn warnings(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Warning)
+            .count()
+    }
+}
+
+/// An archive read and validated, with everything derived from it.
+pub struct Loaded {
+    pub archive: model::Archive,
+    pub analysis: analyze::Analysis,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Load, model and analyze the archive; the audience filter is applied before
+/// analysis, so a public build derives nothing from internal incidents.
+pub fn load(config: &Config) -> Loaded {
+    let loaded = load::load(&config.root);
+    let (archive, mut diagnostics) = model::build(loaded, config);
+    let archive = if config.is_public() {
+        model::public_view(&archive, config)
+    } else {
+        archive
+    };
+    let analysis = analyze::analyze(&archive, &config.file.severities, config.as_of);
+    diagnostics.extend(analyze::lint::lint(&archive, &analysis));
+    diagnostic::sort(&mut diagnostics);
+    Loaded {
+        archive,
+        analysis,
+        diagnostics,
+    }
+}
+
+/// Validates the archive without writing anything: every diagnostic, sorted.
+pub fn check(config: &Config) -> Vec<Diagnostic> {
+    let mut diagnostics = load(config).diagnostics;
+    if let Err(d) = load::theme::load(&config.root, config.file.theme.as_deref())
+        .and_then(|t| render::compile(&t))
+    {
+        diagnostics.push(d);
+    }
+    diagnostics
+}
+
+/// Builds the site into `config.output`, replacing it only on success.
+pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    progress(Stage::Load);
+    let Loaded {
+        archive,
+        analysis,
+        mut diagnostics,
+    } = load(config);
+    let theme = match load::theme::load(&config.root, config.file.theme.as_deref()) {
+        Ok(t) => Some(t),
+        Err(d) => {
+            diagnostics.push(d);
+            None
+        }
+    };
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(BuildError::Invalid(diagnostics));
+    }
+    let Some(theme) = theme else {
+        return Err(BuildError::Invalid(diagnostics));
+    };
+    progress(Stage::Render);
+    let pages = match render::render(&theme, config, &archive, &analysis) {
+        Ok(p) => p,
+        Err(d) => {
+            diagnostics.push(d);
+            return Err(BuildError::Invalid(diagnostics));
+        }
+    };
+    progress(Stage::Write);
+    let mut files: Vec<write::OutputFile<'_>> = pages
+        .iter()
+        .map(|p| write::OutputFile {
+            path: &p.path,
+            bytes: &p.bytes,
+        })
+        .collect();
+    files.extend(
+        theme
+            .static_files
+            .iter()
+            .map(|(p, b)| write::OutputFile { path: p, bytes: b }),
+    );
+    write::write_site(&config.output, &files)?;
+    Ok(BuildReport {
+        output: config.output.clone(),
+        incidents: archive.incidents.len(),
+        pages: pages.iter().filter(|p| p.path.ends_with(".html")).count(),
+        diagnostics,
+        elapsed: started.elapsed(),
+    })
+}

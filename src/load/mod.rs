@@ -1,0 +1,124 @@
+//! Load: walk an archive's `content/`, read every write-up, systems file and
+//! reading list in parallel, split and parse their front matter. Produces
+//! [`Document`]s with line-accurate values; knows nothing of what fields mean.
+
+pub mod frontmatter;
+pub mod theme;
+
+use crate::diagnostic::{relative, Diagnostic};
+use frontmatter::Node;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// What a file under `content/` is, by its folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Incident,
+    System,
+    ReadingList,
+}
+
+/// One parsed source file.
+#[derive(Debug)]
+pub struct Document {
+    pub kind: Kind,
+    /// Relative to the archive root.
+    pub path: PathBuf,
+    /// File stem: the default id.
+    pub stem: String,
+    pub front: Node,
+    pub body: String,
+    pub body_line: u32,
+}
+
+/// Every document that parsed, and a diagnostic for every one that did not.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub documents: Vec<Document>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The Markdown files of an archive, by kind, in a stable order.
+pub fn find_sources(root: &Path) -> Vec<(Kind, PathBuf)> {
+    let content = root.join("content");
+    let mut found = Vec::new();
+    for (dir, kind, recursive) in [
+        ("incidents", Kind::Incident, true),
+        ("systems", Kind::System, false),
+        ("reading-lists", Kind::ReadingList, false),
+    ] {
+        let walker = walkdir::WalkDir::new(content.join(dir))
+            .max_depth(if recursive { usize::MAX } else { 1 })
+            .sort_by_file_name();
+        for entry in walker.into_iter().filter_map(Result::ok) {
+            let path = entry.path();
+            let hidden = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with('.') || n.starts_with('_'));
+            if entry.file_type().is_file() && !hidden && path.extension().is_some_and(|e| e == "md")
+            {
+                found.push((kind, path.to_path_buf()));
+            }
+        }
+    }
+    found
+}
+
+/// Reads and parses every source file of the archive at `root`, in parallel.
+pub fn load(root: &Path) -> Loaded {
+    let sources = find_sources(root);
+    let results: Vec<Result<Document, Diagnostic>> = sources
+        .par_iter()
+        .map(|(kind, path)| read_document(root, *kind, path))
+        .collect();
+    let mut loaded = Loaded::default();
+    for r in results {
+        match r {
+            Ok(doc) => loaded.documents.push(doc),
+            Err(d) => loaded.diagnostics.push(d),
+        }
+    }
+    loaded
+}
+
+/// Reads one file; every failure is a diagnostic naming the file.
+pub fn read_document(root: &Path, kind: Kind, path: &Path) -> Result<Document, Diagnostic> {
+    let rel = relative(root, path);
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error(&rel, format!("cannot read the file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+        Diagnostic::error(&rel, "the file is not valid UTF-8")
+            .at_line(line)
+            .hint("save it as UTF-8 (most editors have an \"encoding\" option)")
+    })?;
+    parse_document(&rel, kind, &text)
+}
+
+/// Splits and parses text already read; `rel` names it in diagnostics.
+pub fn parse_document(rel: &Path, kind: Kind, text: &str) -> Result<Document, Diagnostic> {
+    let to_diag = |e: frontmatter::SyntaxError| {
+        let mut d = Diagnostic::error(rel, e.message).at(e.line, e.column);
+        if let Some(h) = e.hint {
+            d = d.hint(h);
+        }
+        d
+    };
+    let split = frontmatter::split(text).map_err(to_diag)?;
+    let front = frontmatter::parse(&split).map_err(to_diag)?;
+    let stem = rel
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    Ok(Document {
+        kind,
+        path: rel.to_path_buf(),
+        stem,
+        front,
+        body: split.body.to_owned(),
+        body_line: split.body_line,
+    })
+}

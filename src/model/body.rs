@@ -1,0 +1,274 @@
+//! What the model reads out of a write-up's Markdown body without rendering it:
+//! follow-ups written as task lists under an action-items heading, the first
+//! paragraph (the default summary) and a word count.
+//!
+//! A line scanner rather than a Markdown parse: it runs on every write-up before
+//! rendering, must keep exact line numbers, and only needs headings, fences and
+//! task-list items, which are line-shaped in CommonMark.
+
+use super::incident::{FollowUpSource, FollowUpStatus, RawFollowUp};
+
+/// Headings (case-insensitive, punctuation ignored) whose task lists are follow-ups.
+const ACTION_HEADINGS: &[&str] = &[
+    "action items",
+    "action item",
+    "actions",
+    "follow ups",
+    "followups",
+    "follow up items",
+    "remediation",
+    "remediations",
+    "remediation items",
+    "corrective actions",
+    "next steps",
+    "action points",
+];
+
+fn normalize_heading(text: &str) -> String {
+    let cleaned: String = text
+        .trim()
+        .trim_end_matches('#')
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn heading(line: &str) -> Option<(usize, &str)> {
+    let trimmed = line.trim_start();
+    if line.len() - trimmed.len() > 3 {
+        return None;
+    }
+    let level = trimmed.bytes().take_while(|b| *b == b'#').count();
+    if !(1..=6).contains(&level) {
+        return None;
+    }
+    let rest = &trimmed[level..];
+    if !rest.is_empty() && !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    Some((level, rest.trim()))
+}
+
+fn fence(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    if t.starts_with("```") {
+        Some("```")
+    } else if t.starts_with("~~~") {
+        Some("~~~")
+    } else {
+        None
+    }
+}
+
+/// Task-list items under action-items headings, with their 1-based file lines.
+pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<RawFollowUp> {
+    let mut items = Vec::new();
+    let mut in_fence: Option<&str> = None;
+    let mut section_level: Option<usize> = None;
+    for (i, line) in body.lines().enumerate() {
+        if let Some(f) = in_fence {
+            if line.trim_start().starts_with(f) {
+                in_fence = None;
+            }
+            continue;
+        }
+        if let Some(f) = fence(line) {
+            in_fence = Some(f);
+            continue;
+        }
+        if let Some((level, text)) = heading(line) {
+            if ACTION_HEADINGS.contains(&normalize_heading(text).as_str()) {
+                section_level = Some(level);
+            } else if section_level.is_some_and(|s| level <= s) {
+                section_level = None;
+            }
+            continue;
+        }
+        if section_level.is_none() {
+            continue;
+        }
+        if let Some(item) = parse_task(line, body_line + i as u32) {
+            items.push(item);
+        }
+    }
+    items
+}
+
+fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
+    let t = line.trim_start();
+    let rest = t
+        .strip_prefix("- ")
+        .or_else(|| t.strip_prefix("* "))
+        .or_else(|| t.strip_prefix("+ "))?;
+    let rest = rest.trim_start();
+    let (status, text) = if let Some(r) = rest.strip_prefix("[ ]") {
+        (FollowUpStatus::Open, r)
+    } else if let Some(r) = rest
+        .strip_prefix("[x]")
+        .or_else(|| rest.strip_prefix("[X]"))
+    {
+        (FollowUpStatus::Done, r)
+    } else {
+        return None;
+    };
+    let mut owner = None;
+    let mut due = None;
+    let mut link = None;
+    let mut words = Vec::new();
+    for word in text.split_whitespace() {
+        if let Some(o) = word.strip_prefix('@').filter(|o| !o.is_empty()) {
+            if owner.is_none() {
+                owner = Some(o.trim_end_matches([',', '.', ';']).to_owned());
+                continue;
+            }
+        }
+        if let Some(d) = word.strip_prefix("due:") {
+            if let Some(date) = super::fields::parse_date(d.trim_end_matches([',', '.', ';'])) {
+                due = Some(date);
+                continue;
+            }
+        }
+        if (word.starts_with("https://") || word.starts_with("http://")) && link.is_none() {
+            link = Some(word.trim_end_matches([',', ';', ')']).to_owned());
+            continue;
+        }
+        words.push(word);
+    }
+    let title = words
+        .join(" ")
+        .trim_end_matches([' ', '-', '—', ',', ';', ':'])
+        .to_owned();
+    if title.is_empty() {
+        return None;
+    }
+    Some(RawFollowUp {
+        title,
+        owner,
+        status,
+        due,
+        done_on: None,
+        link,
+        public: false,
+        source: FollowUpSource::TaskList,
+        line: line_no,
+    })
+}
+
+/// The body's first paragraph of prose, as Markdown.
+pub fn first_paragraph(body: &str) -> Option<String> {
+    let mut para: Vec<&str> = Vec::new();
+    let mut in_fence: Option<&str> = None;
+    for line in body.lines() {
+        if let Some(f) = in_fence {
+            if line.trim_start().starts_with(f) {
+                in_fence = None;
+            }
+            continue;
+        }
+        let t = line.trim();
+        if t.is_empty() {
+            if !para.is_empty() {
+                break;
+            }
+            continue;
+        }
+        if let Some(f) = fence(line) {
+            if !para.is_empty() {
+                break;
+            }
+            in_fence = Some(f);
+            continue;
+        }
+        let structural = heading(line).is_some()
+            || t.starts_with('|')
+            || t.starts_with('>')
+            || t.starts_with("- ")
+            || t.starts_with("* ")
+            || t.starts_with('<')
+            || t.chars().next().is_some_and(|c| c.is_ascii_digit()) && t.contains(". ");
+        if structural {
+            if !para.is_empty() {
+                break;
+            }
+            continue;
+        }
+        para.push(t);
+    }
+    (!para.is_empty()).then(|| para.join(" "))
+}
+
+/// Markdown reduced to plain words, for search records, feeds and meta tags.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut in_link_target = false;
+    let mut prev = ' ';
+    for c in markdown.chars() {
+        match c {
+            '*' | '_' | '`' | '#' | '|' | '>' => {}
+            '[' => {}
+            ']' => {}
+            '(' if prev == ']' => in_link_target = true,
+            ')' if in_link_target => in_link_target = false,
+            _ if in_link_target => {}
+            '\n' | '\t' => out.push(' '),
+            _ => out.push(c),
+        }
+        prev = c;
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn word_count(body: &str) -> usize {
+    body.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = "Checkout failed.\nSecond line.\n\n## Action items\n- [ ] Add pool health check @sam due:2025-05-01 https://tracker.example/OPS-124\n- [x] Lower DNS TTL @kim\n- not a task\n\n```\n- [ ] inside code\n```\n## Lessons\n- [ ] not a follow-up\n";
+
+    #[test]
+    fn task_lists_under_action_items_become_follow_ups() {
+        let items = task_follow_ups(BODY, 10);
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].title, "Add pool health check");
+        assert_eq!(items[0].owner.as_deref(), Some("sam"));
+        assert_eq!(
+            items[0].due.map(|d| d.to_string()),
+            Some("2025-05-01".into())
+        );
+        assert_eq!(
+            items[0].link.as_deref(),
+            Some("https://tracker.example/OPS-124")
+        );
+        assert_eq!(items[0].line, 14);
+        assert_eq!(items[1].status, FollowUpStatus::Done);
+    }
+
+    #[test]
+    fn first_paragraph_skips_headings() {
+        assert_eq!(
+            first_paragraph("## Summary\n\nIt broke.\nBadly.\n\nMore.").as_deref(),
+            Some("It broke. Badly.")
+        );
+        assert_eq!(first_paragraph("## Only headings\n"), None);
+    }
+
+    #[test]
+    fn plain_text_drops_markup_and_link_targets() {
+        assert_eq!(
+            plain_text("**Bold** and [a link](https://x.example) `code`"),
+            "Bold and a link code"
+        );
+    }
+}

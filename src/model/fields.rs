@@ -1,0 +1,348 @@
+//! Typed reading of a front-matter [`Node`] table, collecting every problem as a
+//! diagnostic with file, line, column, field and hint instead of stopping at the
+//! first. Keys that are never asked for are reported as unknown, with the closest
+//! known key as a "did you mean".
+
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::load::frontmatter::{Key, Node, Value};
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+/// Collects the diagnostics of one file.
+pub struct Reporter {
+    pub file: PathBuf,
+    diagnostics: RefCell<Vec<Diagnostic>>,
+}
+
+impl Reporter {
+    pub fn new(file: &Path) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            diagnostics: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub fn push(&self, d: Diagnostic) {
+        self.diagnostics.borrow_mut().push(d);
+    }
+
+    pub fn error_at(&self, node: &Node, field: &str, message: String, hint: Option<String>) {
+        let mut d = Diagnostic::error(&self.file, message)
+            .at(node.line, node.column)
+            .field(field);
+        if let Some(h) = hint {
+            d = d.hint(h);
+        }
+        self.push(d);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.borrow().iter().any(Diagnostic::is_error)
+    }
+
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics.into_inner()
+    }
+}
+
+/// A table being read. Call [`Fields::finish`] to report keys nobody asked for.
+pub struct Fields<'a> {
+    reporter: &'a Reporter,
+    prefix: String,
+    entries: &'a [(Key, Node)],
+    asked: RefCell<Vec<&'static str>>,
+    /// Where the table itself starts, for "missing field" diagnostics.
+    pub line: u32,
+}
+
+impl<'a> Fields<'a> {
+    /// Reads `node` as a table; reports and returns `None` if it is not one.
+    pub fn new(reporter: &'a Reporter, node: &'a Node, prefix: &str) -> Option<Self> {
+        match &node.value {
+            Value::Table(entries) => Some(Self {
+                reporter,
+                prefix: prefix.to_owned(),
+                entries,
+                asked: RefCell::new(Vec::new()),
+                line: node.line,
+            }),
+            other => {
+                reporter.error_at(
+                    node,
+                    prefix.trim_end_matches('.'),
+                    format!("expected a table, found {}", other.kind()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    pub fn reporter(&self) -> &'a Reporter {
+        self.reporter
+    }
+
+    pub fn path(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    /// The raw node of `key`, marking it as known.
+    pub fn node(&self, key: &'static str) -> Option<&'a Node> {
+        self.asked.borrow_mut().push(key);
+        self.entries
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, v)| v)
+    }
+
+    fn wrong_type(&self, key: &str, node: &Node, expected: &str, hint: Option<String>) {
+        self.reporter.error_at(
+            node,
+            &self.path(key),
+            format!("expected {expected}, found {}", node.value.kind()),
+            hint,
+        );
+    }
+
+    pub fn string(&self, key: &'static str) -> Option<String> {
+        let node = self.node(key)?;
+        match &node.value {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            _ => {
+                self.wrong_type(
+                    key,
+                    node,
+                    "a string",
+                    Some(format!("write {key} = \"...\" (in quotes)")),
+                );
+                None
+            }
+        }
+    }
+
+    /// A string that must be present; reports a missing field at the table's line.
+    pub fn required_string(&self, key: &'static str, hint: &str) -> Option<String> {
+        let present = self.entries.iter().any(|(k, _)| k.name == key);
+        let value = self.string(key);
+        if !present {
+            self.reporter.push(
+                Diagnostic::error(
+                    &self.reporter.file,
+                    format!("missing required field `{}`", self.path(key)),
+                )
+                .at_line(self.line)
+                .field(self.path(key))
+                .hint(hint.to_owned()),
+            );
+        }
+        value.filter(|s| !s.trim().is_empty())
+    }
+
+    /// A list of strings; a single string is taken as a one-item list.
+    pub fn string_list(&self, key: &'static str) -> Vec<(String, &'a Node)> {
+        let Some(node) = self.node(key) else {
+            return Vec::new();
+        };
+        match &node.value {
+            Value::String(s) => vec![(s.clone(), node)],
+            Value::Null => Vec::new(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|item| match &item.value {
+                    Value::String(s) => Some((s.clone(), item)),
+                    _ => {
+                        self.wrong_type(key, item, "a string in this list", None);
+                        None
+                    }
+                })
+                .collect(),
+            _ => {
+                self.wrong_type(
+                    key,
+                    node,
+                    "a list of strings",
+                    Some(format!("write {key} = [\"a\", \"b\"]")),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    pub fn bool(&self, key: &'static str) -> Option<bool> {
+        let node = self.node(key)?;
+        match &node.value {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.wrong_type(key, node, "true or false", None);
+                None
+            }
+        }
+    }
+
+    pub fn integer(&self, key: &'static str) -> Option<i64> {
+        let node = self.node(key)?;
+        match &node.value {
+            Value::Integer(i) => Some(*i),
+            _ => {
+                self.wrong_type(key, node, "an integer", None);
+                None
+            }
+        }
+    }
+
+    /// A calendar day: a TOML date, a date string, or the day of a date-time.
+    pub fn date(&self, key: &'static str) -> Option<jiff::civil::Date> {
+        let node = self.node(key)?;
+        match &node.value {
+            Value::String(s) | Value::Datetime(s) => match parse_date(s) {
+                Some(d) => Some(d),
+                None => {
+                    self.reporter.error_at(
+                        node,
+                        &self.path(key),
+                        format!("\"{s}\" is not a valid date"),
+                        Some("write dates as YYYY-MM-DD, e.g. 2025-03-14".into()),
+                    );
+                    None
+                }
+            },
+            Value::Null => None,
+            _ => {
+                self.wrong_type(key, node, "a date (YYYY-MM-DD)", None);
+                None
+            }
+        }
+    }
+
+    /// A moment in time; without an offset it is taken as UTC.
+    pub fn timestamp(&self, key: &'static str) -> Option<jiff::Timestamp> {
+        let node = self.node(key)?;
+        match &node.value {
+            Value::String(s) | Value::Datetime(s) => match parse_timestamp(s) {
+                Some(t) => Some(t),
+                None => {
+                    self.reporter.error_at(
+                        node,
+                        &self.path(key),
+                        format!("\"{s}\" is not a valid date-time"),
+                        Some("write RFC 3339 date-times, e.g. 2025-03-14T09:12:00Z".into()),
+                    );
+                    None
+                }
+            },
+            Value::Null => None,
+            _ => {
+                self.wrong_type(key, node, "a date-time (2025-03-14T09:12:00Z)", None);
+                None
+            }
+        }
+    }
+
+    pub fn table(&self, key: &'static str) -> Option<Fields<'a>> {
+        let node = self.node(key)?;
+        Fields::new(self.reporter, node, &format!("{}.", self.path(key)))
+    }
+
+    /// An array of tables (`[[key]]` in TOML, a list of mappings in YAML).
+    pub fn tables(&self, key: &'static str) -> Vec<Fields<'a>> {
+        let Some(node) = self.node(key) else {
+            return Vec::new();
+        };
+        match &node.value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| {
+                    Fields::new(
+                        self.reporter,
+                        item,
+                        &format!("{}[{}].", self.path(key), i + 1),
+                    )
+                })
+                .collect(),
+            Value::Table(_) => Fields::new(self.reporter, node, &format!("{}[1].", self.path(key)))
+                .into_iter()
+                .collect(),
+            _ => {
+                self.wrong_type(
+                    key,
+                    node,
+                    "a list of tables",
+                    Some(format!("write each item as [[{key}]]")),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// Reports every key that was never asked for, as a warning.
+    pub fn finish(self) {
+        let asked = self.asked.borrow();
+        for (key, _) in self.entries {
+            if asked.iter().any(|a| *a == key.name) {
+                continue;
+            }
+            let mut d = Diagnostic::warning(
+                &self.reporter.file,
+                format!("unknown field `{}`", self.path(&key.name)),
+            )
+            .at(key.line, key.column)
+            .field(self.path(&key.name));
+            d = match did_you_mean(&key.name, asked.iter().copied()) {
+                Some(m) => d.hint(format!("did you mean `{}`?", self.path(m))),
+                None => d.hint("casebook ignores it; map it with [front_matter.aliases] in casebook.toml if it is your name for a known field"),
+            };
+            self.reporter.push(d);
+        }
+    }
+}
+
+pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
+    let s = s.trim();
+    if let Ok(d) = s.parse::<jiff::civil::Date>() {
+        return Some(d);
+    }
+    parse_timestamp(s).map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+}
+
+pub fn parse_timestamp(s: &str) -> Option<jiff::Timestamp> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Some(t);
+    }
+    let utc = |dt: jiff::civil::DateTime| {
+        dt.to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    };
+    if let Ok(dt) = s.parse::<jiff::civil::DateTime>() {
+        return utc(dt);
+    }
+    if let Ok(d) = s.parse::<jiff::civil::Date>() {
+        return utc(d.to_datetime(jiff::civil::Time::midnight()));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_timestamps_accept_common_forms() {
+        assert_eq!(
+            parse_date("2025-03-14").map(|d| d.to_string()),
+            Some("2025-03-14".into())
+        );
+        // The calendar day as written, not shifted to UTC.
+        assert_eq!(
+            parse_date("2025-03-14T23:30:00-02:00").map(|d| d.to_string()),
+            Some("2025-03-14".into())
+        );
+        assert!(parse_timestamp("2025-03-14T09:12:00Z").is_some());
+        assert!(parse_timestamp("2025-03-14 09:12:00").is_some());
+        assert!(parse_timestamp("2025-13-14").is_none());
+        assert!(parse_date("March 14").is_none());
+    }
+}

@@ -1,0 +1,447 @@
+//! Model: the archive as typed, validated values — [`Archive`] with its
+//! incidents, systems and reading lists — built from loaded documents. Every
+//! problem becomes a diagnostic with file and line; an archive is only used for a
+//! build when it has no errors.
+//!
+//! Audience filtering happens here, at the source: a public build's archive holds
+//! only public incidents with internal-only fields removed, so no later stage can
+//! leak what it never sees.
+
+pub mod body;
+pub mod fields;
+pub mod incident;
+pub mod reading_list;
+pub mod system;
+
+use crate::config::Config;
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::load::frontmatter::{Key, Node, Value};
+use crate::load::{Document, Kind, Loaded};
+use fields::Reporter;
+pub use incident::{FollowUp, FollowUpStatus, Incident, IncidentStatus, Visibility};
+use rayon::prelude::*;
+pub use reading_list::ReadingList;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+pub use system::System;
+
+#[derive(Debug, Clone, Default)]
+pub struct Archive {
+    /// Newest first (date, then id).
+    pub incidents: Vec<Incident>,
+    /// Sorted by id; includes systems only named by incidents.
+    pub systems: Vec<System>,
+    pub reading_lists: Vec<ReadingList>,
+    index: HashMap<String, usize>,
+}
+
+impl Archive {
+    pub fn incident(&self, id: &str) -> Option<&Incident> {
+        self.index.get(id).map(|&i| &self.incidents[i])
+    }
+
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    pub fn system(&self, id: &str) -> Option<&System> {
+        self.systems
+            .binary_search_by(|s| s.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.systems[i])
+    }
+
+    fn reindex(&mut self) {
+        self.incidents
+            .sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
+        self.index = self
+            .incidents
+            .iter()
+            .enumerate()
+            .map(|(i, inc)| (inc.id.clone(), i))
+            .collect();
+    }
+}
+
+/// Builds the archive from loaded documents. Returns it with every diagnostic;
+/// callers must not build a site when any diagnostic is an error.
+pub fn build(loaded: Loaded, config: &Config) -> (Archive, Vec<Diagnostic>) {
+    let Loaded {
+        documents,
+        mut diagnostics,
+    } = loaded;
+    let aliases = &config.file.front_matter.aliases;
+
+    let read: Vec<(Option<Item>, Vec<Diagnostic>)> = documents
+        .into_par_iter()
+        .map(|mut doc| {
+            let reporter = Reporter::new(&doc.path);
+            let item = match doc.kind {
+                Kind::Incident => {
+                    apply_aliases(&mut doc.front, aliases, &reporter);
+                    incident::read(
+                        &reporter,
+                        &doc.front,
+                        &doc.body,
+                        doc.body_line,
+                        &doc.stem,
+                        doc.path.clone(),
+                        config,
+                    )
+                    .map(|i| Item::Incident(Box::new(i)))
+                }
+                Kind::System => system::read(&reporter, &doc).map(Item::System),
+                Kind::ReadingList => reading_list::read(&reporter, &doc).map(Item::List),
+            };
+            (item, reporter.into_diagnostics())
+        })
+        .collect();
+
+    let mut archive = Archive::default();
+    for (item, diags) in read {
+        diagnostics.extend(diags);
+        match item {
+            Some(Item::Incident(i)) => archive.incidents.push(*i),
+            Some(Item::System(s)) => archive.systems.push(s),
+            Some(Item::List(l)) => archive.reading_lists.push(l),
+            None => {}
+        }
+    }
+
+    check_duplicate_ids(&archive.incidents, &mut diagnostics);
+    if !config.drafts {
+        let drafts: BTreeSet<String> = archive
+            .incidents
+            .iter()
+            .filter(|i| i.draft)
+            .map(|i| i.id.clone())
+            .collect();
+        archive.incidents.retain(|i| !i.draft);
+        for inc in &mut archive.incidents {
+            // Links to drafts are valid but point nowhere in this build.
+            inc.repeat_of.retain(|l| !drafts.contains(&l.id));
+            inc.related.retain(|l| !drafts.contains(&l.id));
+        }
+        for list in &mut archive.reading_lists {
+            for item in &list.items {
+                if drafts.contains(&item.incident.id) {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            &list.source,
+                            format!("reading list names draft incident \"{}\"", item.incident.id),
+                        )
+                        .at(item.incident.line, item.incident.column)
+                        .field("items.incident")
+                        .hint("it is left out until the write-up is published (draft = false)"),
+                    );
+                }
+            }
+            list.items
+                .retain(|item| !drafts.contains(&item.incident.id));
+        }
+    }
+    archive.reindex();
+    check_links(&archive, &mut diagnostics);
+    complete_systems(&mut archive, &mut diagnostics);
+    check_reading_lists(&archive, &mut diagnostics);
+    crate::diagnostic::sort(&mut diagnostics);
+    (archive, diagnostics)
+}
+
+enum Item {
+    Incident(Box<Incident>),
+    System(System),
+    List(ReadingList),
+}
+
+/// Moves aliased keys to casebook's own path (`start_time` -> `timeline.started`).
+fn apply_aliases(front: &mut Node, aliases: &BTreeMap<String, String>, reporter: &Reporter) {
+    if aliases.is_empty() {
+        return;
+    }
+    let Value::Table(entries) = &mut front.value else {
+        return;
+    };
+    for (from, to) in aliases {
+        let Some(pos) = entries.iter().position(|(k, _)| &k.name == from) else {
+            continue;
+        };
+        let (key, node) = entries.remove(pos);
+        let mut path: Vec<&str> = to.split('.').collect();
+        let Some(leaf) = path.pop() else { continue };
+        let mut table = &mut *entries;
+        for part in path {
+            let idx = match table.iter().position(|(k, _)| k.name == part) {
+                Some(i) => i,
+                None => {
+                    let k = Key {
+                        name: part.to_owned(),
+                        line: key.line,
+                        column: key.column,
+                    };
+                    table.push((
+                        k,
+                        Node {
+                            value: Value::Table(Vec::new()),
+                            line: node.line,
+                            column: node.column,
+                        },
+                    ));
+                    table.len() - 1
+                }
+            };
+            match &mut table[idx].1.value {
+                Value::Table(t) => table = t,
+                _ => return,
+            }
+        }
+        if table.iter().any(|(k, _)| k.name == leaf) {
+            reporter.push(
+                Diagnostic::warning(
+                    &reporter.file,
+                    format!("both `{from}` and `{to}` are set; `{to}` wins"),
+                )
+                .at(key.line, key.column)
+                .field(from.clone())
+                .hint("remove one of them"),
+            );
+            continue;
+        }
+        table.push((
+            Key {
+                name: leaf.to_owned(),
+                line: key.line,
+                column: key.column,
+            },
+            node,
+        ));
+    }
+}
+
+fn check_duplicate_ids(incidents: &[Incident], diagnostics: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<&str, &Incident> = HashMap::new();
+    for inc in incidents {
+        if let Some(other) = first.get(inc.id.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    &inc.source,
+                    format!(
+                        "duplicate id \"{}\", also used by {}",
+                        inc.id,
+                        other.source.display()
+                    ),
+                )
+                .at_line(inc.line)
+                .field("id")
+                .hint(format!(
+                    "ids must be unique: set `id = \"...\"` in {} or {}",
+                    inc.source.display(),
+                    other.source.display()
+                )),
+            );
+        } else {
+            first.insert(&inc.id, inc);
+        }
+    }
+}
+
+fn check_links(archive: &Archive, diagnostics: &mut Vec<Diagnostic>) {
+    let ids = || archive.incidents.iter().map(|i| i.id.as_str());
+    for inc in &archive.incidents {
+        for (field, links) in [("repeat_of", &inc.repeat_of), ("related", &inc.related)] {
+            for link in links {
+                let d = if link.id == inc.id {
+                    Diagnostic::error(&inc.source, format!("{field} names the incident itself"))
+                        .hint("link to the earlier incident's id instead")
+                } else if let Some(target) = archive.incident(&link.id) {
+                    if field == "repeat_of" && target.date > inc.date {
+                        Diagnostic::warning(&inc.source, format!("repeat_of names \"{}\", which happened later ({})", link.id, target.date))
+                            .hint("repeat_of points at the earlier incident; put this link on the later one")
+                    } else {
+                        continue;
+                    }
+                } else {
+                    let d = Diagnostic::error(
+                        &inc.source,
+                        format!("{field} names unknown incident \"{}\"", link.id),
+                    );
+                    match did_you_mean(&link.id, ids()) {
+                        Some(m) => d.hint(format!("did you mean \"{m}\"?")),
+                        None => d.hint(
+                            "use the id of an existing write-up (its file name, or its `id` field)",
+                        ),
+                    }
+                };
+                diagnostics.push(d.at(link.line, link.column).field(field));
+            }
+        }
+    }
+}
+
+/// Adds implied systems, checks parents, and warns on systems no file declares
+/// when the archive does declare systems (usually a typo).
+fn complete_systems(archive: &mut Archive, diagnostics: &mut Vec<Diagnostic>) {
+    archive.systems.sort_by(|a, b| a.id.cmp(&b.id));
+    let declared: Vec<String> = archive.systems.iter().map(|s| s.id.clone()).collect();
+    let mut implied = BTreeSet::new();
+    for inc in &archive.incidents {
+        for s in &inc.systems {
+            if declared.binary_search(s).is_err()
+                && implied.insert(s.clone())
+                && !declared.is_empty()
+            {
+                if let Some(m) = did_you_mean(s, declared.iter().map(String::as_str)) {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            &inc.source,
+                            format!("system \"{s}\" has no file in content/systems/"),
+                        )
+                        .at_line(inc.line)
+                        .field("systems")
+                        .hint(format!("did you mean \"{m}\"?")),
+                    );
+                }
+            }
+        }
+    }
+    for s in &archive.systems {
+        if let (Some(parent), Some(source)) = (&s.parent, &s.source) {
+            if declared.binary_search(parent).is_err() && !implied.contains(parent) {
+                diagnostics.push(
+                    Diagnostic::error(source, format!("parent \"{parent}\" is not a known system"))
+                        .at_line(s.parent_line)
+                        .field("parent")
+                        .hint("name the file stem of another file in content/systems/"),
+                );
+            }
+        }
+    }
+    archive
+        .systems
+        .extend(implied.iter().map(|id| System::implied(id)));
+    archive.systems.sort_by(|a, b| a.id.cmp(&b.id));
+}
+
+fn check_reading_lists(archive: &Archive, diagnostics: &mut Vec<Diagnostic>) {
+    for list in &archive.reading_lists {
+        for item in &list.items {
+            if archive.incident(&item.incident.id).is_none() {
+                let mut d = Diagnostic::error(
+                    &list.source,
+                    format!(
+                        "reading list names unknown incident \"{}\"",
+                        item.incident.id
+                    ),
+                )
+                .at(item.incident.line, item.incident.column)
+                .field("items.incident");
+                if let Some(m) = did_you_mean(
+                    &item.incident.id,
+                    archive.incidents.iter().map(|i| i.id.as_str()),
+                ) {
+                    d = d.hint(format!("did you mean \"{m}\"?"));
+                }
+                diagnostics.push(d);
+            }
+        }
+    }
+}
+
+/// The archive a public build may see: public incidents only, each reduced to its
+/// public fields and `[public]` text. Links to internal incidents become a count.
+pub fn public_view(archive: &Archive, config: &Config) -> Archive {
+    let public_ids: BTreeSet<&str> = archive
+        .incidents
+        .iter()
+        .filter(|i| i.visibility == Visibility::Public)
+        .map(|i| i.id.as_str())
+        .collect();
+    let incidents = archive
+        .incidents
+        .iter()
+        .filter(|i| public_ids.contains(i.id.as_str()))
+        .map(|i| {
+            let (repeat_of, hidden): (Vec<_>, Vec<_>) = i
+                .repeat_of
+                .iter()
+                .cloned()
+                .partition(|l| public_ids.contains(l.id.as_str()));
+            Incident {
+                id: i.id.clone(),
+                source: i.source.clone(),
+                title: i.public.title.clone().unwrap_or_else(|| i.title.clone()),
+                date: i.date,
+                severity: i.severity.clone(),
+                status: i.status,
+                systems: i.systems.clone(),
+                tags: Vec::new(),
+                contributing_factors: Vec::new(),
+                summary: i.public.summary.clone(),
+                authors: if config.file.public.show_authors {
+                    i.authors.clone()
+                } else {
+                    Vec::new()
+                },
+                repeat_of,
+                related: i
+                    .related
+                    .iter()
+                    .filter(|l| public_ids.contains(l.id.as_str()))
+                    .cloned()
+                    .collect(),
+                visibility: Visibility::Public,
+                draft: i.draft,
+                timeline: i.timeline.clone(),
+                public: i.public.clone(),
+                follow_ups: i
+                    .follow_ups
+                    .iter()
+                    .filter(|f| f.public)
+                    .map(|f| FollowUp {
+                        owner: if config.file.public.show_owners {
+                            f.owner.clone()
+                        } else {
+                            None
+                        },
+                        link: None,
+                        ..f.clone()
+                    })
+                    .collect(),
+                body: String::new(),
+                word_count: 0,
+                line: i.line,
+                hidden_repeat_of: i.hidden_repeat_of + hidden.len(),
+            }
+        })
+        .collect();
+    let used: BTreeSet<String> = archive
+        .incidents
+        .iter()
+        .filter(|i| public_ids.contains(i.id.as_str()))
+        .flat_map(|i| i.systems.iter().cloned())
+        .collect();
+    let systems = archive
+        .systems
+        .iter()
+        .filter(|s| used.contains(&s.id))
+        .map(|s| System {
+            team: None,
+            description: None,
+            tier: None,
+            parent: None,
+            ..s.clone()
+        })
+        .collect();
+    let mut public = Archive {
+        incidents,
+        systems,
+        reading_lists: Vec::new(),
+        index: HashMap::new(),
+    };
+    public.reindex();
+    public
+}
+
+/// Every document kind's count, for summaries.
+pub fn count(documents: &[Document], kind: Kind) -> usize {
+    documents.iter().filter(|d| d.kind == kind).count()
+}

@@ -1,0 +1,67 @@
+//! Systems: the things incidents hit. Declared in `content/systems/*.md` (name,
+//! team, tier, parent, description) or implied by an incident naming them.
+
+use super::fields::{Fields, Reporter};
+use crate::load::Document;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct System {
+    pub id: String,
+    pub name: String,
+    pub team: Option<String>,
+    pub tier: Option<i64>,
+    pub parent: Option<String>,
+    /// Markdown: the file's `description` or its body.
+    pub description: Option<String>,
+    /// None for systems only named by incidents.
+    pub source: Option<PathBuf>,
+    #[serde(skip)]
+    pub parent_line: u32,
+}
+
+impl System {
+    pub fn implied(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            team: None,
+            tier: None,
+            parent: None,
+            description: None,
+            source: None,
+            parent_line: 0,
+        }
+    }
+}
+
+pub fn read(reporter: &Reporter, doc: &Document) -> Option<System> {
+    let f = Fields::new(reporter, &doc.front, "")?;
+    if !super::incident::is_valid_id(&doc.stem) {
+        reporter.push(
+            crate::diagnostic::Diagnostic::error(
+                &reporter.file,
+                format!("system id \"{}\" may only use a-z, 0-9 and -", doc.stem),
+            )
+            .hint("the id is the file name: rename the file"),
+        );
+        return None;
+    }
+    let parent_line = f.node("parent").map_or(0, |n| n.line);
+    let body = doc.body.trim();
+    let system = System {
+        id: doc.stem.clone(),
+        name: f.string("name").unwrap_or_else(|| doc.stem.clone()),
+        team: f.string("team"),
+        tier: f.integer("tier"),
+        parent: f.string("parent"),
+        description: f
+            .string("description")
+            .or_else(|| (!body.is_empty()).then(|| body.to_owned())),
+        source: Some(doc.path.clone()),
+        parent_line,
+    };
+    f.finish();
+    Some(system)
+}

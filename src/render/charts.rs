@@ -1,0 +1,280 @@
+//! Inline SVG charts drawn at build time: stacked monthly bars, strip plots of
+//! durations with median and p90, completion and age bars, sparklines. No
+//! JavaScript; colours come from CSS classes so light and dark themes both read,
+//! and every chart carries `role="img"` with an `aria-label` (pages add a table).
+
+use crate::analyze::metrics::{AgeBucket, Distribution, MonthCount, QuarterCompletion};
+use std::fmt::Write;
+
+fn esc(s: &str) -> String {
+    super::escape(s)
+}
+
+const W: f64 = 720.0;
+
+/// Incidents per month, stacked by severity (worst at the bottom).
+pub fn month_bars(months: &[MonthCount], severities: &[String], label: &str) -> String {
+    let h = 180.0;
+    let (left, bottom, top) = (32.0, 22.0, 8.0);
+    let max = months.iter().map(|m| m.total).max().unwrap_or(0).max(1) as f64;
+    let n = months.len().max(1) as f64;
+    let slot = (W - left) / n;
+    let bar = (slot * 0.8).max(1.0);
+    let plot_h = h - bottom - top;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" viewBox="0 0 {W} {h}" role="img" aria-label="{}" preserveAspectRatio="xMinYMin meet">"#,
+        esc(label)
+    );
+    for tick in ticks(max as usize) {
+        let y = top + plot_h - (tick as f64 / max) * plot_h;
+        let _ = write!(
+            s,
+            r#"<line class="grid" x1="{left}" x2="{W}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="{}" y="{:.1}" text-anchor="end">{tick}</text>"#,
+            left - 4.0,
+            y + 3.5
+        );
+    }
+    for (i, m) in months.iter().enumerate() {
+        let x = left + i as f64 * slot + (slot - bar) / 2.0;
+        let mut y = top + plot_h;
+        for (si, &count) in m.by_severity.iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            let bh = count as f64 / max * plot_h;
+            y -= bh;
+            let name = severities.get(si).map_or("no severity", String::as_str);
+            let _ = write!(
+                s,
+                r#"<rect class="sev-{si}" x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{bh:.1}"><title>{}: {count} {}</title></rect>"#,
+                esc(&m.month),
+                esc(name)
+            );
+        }
+        let every = (months.len() / 12).max(1);
+        if i % every == 0 && m.month.ends_with("-01") || months.len() <= 12 {
+            let _ = write!(
+                s,
+                r#"<text class="axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+                x + bar / 2.0,
+                h - 6.0,
+                esc(&m.month)
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn ticks(max: usize) -> Vec<usize> {
+    let step = match max {
+        0..=5 => 1,
+        6..=10 => 2,
+        11..=25 => 5,
+        26..=50 => 10,
+        51..=250 => 50,
+        _ => (max / 5).max(1),
+    };
+    (0..=max).step_by(step).collect()
+}
+
+/// Log-scale position of `minutes` between 1 minute and 30 days.
+fn log_x(minutes: i64, left: f64, width: f64) -> f64 {
+    let lo = 1f64.ln();
+    let hi = (30.0 * 1440.0f64).ln();
+    let v = (minutes.max(1) as f64).ln().clamp(lo, hi);
+    left + (v - lo) / (hi - lo) * width
+}
+
+/// Every incident as a dot on a log time axis, with median and p90 marked.
+pub fn strip_plot(d: &Distribution) -> String {
+    let h = 70.0;
+    let (left, right) = (8.0, 8.0);
+    let width = W - left - right;
+    let mut s = String::new();
+    let label = match (d.median, d.p90) {
+        (Some(m), Some(p)) => format!(
+            "{}: median {}, p90 {}, n = {}, unknown {}",
+            d.label,
+            super::format::minutes(m),
+            super::format::minutes(p),
+            d.n,
+            d.unknown
+        ),
+        _ => format!("{}: no incidents with the needed timestamps", d.label),
+    };
+    let _ = write!(
+        s,
+        r#"<svg class="chart strip" viewBox="0 0 {W} {h}" role="img" aria-label="{}">"#,
+        esc(&label)
+    );
+    let axis_y = 40.0;
+    let _ = write!(
+        s,
+        r#"<line class="axis-line" x1="{left}" x2="{}" y1="{axis_y}" y2="{axis_y}"/>"#,
+        W - right
+    );
+    for (m, name) in [
+        (1, "1 min"),
+        (10, "10 min"),
+        (60, "1 h"),
+        (360, "6 h"),
+        (1440, "1 d"),
+        (10080, "1 wk"),
+    ] {
+        let x = log_x(m, left, width);
+        let anchor = if m == 1 { "start" } else { "middle" };
+        let _ = write!(
+            s,
+            r#"<line class="grid" x1="{x:.1}" x2="{x:.1}" y1="8" y2="{axis_y}"/><text class="axis" x="{x:.1}" y="{}" text-anchor="{anchor}">{name}</text>"#,
+            axis_y + 16.0
+        );
+    }
+    for (i, (v, _)) in d.values.iter().enumerate() {
+        let x = log_x(*v, left, width);
+        // Deterministic jitter so equal values do not hide each other.
+        let y = 16.0 + ((i * 7919) % 17) as f64;
+        let _ = write!(
+            s,
+            r#"<circle class="dot" cx="{x:.1}" cy="{y:.1}" r="3"><title>{}</title></circle>"#,
+            super::format::minutes(*v)
+        );
+    }
+    if let Some(m) = d.median {
+        let x = log_x(m, left, width);
+        let _ = write!(
+            s,
+            r#"<line class="median" x1="{x:.1}" x2="{x:.1}" y1="8" y2="{axis_y}"><title>median {}</title></line>"#,
+            super::format::minutes(m)
+        );
+    }
+    if let Some(p) = d.p90 {
+        let x = log_x(p, left, width);
+        let _ = write!(
+            s,
+            r#"<line class="p90" x1="{x:.1}" x2="{x:.1}" y1="8" y2="{axis_y}"><title>p90 {}</title></line>"#,
+            super::format::minutes(p)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Horizontal bars labelled on the left; `values` are (label, value, max, text).
+fn hbars(rows: &[(String, f64, String)], max: f64, label: &str) -> String {
+    let row_h = 22.0;
+    let h = row_h * rows.len().max(1) as f64 + 4.0;
+    let left = 120.0;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart hbars" viewBox="0 0 {W} {h}" role="img" aria-label="{}">"#,
+        esc(label)
+    );
+    for (i, (name, value, text)) in rows.iter().enumerate() {
+        let y = i as f64 * row_h + 2.0;
+        let bw = if max > 0.0 {
+            value / max * (W - left - 90.0)
+        } else {
+            0.0
+        };
+        let _ = write!(
+            s,
+            r#"<text class="axis" x="{}" y="{:.1}" text-anchor="end">{}</text><rect class="bar" x="{left}" y="{y:.1}" width="{bw:.1}" height="{:.1}"/><text class="value" x="{:.1}" y="{:.1}">{}</text>"#,
+            left - 6.0,
+            y + 14.0,
+            esc(name),
+            row_h - 6.0,
+            left + bw + 6.0,
+            y + 14.0,
+            esc(text)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+pub fn completion_bars(rows: &[QuarterCompletion]) -> String {
+    let data: Vec<(String, f64, String)> = rows
+        .iter()
+        .map(|q| {
+            let rate = q.rate.unwrap_or(0.0);
+            (
+                q.quarter.clone(),
+                rate,
+                format!(
+                    "{} of {} ({})",
+                    q.done,
+                    q.total,
+                    super::format::percent(rate)
+                ),
+            )
+        })
+        .collect();
+    hbars(
+        &data,
+        1.0,
+        "Follow-up completion by quarter of the incident",
+    )
+}
+
+pub fn age_bars(rows: &[AgeBucket]) -> String {
+    let max = rows.iter().map(|r| r.count).max().unwrap_or(0) as f64;
+    let data: Vec<(String, f64, String)> = rows
+        .iter()
+        .map(|r| (r.label.to_owned(), r.count as f64, r.count.to_string()))
+        .collect();
+    hbars(&data, max, "Open follow-ups by age")
+}
+
+/// A tiny trend line of counts, for the systems index.
+pub fn sparkline(counts: &[usize], label: &str) -> String {
+    let (w, h) = (120.0, 24.0);
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let n = counts.len().max(2) as f64 - 1.0;
+    let points: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f64 / n * (w - 2.0) + 1.0,
+                h - 2.0 - c as f64 / max * (h - 4.0)
+            )
+        })
+        .collect();
+    format!(
+        r#"<svg class="spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}"><polyline points="{}"/></svg>"#,
+        esc(label),
+        points.join(" ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_plot_draws_one_dot_per_value_and_labels_n() {
+        let d = Distribution {
+            key: "time_to_detect",
+            label: "Time to detect",
+            definition: "",
+            n: 3,
+            unknown: 1,
+            median: Some(10),
+            p90: Some(60),
+            values: vec![(5, 0), (10, 1), (60, 2)],
+        };
+        let svg = strip_plot(&d);
+        assert_eq!(svg.matches("<circle").count(), 3);
+        assert!(svg.contains("n = 3, unknown 1"), "{svg}");
+    }
+
+    #[test]
+    fn labels_are_escaped() {
+        assert!(sparkline(&[1, 2], "<b>").contains("&lt;b&gt;"));
+    }
+}

@@ -1,0 +1,245 @@
+//! Machine-readable outputs: the Atom feed, `sitemap.xml` and `casebook.json`
+//! (every incident's metadata, derived follow-up states, chains and metrics).
+
+use super::escape as esc;
+use crate::analyze::Analysis;
+use crate::config::Config;
+use crate::model::Archive;
+use serde::Serialize;
+
+fn absolute(base_url: &str, path: &str) -> String {
+    let path = path.trim_end_matches("index.html");
+    if base_url.is_empty() {
+        format!("/{path}")
+    } else {
+        format!("{base_url}/{path}")
+    }
+}
+
+/// The 50 newest incidents as an Atom feed.
+pub fn atom(config: &Config, archive: &Archive, md: &super::markdown::Markdown) -> String {
+    let updated = archive
+        .incidents
+        .first()
+        .map_or_else(|| config.as_of.to_string(), |i| i.date.to_string());
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    s.push_str(&format!("<title>{}</title>\n", esc(&config.file.title)));
+    s.push_str(&format!(
+        "<id>{}</id>\n",
+        esc(&absolute(&config.base_url, ""))
+    ));
+    s.push_str(&format!(
+        "<link href=\"{}\"/>\n",
+        esc(&absolute(&config.base_url, ""))
+    ));
+    s.push_str(&format!(
+        "<link rel=\"self\" href=\"{}\"/>\n",
+        esc(&absolute(&config.base_url, "feed.xml"))
+    ));
+    s.push_str(&format!(
+        "<updated>{updated}T00:00:00Z</updated>\n<generator>casebook</generator>\n"
+    ));
+    for inc in archive.incidents.iter().take(50) {
+        let url = absolute(&config.base_url, &format!("incidents/{}/", inc.id));
+        s.push_str("<entry>\n");
+        s.push_str(&format!(
+            "<title>{}{}</title>\n",
+            inc.severity
+                .as_deref()
+                .map(|s| format!("[{}] ", esc(s)))
+                .unwrap_or_default(),
+            esc(&inc.title)
+        ));
+        s.push_str(&format!(
+            "<id>{}</id>\n<link href=\"{}\"/>\n",
+            esc(&url),
+            esc(&url)
+        ));
+        s.push_str(&format!("<updated>{}T00:00:00Z</updated>\n", inc.date));
+        for a in &inc.authors {
+            s.push_str(&format!("<author><name>{}</name></author>\n", esc(a)));
+        }
+        if inc.authors.is_empty() {
+            s.push_str(&format!(
+                "<author><name>{}</name></author>\n",
+                esc(&config.file.title)
+            ));
+        }
+        for sys in &inc.systems {
+            s.push_str(&format!("<category term=\"{}\"/>\n", esc(sys)));
+        }
+        if let Some(summary) = &inc.summary {
+            s.push_str(&format!(
+                "<summary type=\"html\">{}</summary>\n",
+                esc(&md.inline(summary))
+            ));
+        }
+        s.push_str("</entry>\n");
+    }
+    s.push_str("</feed>\n");
+    s
+}
+
+pub fn sitemap(base_url: &str, paths: &[&str]) -> String {
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut paths: Vec<&&str> = paths
+        .iter()
+        .filter(|p| p.ends_with(".html") && **p != "404.html")
+        .collect();
+    paths.sort();
+    for p in paths {
+        s.push_str(&format!(
+            "<url><loc>{}</loc></url>\n",
+            esc(&absolute(base_url, p))
+        ));
+    }
+    s.push_str("</urlset>\n");
+    s
+}
+
+#[derive(Serialize)]
+struct JsonFollowUp<'a> {
+    title: &'a str,
+    owner: Option<&'a str>,
+    status: &'static str,
+    state: &'static str,
+    due: Option<String>,
+    done_on: Option<String>,
+    link: Option<&'a str>,
+    public: bool,
+    age_days: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct JsonIncident<'a> {
+    id: &'a str,
+    url: String,
+    title: &'a str,
+    date: String,
+    severity: Option<&'a str>,
+    status: &'static str,
+    visibility: &'static str,
+    systems: &'a [String],
+    tags: &'a [String],
+    contributing_factors: &'a [String],
+    authors: &'a [String],
+    summary: Option<&'a str>,
+    repeat_of: Vec<&'a str>,
+    repeated_by: Vec<&'a str>,
+    related: Vec<&'a str>,
+    chain: Option<usize>,
+    timeline: &'a crate::model::incident::Timeline,
+    time_to_detect_minutes: Option<i64>,
+    time_to_mitigate_minutes: Option<i64>,
+    time_to_resolve_minutes: Option<i64>,
+    follow_ups: Vec<JsonFollowUp<'a>>,
+    recurred_while_open: Vec<serde_json::Value>,
+    possibly_related: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct JsonExport<'a> {
+    generator: String,
+    as_of: String,
+    audience: crate::config::Audience,
+    title: &'a str,
+    incidents: Vec<JsonIncident<'a>>,
+    systems: Vec<serde_json::Value>,
+    chains: Vec<Vec<&'a str>>,
+    metrics: &'a crate::analyze::metrics::Metrics,
+}
+
+pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
+    let id = |i: usize| archive.incidents[i].id.as_str();
+    let incidents = archive
+        .incidents
+        .iter()
+        .zip(&analysis.incidents)
+        .map(|(inc, f)| JsonIncident {
+            id: &inc.id,
+            url: format!("incidents/{}/", inc.id),
+            title: &inc.title,
+            date: inc.date.to_string(),
+            severity: inc.severity.as_deref(),
+            status: inc.status.as_str(),
+            visibility: match inc.visibility {
+                crate::model::Visibility::Internal => "internal",
+                crate::model::Visibility::Public => "public",
+            },
+            systems: &inc.systems,
+            tags: &inc.tags,
+            contributing_factors: &inc.contributing_factors,
+            authors: &inc.authors,
+            summary: inc.summary.as_deref(),
+            repeat_of: inc.repeat_of.iter().map(|l| l.id.as_str()).collect(),
+            repeated_by: f.repeated_by.iter().map(|&i| id(i)).collect(),
+            related: inc.related.iter().map(|l| l.id.as_str()).collect(),
+            chain: f.chain.map(|(c, _)| c),
+            timeline: &inc.timeline,
+            time_to_detect_minutes: f.time_to_detect,
+            time_to_mitigate_minutes: f.time_to_mitigate,
+            time_to_resolve_minutes: f.time_to_resolve,
+            follow_ups: inc
+                .follow_ups
+                .iter()
+                .zip(&f.follow_ups)
+                .map(|(fu, fact)| JsonFollowUp {
+                    title: &fu.title,
+                    owner: fu.owner.as_deref(),
+                    status: fu.status.as_str(),
+                    state: fact.state.as_str(),
+                    due: fu.due.map(|d| d.to_string()),
+                    done_on: fu.done_on.map(|d| d.to_string()),
+                    link: fu.link.as_deref(),
+                    public: fu.public,
+                    age_days: fact.age_days,
+                })
+                .collect(),
+            recurred_while_open: f
+                .recurred_while_open
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "incident": id(r.earlier),
+                        "follow_up": archive.incidents[r.earlier].follow_ups[r.follow_up].title,
+                        "done_late": r.done_late,
+                    })
+                })
+                .collect(),
+            possibly_related: f
+                .possibly_related
+                .iter()
+                .map(|&(j, score)| serde_json::json!({ "incident": id(j), "score": score }))
+                .collect(),
+        })
+        .collect();
+    let systems = archive
+        .systems
+        .iter()
+        .map(|s| {
+            let f = analysis.system(&s.id).cloned().unwrap_or_default();
+            serde_json::json!({
+                "id": s.id, "name": s.name, "team": s.team, "tier": s.tier, "parent": s.parent,
+                "incidents": f.incidents.len(), "open_follow_ups": f.open, "overdue_follow_ups": f.overdue,
+                "oldest_open_days": f.oldest_open_days, "completion": f.completion,
+                "repeats_last_12_months": f.repeats_last_12_months, "recurred_while_open": f.recurred_while_open,
+                "metrics": analysis.system_metrics.get(&s.id),
+            })
+        })
+        .collect();
+    let export = JsonExport {
+        generator: format!("casebook {}", env!("CARGO_PKG_VERSION")),
+        as_of: config.as_of.to_string(),
+        audience: config.audience,
+        title: &config.file.title,
+        incidents,
+        systems,
+        chains: analysis
+            .chains
+            .iter()
+            .map(|c| c.members.iter().map(|&m| id(m)).collect())
+            .collect(),
+        metrics: &analysis.metrics,
+    };
+    serde_json::to_vec_pretty(&export).unwrap_or_default()
+}

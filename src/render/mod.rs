@@ -1,0 +1,756 @@
+//! Render: the archive and its analysis become pages in memory — Markdown by
+//! comrak, HTML by tera templates, charts as inline SVG, plus the Atom feed,
+//! sitemap and `casebook.json`. Pages render in parallel. Rendering never reads
+//! or writes files: the theme arrives loaded and the pages leave as bytes.
+
+pub mod charts;
+pub mod export;
+pub mod format;
+pub mod markdown;
+pub mod views;
+
+use crate::analyze::{Analysis, FollowUpState};
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::load::theme::Theme;
+use crate::model::Archive;
+use markdown::Markdown;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use views::{Row, SiteView};
+
+/// One output file, by its path relative to the output root (`incidents/x/index.html`).
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A page's template and context before rendering.
+struct Job {
+    path: String,
+    template: &'static str,
+    context: tera::Context,
+}
+
+pub struct Renderer<'a> {
+    tera: tera::Tera,
+    md: Markdown,
+    config: &'a Config,
+    archive: &'a Archive,
+    analysis: &'a Analysis,
+    site: SiteView,
+    rows: Vec<Row>,
+}
+
+/// Compiles a theme's templates; an error names the template and its line.
+pub fn compile(theme: &Theme) -> Result<tera::Tera, Diagnostic> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(escape);
+    // The same slugs the page paths use, so links and files always agree.
+    tera.register_filter(
+        "slugify",
+        |value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>| {
+            let s = tera::try_get_value!("slugify", "value", String, value);
+            Ok(tera::Value::String(crate::model::incident::slugify(&s)))
+        },
+    );
+    let templates: Vec<(&str, &str)> = theme
+        .templates
+        .iter()
+        .map(|(n, s, _)| (n.as_str(), s.as_str()))
+        .collect();
+    tera.add_raw_templates(templates).map_err(|e| {
+        let text = error_chain(&e);
+        let (name, line) = template_location(&text, theme);
+        let path = theme
+            .templates
+            .iter()
+            .find(|(n, _, _)| Some(n.as_str()) == name.as_deref())
+            .map(|(_, _, p)| p.clone());
+        let mut d = Diagnostic::error(
+            path.unwrap_or_else(|| "templates".into()),
+            format!("template error: {}", text.trim()),
+        )
+        .hint("fix the template syntax; see Tera's documentation for tags and filters");
+        if let Some(line) = line {
+            d = d.at_line(line);
+        }
+        d
+    })?;
+    Ok(tera)
+}
+
+/// HTML escaping for text and quoted attributes. Unlike Tera's default it leaves
+/// `/` alone, so relative URLs stay readable (`../../style.css`).
+pub fn escape(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push('\n');
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Finds the template name in quotes and the `--> line:col` Tera prints.
+fn template_location(text: &str, theme: &Theme) -> (Option<String>, Option<u32>) {
+    let name = theme
+        .templates
+        .iter()
+        .map(|(n, _, _)| n)
+        .find(|n| text.contains(&format!("'{n}'")))
+        .cloned();
+    let line = text
+        .split("--> ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|l| l.trim().parse().ok());
+    (name, line)
+}
+
+fn render_error(template: &str, e: &tera::Error) -> Diagnostic {
+    Diagnostic::error(format!("templates/{template}"), format!("template error while rendering: {}", error_chain(e).replace('\n', ": ")))
+        .hint("a template used a variable or filter that does not exist; compare with the default theme's template of that name")
+}
+
+#[derive(Serialize)]
+struct SystemCard {
+    id: String,
+    name: String,
+    team: Option<String>,
+    tier: Option<i64>,
+    incidents: usize,
+    last: Option<Row>,
+    open: usize,
+    overdue: usize,
+    oldest_open_days: Option<i64>,
+    completion: Option<String>,
+    repeats_last_12_months: usize,
+    recurred_while_open: usize,
+    chains: usize,
+    sparkline: String,
+}
+
+#[derive(Serialize)]
+struct TermView {
+    id: String,
+    count: usize,
+    last: String,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(
+        theme: &Theme,
+        config: &'a Config,
+        archive: &'a Archive,
+        analysis: &'a Analysis,
+    ) -> Result<Self, Diagnostic> {
+        let tera = compile(theme)?;
+        let rows = archive
+            .incidents
+            .par_iter()
+            .enumerate()
+            .map(|(i, inc)| views::row(config, inc, analysis, i))
+            .collect();
+        Ok(Self {
+            tera,
+            md: Markdown::new(config.file.markdown.unsafe_html),
+            config,
+            archive,
+            analysis,
+            site: SiteView::new(config, archive),
+            rows,
+        })
+    }
+
+    fn context(&self, path: &str, section: &str) -> tera::Context {
+        let mut c = tera::Context::new();
+        c.insert("site", &self.site);
+        c.insert("root", &format::root_for(path));
+        c.insert("path", path);
+        c.insert("section", section);
+        c
+    }
+
+    fn rows_of(&self, ids: &[usize]) -> Vec<&Row> {
+        ids.iter().map(|&i| &self.rows[i]).collect()
+    }
+
+    /// Every page of the site, rendered in parallel.
+    pub fn render(&self) -> Result<Vec<Page>, Diagnostic> {
+        let mut jobs = vec![
+            self.home(),
+            self.follow_ups_page(),
+            self.metrics_page(),
+            self.systems_index(),
+        ];
+        jobs.extend(self.incident_indexes());
+        jobs.extend(self.terms_pages("tags", "Tags", &self.analysis.tags));
+        jobs.extend(self.terms_pages("factors", "Contributing factors", &self.analysis.factors));
+        jobs.extend(self.reading_list_pages());
+        let mut not_found = self.context("404.html", "");
+        not_found.insert("title", "Page not found");
+        jobs.push(Job {
+            path: "404.html".into(),
+            template: "404.html",
+            context: not_found,
+        });
+
+        let fixed: Vec<Result<Page, Diagnostic>> = jobs
+            .into_par_iter()
+            .map(|job| self.render_job(job))
+            .collect();
+        let systems: Vec<Result<Page, Diagnostic>> = self
+            .archive
+            .systems
+            .par_iter()
+            .map(|s| self.render_job(self.system_page(&s.id)))
+            .collect();
+        let incidents: Vec<Result<Vec<Page>, Diagnostic>> = (0..self.archive.incidents.len())
+            .into_par_iter()
+            .map(|i| self.incident_pages(i))
+            .collect();
+
+        let mut pages = Vec::with_capacity(self.archive.incidents.len() * 2 + 64);
+        for p in fixed.into_iter().chain(systems) {
+            pages.push(p?);
+        }
+        for p in incidents {
+            pages.extend(p?);
+        }
+        pages.push(Page {
+            path: "feed.xml".into(),
+            bytes: export::atom(self.config, self.archive, &self.md).into_bytes(),
+        });
+        let paths: Vec<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+        let sitemap = export::sitemap(&self.config.base_url, &paths);
+        pages.push(Page {
+            path: "sitemap.xml".into(),
+            bytes: sitemap.into_bytes(),
+        });
+        pages.push(Page {
+            path: "casebook.json".into(),
+            bytes: export::json(self.config, self.archive, self.analysis),
+        });
+        Ok(pages)
+    }
+
+    fn render_job(&self, job: Job) -> Result<Page, Diagnostic> {
+        let html = self
+            .tera
+            .render(job.template, &job.context)
+            .map_err(|e| render_error(job.template, &e))?;
+        Ok(Page {
+            path: job.path,
+            bytes: html.into_bytes(),
+        })
+    }
+
+    fn home(&self) -> Job {
+        let mut c = self.context("index.html", "home");
+        let a = self.archive;
+        let ongoing: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| r.status != "resolved")
+            .collect();
+        let recent: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| r.status == "resolved")
+            .take(8)
+            .collect();
+        let overdue: Vec<views::FollowUpView> = self
+            .analysis
+            .follow_ups
+            .iter()
+            .filter(|f| f.state == FollowUpState::Overdue)
+            .take(8)
+            .map(|f| views::follow_up(a, f))
+            .collect();
+        let overdue_total = self
+            .analysis
+            .follow_ups
+            .iter()
+            .filter(|f| f.state == FollowUpState::Overdue)
+            .count();
+        let open_total = self
+            .analysis
+            .follow_ups
+            .iter()
+            .filter(|f| f.state.is_pending())
+            .count();
+        let mut repeating: Vec<SystemCard> = self
+            .system_cards()
+            .into_iter()
+            .filter(|s| s.repeats_last_12_months > 0)
+            .collect();
+        repeating.sort_by(|x, y| {
+            y.repeats_last_12_months
+                .cmp(&x.repeats_last_12_months)
+                .then(x.id.cmp(&y.id))
+        });
+        repeating.truncate(5);
+        let recurred_total: usize = self
+            .analysis
+            .incidents
+            .iter()
+            .map(|f| f.recurred_while_open.len())
+            .sum();
+        let mut cards = self.system_cards();
+        cards.sort_by(|x, y| y.incidents.cmp(&x.incidents).then(x.id.cmp(&y.id)));
+        c.insert("ongoing", &ongoing);
+        c.insert("recent", &recent);
+        c.insert("overdue", &overdue);
+        c.insert("overdue_total", &overdue_total);
+        c.insert("open_total", &open_total);
+        c.insert("repeating", &repeating);
+        c.insert("recurred_total", &recurred_total);
+        c.insert("systems", &cards);
+        c.insert("reading_lists", &self.reading_list_summaries());
+        c.insert("chains_total", &self.analysis.chains.len());
+        Job {
+            path: "index.html".into(),
+            template: "index.html",
+            context: c,
+        }
+    }
+
+    fn system_cards(&self) -> Vec<SystemCard> {
+        let as_of = self.config.as_of;
+        self.archive
+            .systems
+            .iter()
+            .map(|s| {
+                let f = self.analysis.system(&s.id).cloned().unwrap_or_default();
+                // Incidents per quarter over the last two years, oldest first.
+                let mut counts = vec![0usize; 8];
+                for &i in &f.incidents {
+                    let d = self.archive.incidents[i].date;
+                    let months = (as_of.year() as i32 - d.year() as i32) * 12
+                        + as_of.month() as i32
+                        - d.month() as i32;
+                    if (0..24).contains(&months) {
+                        counts[7 - (months / 3) as usize] += 1;
+                    }
+                }
+                SystemCard {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    team: s.team.clone(),
+                    tier: s.tier,
+                    incidents: f.incidents.len(),
+                    last: f.incidents.first().map(|&i| self.rows[i].clone()),
+                    open: f.open,
+                    overdue: f.overdue,
+                    oldest_open_days: f.oldest_open_days,
+                    completion: f.completion.map(format::percent),
+                    repeats_last_12_months: f.repeats_last_12_months,
+                    recurred_while_open: f.recurred_while_open,
+                    chains: f.chains.len(),
+                    sparkline: charts::sparkline(
+                        &counts,
+                        &format!(
+                            "{}: incidents per quarter, last two years: {:?}",
+                            s.name, counts
+                        ),
+                    ),
+                }
+            })
+            .collect()
+    }
+
+    fn incident_indexes(&self) -> Vec<Job> {
+        let mut orders: Vec<(&str, &str, Vec<usize>)> = Vec::new();
+        let newest: Vec<usize> = (0..self.rows.len()).collect();
+        let mut oldest = newest.clone();
+        oldest.reverse();
+        let mut severity = newest.clone();
+        severity.sort_by_key(|&i| self.rows[i].sev_rank);
+        let mut longest = newest.clone();
+        longest.sort_by_key(|&i| std::cmp::Reverse(self.rows[i].ttr_minutes.unwrap_or(-1)));
+        orders.push(("newest", "incidents/index.html", newest));
+        orders.push(("oldest", "incidents/oldest/index.html", oldest));
+        orders.push(("severity", "incidents/severity/index.html", severity));
+        orders.push(("longest", "incidents/longest/index.html", longest));
+        let mut systems: Vec<&str> = self.archive.systems.iter().map(|s| s.id.as_str()).collect();
+        systems.sort();
+        let years: std::collections::BTreeSet<i16> = self.rows.iter().map(|r| r.year).collect();
+        orders
+            .into_iter()
+            .map(|(order, path, ids)| {
+                let mut c = self.context(path, "incidents");
+                c.insert("order", order);
+                c.insert("rows", &self.rows_of(&ids));
+                c.insert("systems", &systems);
+                c.insert("severities", &self.config.file.severities);
+                c.insert("years", &years.iter().rev().collect::<Vec<_>>());
+                Job {
+                    path: path.into(),
+                    template: "incidents.html",
+                    context: c,
+                }
+            })
+            .collect()
+    }
+
+    fn incident_pages(&self, i: usize) -> Result<Vec<Page>, Diagnostic> {
+        let inc = &self.archive.incidents[i];
+        let path = format!("incidents/{}/index.html", inc.id);
+        let view = views::incident(self.config, self.archive, self.analysis, &self.md, i);
+        let mut c = self.context(&path, "incidents");
+        c.insert("incident", &view);
+        c.insert("reading", &self.reading_nav(i));
+        let mut pages = vec![self.render_job(Job {
+            path,
+            template: "incident.html",
+            context: c,
+        })?];
+        if view.has_rca {
+            let rca_path = format!("incidents/{}/rca/index.html", inc.id);
+            let mut c = self.context(&rca_path, "incidents");
+            c.insert("incident", &view);
+            pages.push(self.render_job(Job {
+                path: rca_path,
+                template: "rca.html",
+                context: c,
+            })?);
+        }
+        Ok(pages)
+    }
+
+    fn system_page(&self, id: &str) -> Job {
+        let path = format!("systems/{id}/index.html");
+        let mut c = self.context(&path, "systems");
+        let system = self.archive.system(id);
+        let facts = self.analysis.system(id).cloned().unwrap_or_default();
+        let card = self.system_cards().into_iter().find(|s| s.id == id);
+        c.insert("system", &system);
+        c.insert("card", &card);
+        c.insert(
+            "description_html",
+            &system
+                .and_then(|s| s.description.as_deref())
+                .map(|d| self.md.to_html(d)),
+        );
+        let rows = self.rows_of(&facts.incidents);
+        let mut by_year: Vec<(i16, Vec<&Row>)> = Vec::new();
+        for r in rows {
+            match by_year.last_mut() {
+                Some((y, list)) if *y == r.year => list.push(r),
+                _ => by_year.push((r.year, vec![r])),
+            }
+        }
+        c.insert("by_year", &by_year);
+        let chains: Vec<views::ChainView> = facts
+            .chains
+            .iter()
+            .map(|&ch| views::chain(self.config, self.archive, self.analysis, ch, None))
+            .collect();
+        c.insert("chains", &chains);
+        let open: Vec<views::FollowUpView> = facts
+            .follow_ups
+            .iter()
+            .filter(|f| f.state.is_pending())
+            .map(|f| views::follow_up(self.archive, f))
+            .collect();
+        c.insert("open_follow_ups", &open);
+        let children: Vec<&crate::model::System> = facts
+            .children
+            .iter()
+            .filter_map(|ch| self.archive.system(ch))
+            .collect();
+        c.insert("children", &children);
+        if let Some(m) = self.analysis.system_metrics.get(id) {
+            c.insert(
+                "metrics",
+                &self.metrics_view(m, &format!("{id}: incidents per month by severity")),
+            );
+        }
+        Job {
+            path,
+            template: "system.html",
+            context: c,
+        }
+    }
+
+    fn systems_index(&self) -> Job {
+        let mut c = self.context("systems/index.html", "systems");
+        c.insert("systems", &self.system_cards());
+        Job {
+            path: "systems/index.html".into(),
+            template: "systems.html",
+            context: c,
+        }
+    }
+
+    fn follow_ups_page(&self) -> Job {
+        let path = "follow-ups/index.html";
+        let mut c = self.context(path, "follow-ups");
+        let mut sections = Vec::new();
+        for state in FollowUpState::ALL {
+            let items: Vec<views::FollowUpView> = self
+                .analysis
+                .follow_ups
+                .iter()
+                .filter(|f| f.state == state)
+                .map(|f| views::follow_up(self.archive, f))
+                .collect();
+            sections.push(serde_json::json!({ "state": state.as_str(), "label": state.label(), "items": items }));
+        }
+        let mut owners: Vec<&str> = self
+            .archive
+            .incidents
+            .iter()
+            .flat_map(|i| i.follow_ups.iter().filter_map(|f| f.owner.as_deref()))
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let systems: Vec<&str> = self.archive.systems.iter().map(|s| s.id.as_str()).collect();
+        c.insert("sections", &sections);
+        c.insert("owners", &owners);
+        c.insert("systems", &systems);
+        c.insert("total", &self.analysis.follow_ups.len());
+        Job {
+            path: path.into(),
+            template: "follow_ups.html",
+            context: c,
+        }
+    }
+
+    fn metrics_view(&self, m: &crate::analyze::metrics::Metrics, label: &str) -> serde_json::Value {
+        let durations: Vec<serde_json::Value> = m
+            .durations
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "key": d.key, "label": d.label, "definition": d.definition, "n": d.n, "unknown": d.unknown,
+                    "median": d.median.map(format::minutes), "p90": d.p90.map(format::minutes),
+                    "svg": charts::strip_plot(d),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "incidents": m.incidents,
+            "severities": m.severities,
+            "per_month": m.per_month,
+            "per_month_svg": charts::month_bars(&m.per_month, &m.severities, label),
+            "durations": durations,
+            "completion": m.completion,
+            "completion_svg": charts::completion_bars(&m.completion),
+            "completion_definition": m.completion_definition,
+            "open_age": m.open_age,
+            "open_age_svg": charts::age_bars(&m.open_age),
+            "open_age_definition": m.open_age_definition,
+            "open_total": m.open_total,
+            "repeat_rate": m.repeat_rate,
+            "repeat_rate_text": m.repeat_rate.rate.map(format::percent),
+        })
+    }
+
+    fn metrics_page(&self) -> Job {
+        let path = "metrics/index.html";
+        let mut c = self.context(path, "metrics");
+        c.insert(
+            "metrics",
+            &self.metrics_view(&self.analysis.metrics, "Incidents per month by severity"),
+        );
+        Job {
+            path: path.into(),
+            template: "metrics.html",
+            context: c,
+        }
+    }
+
+    fn terms_pages(
+        &self,
+        kind: &'static str,
+        label: &'static str,
+        terms: &BTreeMap<String, Vec<usize>>,
+    ) -> Vec<Job> {
+        let index_path = format!("{kind}/index.html");
+        let mut c = self.context(&index_path, kind);
+        let list: Vec<TermView> = terms
+            .iter()
+            .map(|(id, ids)| TermView {
+                id: id.clone(),
+                count: ids.len(),
+                last: ids
+                    .first()
+                    .map(|&i| self.rows[i].date.clone())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        c.insert("kind", kind);
+        c.insert("label", label);
+        c.insert("terms", &list);
+        let mut jobs = vec![Job {
+            path: index_path,
+            template: "terms.html",
+            context: c,
+        }];
+        for (id, ids) in terms {
+            let path = format!("{kind}/{}/index.html", crate::model::incident::slugify(id));
+            let mut c = self.context(&path, kind);
+            c.insert("kind", kind);
+            c.insert("label", label);
+            c.insert("term", id);
+            c.insert("rows", &self.rows_of(ids));
+            jobs.push(Job {
+                path,
+                template: "term.html",
+                context: c,
+            });
+        }
+        jobs
+    }
+
+    fn reading_list_summaries(&self) -> Vec<serde_json::Value> {
+        self.archive
+            .reading_lists
+            .iter()
+            .zip(&self.analysis.reading_lists)
+            .map(|(l, items)| {
+                let words: usize = items.iter().map(|it| self.archive.incidents[it.incident].word_count).sum();
+                serde_json::json!({
+                    "id": l.id, "title": l.title, "description": l.description, "audience": l.audience,
+                    "count": items.len(), "minutes": views::reading_minutes(words),
+                })
+            })
+            .collect()
+    }
+
+    fn reading_nav(&self, i: usize) -> Vec<serde_json::Value> {
+        self.analysis.in_reading_lists[i]
+            .iter()
+            .map(|&(l, pos)| {
+                let list = &self.archive.reading_lists[l];
+                let items = &self.analysis.reading_lists[l];
+                let id_at = |p: usize| items.get(p).map(|it| self.rows[it.incident].clone());
+                serde_json::json!({
+                    "id": list.id, "title": list.title, "position": pos + 1, "count": items.len(),
+                    "previous": pos.checked_sub(1).and_then(id_at), "next": id_at(pos + 1),
+                })
+            })
+            .collect()
+    }
+
+    fn reading_list_pages(&self) -> Vec<Job> {
+        if self.archive.reading_lists.is_empty() {
+            return Vec::new();
+        }
+        let mut c = self.context("reading-lists/index.html", "reading-lists");
+        c.insert("lists", &self.reading_list_summaries());
+        let mut jobs = vec![Job {
+            path: "reading-lists/index.html".into(),
+            template: "reading_lists.html",
+            context: c,
+        }];
+        for (l, list) in self.archive.reading_lists.iter().enumerate() {
+            let path = format!("reading-lists/{}/index.html", list.id);
+            let mut c = self.context(&path, "reading-lists");
+            let resolved = &self.analysis.reading_lists[l];
+            let mut systems: Vec<&String> = Vec::new();
+            let mut questions: Vec<serde_json::Value> = Vec::new();
+            let items: Vec<serde_json::Value> = resolved
+                .iter()
+                .enumerate()
+                .map(|(pos, it)| {
+                    let inc = &self.archive.incidents[it.incident];
+                    for s in &inc.systems {
+                        if !systems.contains(&s) {
+                            systems.push(s);
+                        }
+                    }
+                    let explicit = it.item.map(|k| &list.items[k]);
+                    if let Some(e) = explicit {
+                        if !e.questions.is_empty() {
+                            questions.push(serde_json::json!({ "incident": self.rows[it.incident], "questions": e.questions }));
+                        }
+                    }
+                    let open: Vec<views::FollowUpView> = self.analysis.incidents[it.incident]
+                        .follow_ups
+                        .iter()
+                        .filter(|f| f.state.is_pending())
+                        .map(|f| views::follow_up(self.archive, f))
+                        .collect();
+                    serde_json::json!({
+                        "position": pos + 1,
+                        "row": self.rows[it.incident],
+                        "note_html": explicit.and_then(|e| e.note.as_deref()).map(|n| self.md.inline(n)),
+                        "questions": explicit.map(|e| e.questions.clone()).unwrap_or_default(),
+                        "from_rule": it.item.is_none(),
+                        "minutes": views::reading_minutes(inc.word_count),
+                        "open_follow_ups": open,
+                    })
+                })
+                .collect();
+            let words: usize = resolved
+                .iter()
+                .map(|it| self.archive.incidents[it.incident].word_count)
+                .sum();
+            let ongoing: Vec<&Row> = self
+                .rows
+                .iter()
+                .filter(|r| r.status != "resolved")
+                .collect();
+            let pick_up: Vec<views::FollowUpView> = self
+                .analysis
+                .follow_ups
+                .iter()
+                .filter(|f| f.state.is_pending())
+                .filter(|f| {
+                    self.archive.incidents[f.incident]
+                        .systems
+                        .iter()
+                        .any(|s| systems.contains(&s))
+                })
+                .take(10)
+                .map(|f| views::follow_up(self.archive, f))
+                .collect();
+            c.insert("list", list);
+            c.insert("intro_html", &self.md.to_html(&list.body));
+            c.insert("items", &items);
+            c.insert("minutes", &views::reading_minutes(words));
+            c.insert("ongoing", &ongoing);
+            c.insert("pick_up", &pick_up);
+            c.insert("questions", &questions);
+            c.insert("systems", &systems);
+            jobs.push(Job {
+                path,
+                template: "reading_list.html",
+                context: c,
+            });
+        }
+        jobs
+    }
+}
+
+/// Renders the whole site in memory.
+pub fn render(
+    theme: &Theme,
+    config: &Config,
+    archive: &Archive,
+    analysis: &Analysis,
+) -> Result<Vec<Page>, Diagnostic> {
+    Renderer::new(theme, config, archive, analysis)?.render()
+}

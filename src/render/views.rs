@@ -1,0 +1,369 @@
+//! Views: what templates see. Plain serializable structs built from the archive
+//! and its analysis, with text already formatted and Markdown already rendered,
+//! so templates stay declarative and every page shows facts the same way.
+
+use super::format;
+use super::markdown::Markdown;
+use crate::analyze::{Analysis, FollowUpFact, FollowUpState};
+use crate::config::Config;
+use crate::model::{Archive, Incident};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub description: String,
+    pub base_url: String,
+    pub is_public: bool,
+    pub as_of: String,
+    pub as_of_iso: String,
+    pub generator: String,
+    pub incident_count: usize,
+    pub has_reading_lists: bool,
+}
+
+impl SiteView {
+    pub fn new(config: &Config, archive: &Archive) -> Self {
+        Self {
+            title: config.file.title.clone(),
+            description: config.file.description.clone(),
+            base_url: config.base_url.clone(),
+            is_public: config.is_public(),
+            as_of: format::date(config.as_of),
+            as_of_iso: config.as_of.to_string(),
+            generator: format!("casebook {}", env!("CARGO_PKG_VERSION")),
+            incident_count: archive.incidents.len(),
+            has_reading_lists: !archive.reading_lists.is_empty(),
+        }
+    }
+}
+
+/// One incident as a row of a list or table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    pub date: String,
+    pub date_iso: String,
+    pub year: i16,
+    pub severity: Option<String>,
+    /// Position on the scale (0 = worst), for CSS classes; the scale's length when none.
+    pub sev_rank: usize,
+    pub status: &'static str,
+    pub systems: Vec<String>,
+    pub open: usize,
+    pub overdue: usize,
+    pub follow_ups: usize,
+    pub done: usize,
+    pub time_to_resolve: Option<String>,
+    pub ttr_minutes: Option<i64>,
+    pub is_repeat: bool,
+    pub draft: bool,
+    pub visibility: &'static str,
+}
+
+pub fn row(config: &Config, inc: &Incident, analysis: &Analysis, i: usize) -> Row {
+    let f = &analysis.incidents[i];
+    Row {
+        id: inc.id.clone(),
+        title: inc.title.clone(),
+        date: format::date(inc.date),
+        date_iso: inc.date.to_string(),
+        year: inc.date.year(),
+        severity: inc.severity.clone(),
+        sev_rank: inc
+            .severity
+            .as_deref()
+            .and_then(|s| config.severity_rank(s))
+            .unwrap_or(config.file.severities.len()),
+        status: inc.status.as_str(),
+        systems: inc.systems.clone(),
+        open: f.follow_ups.iter().filter(|x| x.state.is_pending()).count(),
+        overdue: f.count(FollowUpState::Overdue),
+        follow_ups: f.follow_ups.len(),
+        done: f.count(FollowUpState::Done),
+        time_to_resolve: f.time_to_resolve.map(format::minutes),
+        ttr_minutes: f.time_to_resolve,
+        is_repeat: !inc.repeat_of.is_empty() || inc.hidden_repeat_of > 0,
+        draft: inc.draft,
+        visibility: match inc.visibility {
+            crate::model::Visibility::Internal => "internal",
+            crate::model::Visibility::Public => "public",
+        },
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUpView {
+    pub title: String,
+    pub owner: Option<String>,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub due: Option<String>,
+    pub due_iso: Option<String>,
+    pub done_on: Option<String>,
+    pub link: Option<String>,
+    pub age_days: Option<i64>,
+    pub public: bool,
+    pub incident_id: String,
+    pub incident_title: String,
+    pub incident_date: String,
+    pub systems: Vec<String>,
+}
+
+pub fn follow_up(archive: &Archive, fact: &FollowUpFact) -> FollowUpView {
+    let inc = &archive.incidents[fact.incident];
+    let f = &inc.follow_ups[fact.index];
+    FollowUpView {
+        title: f.title.clone(),
+        owner: f.owner.clone(),
+        state: fact.state.as_str(),
+        state_label: fact.state.label(),
+        due: f.due.map(format::date),
+        due_iso: f.due.map(|d| d.to_string()),
+        done_on: f.done_on.map(format::date),
+        link: f.link.clone(),
+        age_days: fact.age_days,
+        public: f.public,
+        incident_id: inc.id.clone(),
+        incident_title: inc.title.clone(),
+        incident_date: format::date(inc.date),
+        systems: inc.systems.clone(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelValue {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainMember {
+    pub row: Row,
+    pub current: bool,
+    pub ordinal: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainView {
+    pub index: usize,
+    pub length: usize,
+    /// "3rd occurrence" of the current incident, when shown on an incident page.
+    pub ordinal: Option<String>,
+    pub systems: Vec<String>,
+    pub members: Vec<ChainMember>,
+    pub first: String,
+    pub last: String,
+}
+
+pub fn chain(
+    config: &Config,
+    archive: &Archive,
+    analysis: &Analysis,
+    c: usize,
+    current: Option<usize>,
+) -> ChainView {
+    let chain = &analysis.chains[c];
+    let members: Vec<ChainMember> = chain
+        .members
+        .iter()
+        .enumerate()
+        .map(|(pos, &m)| ChainMember {
+            row: row(config, &archive.incidents[m], analysis, m),
+            current: Some(m) == current,
+            ordinal: format::ordinal(pos + 1),
+        })
+        .collect();
+    let ordinal = current
+        .and_then(|cur| chain.members.iter().position(|&m| m == cur))
+        .map(|p| format::ordinal(p + 1));
+    ChainView {
+        index: c,
+        length: members.len(),
+        ordinal,
+        systems: chain.systems.clone(),
+        first: members
+            .first()
+            .map(|m| m.row.date.clone())
+            .unwrap_or_default(),
+        last: members
+            .last()
+            .map(|m| m.row.date.clone())
+            .unwrap_or_default(),
+        members,
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecurredView {
+    pub follow_up: FollowUpView,
+    pub earlier: Row,
+    pub done_late: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub wont_do: usize,
+    pub open: usize,
+    pub overdue: usize,
+    pub percent: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SimilarView {
+    pub row: Row,
+    pub score: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentView {
+    pub row: Row,
+    pub summary_html: Option<String>,
+    pub body_html: String,
+    pub tags: Vec<String>,
+    pub factors: Vec<String>,
+    pub authors: Vec<String>,
+    pub timeline: Vec<LabelValue>,
+    pub durations: Vec<LabelValue>,
+    pub follow_ups: Vec<FollowUpView>,
+    pub progress: Progress,
+    pub repeat_of: Vec<Row>,
+    pub repeated_by: Vec<Row>,
+    pub related: Vec<Row>,
+    pub related_by: Vec<Row>,
+    pub chain: Option<ChainView>,
+    pub recurred_while_open: Vec<RecurredView>,
+    pub possibly_related: Vec<SimilarView>,
+    pub hidden_repeat_of: usize,
+    pub public_title: Option<String>,
+    pub public_summary_html: Option<String>,
+    pub public_impact_html: Option<String>,
+    pub public_follow_ups: Vec<FollowUpView>,
+    pub has_rca: bool,
+    pub source: String,
+    pub word_count: usize,
+    pub reading_minutes: usize,
+}
+
+pub fn reading_minutes(words: usize) -> usize {
+    words.div_ceil(200).max(1)
+}
+
+pub fn incident(
+    config: &Config,
+    archive: &Archive,
+    analysis: &Analysis,
+    md: &Markdown,
+    i: usize,
+) -> IncidentView {
+    let inc = &archive.incidents[i];
+    let f = &analysis.incidents[i];
+    let rows = |ids: &mut dyn Iterator<Item = usize>| -> Vec<Row> {
+        ids.map(|j| row(config, &archive.incidents[j], analysis, j))
+            .collect()
+    };
+    let link_rows = |links: &[crate::model::incident::LinkRef]| -> Vec<Row> {
+        rows(&mut links.iter().filter_map(|l| archive.position(&l.id)))
+    };
+    let t = &inc.timeline;
+    let timeline = [
+        ("Started", t.started),
+        ("Detected", t.detected),
+        ("Mitigated", t.mitigated),
+        ("Resolved", t.resolved),
+    ]
+    .into_iter()
+    .filter_map(|(label, at)| {
+        at.map(|at| LabelValue {
+            label: label.into(),
+            value: format::timestamp(at),
+        })
+    })
+    .collect();
+    let durations = [
+        ("Time to detect", f.time_to_detect),
+        ("Time to mitigate", f.time_to_mitigate),
+        ("Time to resolve", f.time_to_resolve),
+    ]
+    .into_iter()
+    .filter_map(|(label, m)| {
+        m.map(|m| LabelValue {
+            label: label.into(),
+            value: format::minutes(m),
+        })
+    })
+    .collect();
+    let follow_ups: Vec<FollowUpView> =
+        f.follow_ups.iter().map(|x| follow_up(archive, x)).collect();
+    let wont_do = f.count(FollowUpState::WontDo);
+    let done = f.count(FollowUpState::Done);
+    let counted = follow_ups.len() - wont_do;
+    let progress = Progress {
+        done,
+        total: follow_ups.len(),
+        wont_do,
+        open: f.follow_ups.iter().filter(|x| x.state.is_pending()).count(),
+        overdue: f.count(FollowUpState::Overdue),
+        percent: (done * 100).checked_div(counted).unwrap_or(0),
+    };
+    let public_follow_ups = follow_ups.iter().filter(|x| x.public).cloned().collect();
+    IncidentView {
+        row: row(config, inc, analysis, i),
+        summary_html: inc.summary.as_deref().map(|s| md.inline(s)),
+        body_html: md.to_html(&inc.body),
+        tags: inc.tags.clone(),
+        factors: inc.contributing_factors.clone(),
+        authors: inc.authors.clone(),
+        timeline,
+        durations,
+        follow_ups,
+        progress,
+        repeat_of: link_rows(&inc.repeat_of),
+        repeated_by: rows(&mut f.repeated_by.iter().copied()),
+        related: link_rows(&inc.related),
+        related_by: rows(&mut f.related_by.iter().copied()),
+        chain: f
+            .chain
+            .map(|(c, _)| chain(config, archive, analysis, c, Some(i))),
+        recurred_while_open: f
+            .recurred_while_open
+            .iter()
+            .map(|r| RecurredView {
+                follow_up: follow_up(
+                    archive,
+                    analysis.incidents[r.earlier]
+                        .follow_ups
+                        .get(r.follow_up)
+                        .unwrap_or(&FollowUpFact {
+                            incident: r.earlier,
+                            index: r.follow_up,
+                            state: FollowUpState::Open,
+                            age_days: None,
+                        }),
+                ),
+                earlier: row(config, &archive.incidents[r.earlier], analysis, r.earlier),
+                done_late: r.done_late,
+            })
+            .collect(),
+        possibly_related: f
+            .possibly_related
+            .iter()
+            .map(|&(j, score)| SimilarView {
+                row: row(config, &archive.incidents[j], analysis, j),
+                score: format!("{score:.2}"),
+            })
+            .collect(),
+        hidden_repeat_of: inc.hidden_repeat_of,
+        public_title: inc.public.title.clone(),
+        public_summary_html: inc.public.summary.as_deref().map(|s| md.to_html(s)),
+        public_impact_html: inc.public.impact.as_deref().map(|s| md.inline(s)),
+        public_follow_ups,
+        has_rca: inc.visibility == crate::model::Visibility::Public,
+        source: inc.source.display().to_string(),
+        word_count: inc.word_count,
+        reading_minutes: reading_minutes(inc.word_count),
+    }
+}

@@ -1,0 +1,175 @@
+//! `casebook init` and `casebook new`: files a user starts from. They are written
+//! once and then belong to the user, so they carry comments that teach the format.
+
+use anyhow::{bail, Context};
+use casebook::config::Config;
+use casebook::model::incident::{is_valid_id, slugify};
+use std::path::{Path, PathBuf};
+
+const CONFIG_TEMPLATE: &str = r#"# casebook configuration. Every key is optional; these are the defaults.
+
+# Shown in the header, the feed and the page titles.
+title = "Incident archive"
+description = "What broke, what we learned, and what we changed."
+# Where the site is published; used for the feed and the sitemap.
+base_url = ""
+# Your severity scale, worst first. Write-ups must use one of these.
+severities = ["SEV1", "SEV2", "SEV3", "SEV4"]
+
+[markdown]
+# Raw HTML in write-ups is escaped unless you trust every author.
+unsafe_html = false
+
+# Adopt an existing folder without rewriting it: map its keys to casebook's.
+[front_matter.aliases]
+# start_time = "timeline.started"
+# categories = "tags"
+
+# Possible repeats: unlinked incidents on the same system with similar text.
+[similarity]
+threshold = 0.35
+top_k = 3
+
+# What a public build (--audience public) may show besides [public] text.
+[public]
+show_owners = false
+show_authors = false
+"#;
+
+fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
+    if path.exists() {
+        bail!("{} already exists; not overwriting it", path.display());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub fn init(dir: &Path) -> anyhow::Result<()> {
+    let config = dir.join(casebook::config::CONFIG_FILE);
+    if config.exists() {
+        bail!(
+            "{} already has a casebook.toml; it is an archive already",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let today = jiff::Zoned::now().date();
+    let example = incident_text(
+        "Example: checkout errors after a database failover",
+        today,
+        &["checkout".into()],
+        Some("SEV3"),
+        true,
+    );
+    let id = format!("{today}-example-checkout-errors");
+    write_new(&dir.join(format!("content/incidents/{id}.md")), &example)?;
+    write_new(
+        &dir.join("content/systems/checkout.md"),
+        "+++\nname = \"Checkout\"\nteam = \"payments\"\ntier = 1\n+++\nTakes a basket to a paid order. Describe what the system does and who owns it.\n",
+    )?;
+    write_new(&config, CONFIG_TEMPLATE)?;
+    write_new(&dir.join(".gitignore"), "/public/\n")?;
+    Ok(())
+}
+
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn incident_text(
+    title: &str,
+    date: jiff::civil::Date,
+    systems: &[String],
+    severity: Option<&str>,
+    example: bool,
+) -> String {
+    let systems = systems
+        .iter()
+        .map(|s| toml_string(s))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let severity = severity.map_or_else(
+        || "# severity = \"SEV3\"".to_owned(),
+        |s| format!("severity = {}", toml_string(s)),
+    );
+    let body = if example {
+        "## Summary\n\nFor 25 minutes about 3% of checkouts failed after the primary database failed over, because the connection pool kept connections to the old primary.\n\n## Timeline\n\n| Time (UTC) | Event |\n|---|---|\n| 09:12 | Primary fails over |\n| 09:20 | Checkout error-rate alert fires |\n| 09:37 | Pods restarted; errors stop |\n\n## What went well\n\n- The alert fired within eight minutes.\n\n## Action items\n\n- [ ] Recycle pool connections on failover @sam due:2030-01-31\n- [x] Add a failover drill to the on-call runbook @kim\n"
+    } else {
+        "## Summary\n\nWhat happened, who was affected, for how long — in two or three sentences.\n\n## Timeline\n\n| Time (UTC) | Event |\n|---|---|\n|  |  |\n\n## Contributing factors\n\n## What went well\n\n## Action items\n\n- [ ] A specific change, with an owner and a due date @owner due:YYYY-MM-DD\n"
+    };
+    format!(
+        "+++\ntitle = {}\ndate = {date}\n{severity}\nstatus = \"resolved\"          # or \"ongoing\"\nsystems = [{systems}]\ntags = []\ncontributing_factors = []\nauthors = []\n# repeat_of = [\"earlier-incident-id\"]   # this happened before\n# visibility = \"public\"                 # may appear in a public build\n{draft}\n[timeline]\n# started = {date}T09:12:00Z\n# detected = {date}T09:20:00Z\n# mitigated = {date}T09:37:00Z\n# resolved = {date}T10:05:00Z\n\n# [[follow_ups]]\n# title = \"Alert on replica lag > 30s\"\n# owner = \"sam\"\n# status = \"open\"                     # open | in_progress | done | wont_do\n# due = {date}\n+++\n{body}",
+        toml_string(title),
+        draft = if example { "" } else { "draft = true\n" },
+    )
+}
+
+/// Writes a new write-up under content/incidents/YEAR/ with a free id; returns its path.
+pub fn new_incident(
+    config: &Config,
+    title: &str,
+    systems: &[String],
+    severity: Option<&str>,
+    date: Option<jiff::civil::Date>,
+) -> anyhow::Result<PathBuf> {
+    if title.trim().is_empty() {
+        bail!("the title is empty; give the incident a short, specific title");
+    }
+    if let Some(sev) = severity {
+        if config.severity_rank(sev).is_none() {
+            bail!(
+                "\"{sev}\" is not a severity in this archive; use one of {}",
+                config.file.severities.join(", ")
+            );
+        }
+    }
+    for s in systems {
+        if !is_valid_id(s) {
+            bail!("system \"{s}\" may only use a-z, 0-9 and -");
+        }
+    }
+    let date = date.unwrap_or_else(|| jiff::Zoned::now().date());
+    let mut slug: String = slugify(title)
+        .split('-')
+        .take(6)
+        .collect::<Vec<_>>()
+        .join("-");
+    if slug.is_empty() {
+        slug = "incident".into();
+    }
+    let taken = existing_ids(&config.root);
+    let base = format!("{date}-{slug}");
+    let id = std::iter::once(base.clone())
+        .chain((2..).map(|n| format!("{base}-{n}")))
+        .find(|id| !taken.contains(id))
+        .unwrap_or(base);
+    let path = config
+        .root
+        .join("content/incidents")
+        .join(date.year().to_string())
+        .join(format!("{id}.md"));
+    write_new(&path, &incident_text(title, date, systems, severity, false))?;
+    Ok(path)
+}
+
+fn existing_ids(root: &Path) -> std::collections::HashSet<String> {
+    casebook::load::find_sources(root)
+        .into_iter()
+        .filter(|(k, _)| *k == casebook::load::Kind::Incident)
+        .filter_map(|(_, p)| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .collect()
+}

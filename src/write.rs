@@ -1,0 +1,159 @@
+//! Write: put rendered files into a fresh staging folder beside the output, then
+//! swap it into place, so a failed build leaves the previous site untouched and a
+//! reader never sees half a site. Knows nothing of incidents.
+
+use rayon::prelude::*;
+use std::collections::BTreeSet;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// A file the site should contain: its path under the output root and its bytes.
+pub struct OutputFile<'a> {
+    pub path: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Marks a folder as made by casebook, so it may be replaced wholesale.
+pub const MARKER: &str = ".casebook-output";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error(
+        "refusing to replace {0}: it exists and was not made by casebook (no {MARKER} file in it)"
+    )]
+    NotOurs(PathBuf),
+    #[error("invalid output path {0:?}")]
+    BadPath(String),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `files` as the complete contents of `output`, atomically replacing it.
+pub fn write_site(output: &Path, files: &[OutputFile<'_>]) -> Result<(), WriteError> {
+    let is_ours = output.join(MARKER).exists();
+    let non_empty = output
+        .read_dir()
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if output.exists() && non_empty && !is_ours {
+        return Err(WriteError::NotOurs(output.to_path_buf()));
+    }
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+    let name = output
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("public");
+    let staging = parent.join(format!(".{name}.casebook-new-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.casebook-old-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+    }
+    let result = fill(&staging, files).and_then(|()| swap(&staging, output, &old));
+    if result.is_err() && staging.exists() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn fill(staging: &Path, files: &[OutputFile<'_>]) -> Result<(), WriteError> {
+    std::fs::create_dir_all(staging).map_err(io_err(staging))?;
+    for f in files {
+        if f.path
+            .split('/')
+            .any(|part| part == ".." || part.is_empty())
+            || f.path.starts_with('/')
+        {
+            return Err(WriteError::BadPath(f.path.to_owned()));
+        }
+    }
+    let dirs: BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| Path::new(f.path).parent().map(|p| staging.join(p)))
+        .collect();
+    for d in &dirs {
+        std::fs::create_dir_all(d).map_err(io_err(d))?;
+    }
+    files.par_iter().try_for_each(|f| {
+        let path = staging.join(f.path);
+        std::fs::write(&path, f.bytes).map_err(io_err(&path))
+    })?;
+    let marker = staging.join(MARKER);
+    std::fs::write(
+        &marker,
+        b"This folder is replaced by every `casebook build`.\n",
+    )
+    .map_err(io_err(&marker))
+}
+
+fn swap(staging: &Path, output: &Path, old: &Path) -> Result<(), WriteError> {
+    if output.exists() {
+        std::fs::rename(output, old).map_err(io_err(output))?;
+        if let Err(e) = std::fs::rename(staging, output) {
+            // Put the previous site back before reporting.
+            let _ = std::fs::rename(old, output);
+            return Err(WriteError::Io {
+                path: output.to_path_buf(),
+                source: e,
+            });
+        }
+        // A leftover old copy wastes space but harms nothing; do not fail the build on it.
+        let _ = std::fs::remove_dir_all(old);
+    } else {
+        std::fs::rename(staging, output).map_err(io_err(output))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_previous_output_and_refuses_foreign_folders() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        write_site(
+            &out,
+            &[OutputFile {
+                path: "a/index.html",
+                bytes: b"one",
+            }],
+        )
+        .expect("first");
+        write_site(
+            &out,
+            &[OutputFile {
+                path: "b.html",
+                bytes: b"two",
+            }],
+        )
+        .expect("second");
+        assert!(!out.join("a/index.html").exists());
+        assert_eq!(std::fs::read(out.join("b.html")).expect("read"), b"two");
+
+        let foreign = dir.path().join("mine");
+        std::fs::create_dir_all(&foreign).expect("mkdir");
+        std::fs::write(foreign.join("notes.txt"), b"keep").expect("write");
+        let err = write_site(
+            &foreign,
+            &[OutputFile {
+                path: "x.html",
+                bytes: b"",
+            }],
+        )
+        .expect_err("must refuse");
+        assert!(matches!(err, WriteError::NotOurs(_)));
+        assert!(foreign.join("notes.txt").exists());
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests: run the real `casebook` binary on fixture archives in
+//! `tests/fixtures/` (copied to a temp dir) and assert on its output and files.
+//! One test binary, one module per feature (as mdBook and ripgrep do).
+
+mod support;
+
+mod build;

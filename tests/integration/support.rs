@@ -1,0 +1,129 @@
+//! A small builder: copy a fixture to a temp dir, run casebook in it, read files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A throwaway archive: a copy of a fixture (or empty) in a temp dir.
+pub struct Archive {
+    pub dir: tempfile::TempDir,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let rel = entry.path().strip_prefix(from).expect("inside");
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
+
+impl Archive {
+    pub fn empty() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    /// A copy of `tests/fixtures/NAME`.
+    pub fn fixture(name: &str) -> Self {
+        let a = Self::empty();
+        copy_dir(&fixtures().join(name), a.path());
+        a
+    }
+
+    /// A copy of the repository's demo archive (casebook.toml and content/).
+    pub fn demo() -> Self {
+        let a = Self::empty();
+        copy_dir(&repo_root().join("content"), &a.path().join("content"));
+        std::fs::copy(
+            repo_root().join("casebook.toml"),
+            a.path().join("casebook.toml"),
+        )
+        .expect("config");
+        a
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+        self
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.path().join(rel)).expect("remove");
+    }
+
+    pub fn casebook(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_casebook"))
+            .args(["--root", self.path().to_str().expect("utf-8 path")])
+            .args(args)
+            .output()
+            .expect("run casebook");
+        Run { output }
+    }
+
+    /// `casebook build --as-of 2026-11-25`, asserting success.
+    pub fn build(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["build", "--as-of", "2026-11-25"];
+        args.extend_from_slice(extra);
+        let run = self.casebook(&args);
+        run.assert_ok();
+        run
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        let p = self.path().join(rel);
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.path().join(rel).exists()
+    }
+}
+
+pub struct Run {
+    pub output: Output,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    pub fn code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
+
+    pub fn assert_ok(&self) {
+        assert!(
+            self.output.status.success(),
+            "casebook failed ({:?}):\n{}\n{}",
+            self.code(),
+            self.stdout(),
+            self.stderr()
+        );
+    }
+}
