@@ -78,7 +78,7 @@ pub struct SimilarityConfig {
 impl Default for SimilarityConfig {
     fn default() -> Self {
         Self {
-            threshold: 0.35,
+            threshold: 0.3,
             top_k: 3,
         }
     }

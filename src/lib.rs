@@ -50,6 +50,7 @@ pub struct BuildReport {
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
     pub elapsed: Duration,
+    pub tracker: Option<model::tracker::TrackerReport>,
 }
 
 impl BuildReport {
@@ -66,25 +67,46 @@ pub struct Loaded {
     pub archive: model::Archive,
     pub analysis: analyze::Analysis,
     pub diagnostics: Vec<Diagnostic>,
+    /// What `--follow-up-status` merged, when given.
+    pub tracker: Option<model::tracker::TrackerReport>,
 }
 
 /// Load, model and analyze the archive; the audience filter is applied before
 /// analysis, so a public build derives nothing from internal incidents.
 pub fn load(config: &Config) -> Loaded {
     let loaded = load::load(&config.root);
-    let (archive, mut diagnostics) = model::build(loaded, config);
+    let (mut archive, mut diagnostics) = model::build(loaded, config);
+    let mut tracker = None;
+    if let Some(path) = &config.follow_up_status {
+        let shown = diagnostic::relative(&config.root, path);
+        match load::tracker::read(path, &shown) {
+            Ok(records) => {
+                tracker = Some(model::tracker::apply(
+                    &mut archive,
+                    &records,
+                    config,
+                    &shown,
+                    &mut diagnostics,
+                ));
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
     let archive = if config.is_public() {
         model::public_view(&archive, config)
     } else {
         archive
     };
-    let analysis = analyze::analyze(&archive, &config.file.severities, config.as_of);
+    // Suggestions compare internal text, so public builds skip them.
+    let similarity = (!config.is_public()).then_some(&config.file.similarity);
+    let analysis = analyze::analyze(&archive, &config.file.severities, config.as_of, similarity);
     diagnostics.extend(analyze::lint::lint(&archive, &analysis));
     diagnostic::sort(&mut diagnostics);
     Loaded {
         archive,
         analysis,
         diagnostics,
+        tracker,
     }
 }
 
@@ -107,6 +129,7 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         archive,
         analysis,
         mut diagnostics,
+        tracker,
     } = load(config);
     let theme = match load::theme::load(&config.root, config.file.theme.as_deref()) {
         Ok(t) => Some(t),
@@ -150,5 +173,6 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         pages: pages.iter().filter(|p| p.path.ends_with(".html")).count(),
         diagnostics,
         elapsed: started.elapsed(),
+        tracker,
     })
 }

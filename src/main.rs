@@ -139,6 +139,20 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                     eprintln!("{d}\n");
                 }
             }
+            if let Some(t) = &report.tracker {
+                eprintln!(
+                    "Tracker: {} follow-up(s) updated from {} record(s); {} record(s) matched no follow-up; {} linked follow-up(s) not in the export",
+                    t.matched,
+                    t.records,
+                    t.unmatched_records.len(),
+                    t.unmatched_follow_ups
+                );
+                if !quiet {
+                    for (key, line) in t.unmatched_records.iter().take(20) {
+                        eprintln!("  unmatched: {key} (line {line})");
+                    }
+                }
+            }
             eprintln!(
                 "Built {} pages for {} incidents in {} ms into {}{}",
                 report.pages,

@@ -27,7 +27,7 @@ unsafe_html = false
 
 # Possible repeats: unlinked incidents on the same system with similar text.
 [similarity]
-threshold = 0.35
+threshold = 0.3
 top_k = 3
 
 # What a public build (--audience public) may show besides [public] text.

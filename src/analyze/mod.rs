@@ -6,6 +6,7 @@
 pub mod lint;
 pub mod metrics;
 pub mod reading;
+pub mod similar;
 
 use crate::model::{Archive, FollowUp, FollowUpStatus, Incident};
 use jiff::civil::Date;
@@ -161,8 +162,14 @@ impl Analysis {
     }
 }
 
-/// `scale` is the configured severity scale, worst first.
-pub fn analyze(archive: &Archive, scale: &[String], as_of: Date) -> Analysis {
+/// `scale` is the configured severity scale, worst first; `similarity` is None
+/// when possible repeats are not wanted (e.g. public builds).
+pub fn analyze(
+    archive: &Archive,
+    scale: &[String],
+    as_of: Date,
+    similarity: Option<&crate::config::SimilarityConfig>,
+) -> Analysis {
     let n = archive.incidents.len();
     let mut facts: Vec<IncidentFacts> = archive
         .incidents
@@ -210,6 +217,21 @@ pub fn analyze(archive: &Archive, scale: &[String], as_of: Date) -> Analysis {
                     }
                 }
             }
+        }
+    }
+
+    if let Some(config) = similarity {
+        let linked = |i: usize, j: usize| {
+            let same_chain =
+                matches!((facts[i].chain, facts[j].chain), (Some((a, _)), Some((b, _))) if a == b);
+            let (a, b) = (&archive.incidents[i], &archive.incidents[j]);
+            same_chain
+                || a.related.iter().chain(&a.repeat_of).any(|l| l.id == b.id)
+                || b.related.iter().chain(&b.repeat_of).any(|l| l.id == a.id)
+        };
+        let found = similar::possible_repeats(archive, &linked, config);
+        for (f, found) in facts.iter_mut().zip(found) {
+            f.possibly_related = found;
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod frontmatter;
 pub mod theme;
+pub mod tracker;
 
 use crate::diagnostic::{relative, Diagnostic};
 use frontmatter::Node;

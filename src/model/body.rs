@@ -158,6 +158,7 @@ fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
         public: false,
         source: FollowUpSource::TaskList,
         line: line_no,
+        from_tracker: false,
     })
 }
 

@@ -130,6 +130,8 @@ pub struct RawFollowUp {
     pub source: FollowUpSource,
     /// 1-based line in the source file.
     pub line: u32,
+    /// The status came from a tracker export (`--follow-up-status`).
+    pub from_tracker: bool,
 }
 
 pub type FollowUp = RawFollowUp;
@@ -419,6 +421,7 @@ fn read_follow_up(t: Fields<'_>) -> Option<FollowUp> {
         public: t.bool("public").unwrap_or(false),
         source: FollowUpSource::FrontMatter,
         line: t.line,
+        from_tracker: false,
     };
     t.finish();
     Some(fu)

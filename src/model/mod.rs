@@ -12,6 +12,7 @@ pub mod fields;
 pub mod incident;
 pub mod reading_list;
 pub mod system;
+pub mod tracker;
 
 use crate::config::Config;
 use crate::diagnostic::{did_you_mean, Diagnostic};

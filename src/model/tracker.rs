@@ -1,0 +1,151 @@
+//! Merging a tracker export into follow-ups, so the site shows the tracker's
+//! truth without network access. A follow-up matches a tracker record by its
+//! link: the whole URL, or its last path segment (`.../browse/OPS-123` ↔ `OPS-123`).
+
+use super::incident::FollowUpStatus;
+use super::Archive;
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::load::tracker::TrackerRecord;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Jira's and GitHub's status names (lowercase), then casebook's own.
+const DEFAULT_STATUS_MAP: &[(&str, FollowUpStatus)] = &[
+    ("to do", FollowUpStatus::Open),
+    ("todo", FollowUpStatus::Open),
+    ("open", FollowUpStatus::Open),
+    ("backlog", FollowUpStatus::Open),
+    ("new", FollowUpStatus::Open),
+    ("reopened", FollowUpStatus::Open),
+    ("selected for development", FollowUpStatus::Open),
+    ("in progress", FollowUpStatus::InProgress),
+    ("in_progress", FollowUpStatus::InProgress),
+    ("in review", FollowUpStatus::InProgress),
+    ("code review", FollowUpStatus::InProgress),
+    ("blocked", FollowUpStatus::InProgress),
+    ("done", FollowUpStatus::Done),
+    ("closed", FollowUpStatus::Done),
+    ("resolved", FollowUpStatus::Done),
+    ("fixed", FollowUpStatus::Done),
+    ("closed/completed", FollowUpStatus::Done),
+    ("won't do", FollowUpStatus::WontDo),
+    ("wont_do", FollowUpStatus::WontDo),
+    ("won't fix", FollowUpStatus::WontDo),
+    ("wontfix", FollowUpStatus::WontDo),
+    ("declined", FollowUpStatus::WontDo),
+    ("cancelled", FollowUpStatus::WontDo),
+    ("canceled", FollowUpStatus::WontDo),
+    ("duplicate", FollowUpStatus::WontDo),
+    ("closed/not_planned", FollowUpStatus::WontDo),
+    ("open/reopened", FollowUpStatus::Open),
+];
+
+/// What the merge did, for the build summary.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct TrackerReport {
+    pub records: usize,
+    /// Follow-ups whose status came from the tracker.
+    pub matched: usize,
+    /// Tracker records that match no follow-up: (key, line).
+    pub unmatched_records: Vec<(String, u32)>,
+    /// Follow-ups with a link that the export does not contain.
+    pub unmatched_follow_ups: usize,
+}
+
+fn normalize(key: &str) -> String {
+    key.trim().trim_end_matches('/').to_lowercase()
+}
+
+fn last_segment(link: &str) -> Option<String> {
+    let trimmed = link.trim().trim_end_matches('/');
+    let seg = trimmed.rsplit('/').next()?;
+    let seg = seg.split(['?', '#']).next()?;
+    (!seg.is_empty()).then(|| seg.to_lowercase())
+}
+
+/// Applies `records` to every follow-up with a matching link.
+pub fn apply(
+    archive: &mut Archive,
+    records: &[TrackerRecord],
+    config: &Config,
+    file: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> TrackerReport {
+    let mut map: HashMap<String, FollowUpStatus> = DEFAULT_STATUS_MAP
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), *v))
+        .collect();
+    for (name, status) in &config.file.tracker.status_map {
+        match FollowUpStatus::parse(status) {
+            Some(s) => {
+                map.insert(name.to_lowercase(), s);
+            }
+            None => diagnostics.push(
+                Diagnostic::error("casebook.toml", format!("tracker.status_map maps \"{name}\" to \"{status}\", which is not a follow-up status"))
+                    .field(format!("tracker.status_map.{name}"))
+                    .hint("use open, in_progress, done or wont_do"),
+            ),
+        }
+    }
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        by_key.insert(normalize(&r.key), i);
+    }
+    let mut used = vec![false; records.len()];
+    let mut report = TrackerReport {
+        records: records.len(),
+        ..TrackerReport::default()
+    };
+    let mut unknown_status: HashMap<String, u32> = HashMap::new();
+    for inc in &mut archive.incidents {
+        for f in &mut inc.follow_ups {
+            let Some(link) = &f.link else { continue };
+            let hit = by_key
+                .get(&normalize(link))
+                .or_else(|| last_segment(link).and_then(|seg| by_key.get(&seg)))
+                .copied();
+            let Some(i) = hit else {
+                report.unmatched_follow_ups += 1;
+                continue;
+            };
+            used[i] = true;
+            let r = &records[i];
+            let status = map
+                .get(&r.status)
+                .or_else(|| map.get(r.status.split('/').next().unwrap_or_default()));
+            let Some(&status) = status else {
+                unknown_status.entry(r.status.clone()).or_insert(r.line);
+                continue;
+            };
+            report.matched += 1;
+            f.status = status;
+            f.from_tracker = true;
+            if status == FollowUpStatus::Done {
+                f.done_on = r.resolved.or(f.done_on);
+            }
+        }
+    }
+    for (status, line) in unknown_status {
+        diagnostics.push(
+            Diagnostic::warning(file, format!("tracker status \"{status}\" is not mapped to a follow-up status"))
+                .at_line(line)
+                .field("status")
+                .hint(format!("add it to casebook.toml: [tracker.status_map] \"{status}\" = \"done\" (or open, in_progress, wont_do)")),
+        );
+    }
+    for (i, r) in records.iter().enumerate() {
+        if !used[i] {
+            report.unmatched_records.push((r.key.clone(), r.line));
+            diagnostics.push(
+                Diagnostic::note(
+                    file,
+                    format!("tracker issue \"{}\" matches no follow-up", r.key),
+                )
+                .at_line(r.line)
+                .hint("a follow-up matches when its link ends with this key or equals this URL"),
+            );
+        }
+    }
+    report
+}
