@@ -81,4 +81,21 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<jiff::civil::Date>,
     },
+    /// Search the archive from the terminal (BM25; "quoted phrases").
+    Search {
+        /// Words to find; quote a phrase: '"replica lag"'.
+        query: String,
+        #[arg(long)]
+        system: Option<String>,
+        #[arg(long)]
+        severity: Option<String>,
+        /// Only incidents on or after this day.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<jiff::civil::Date>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -187,6 +187,9 @@ pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
                 format!("alias `{from}` maps to `{to}`, which is not a write-up field"),
             )
             .field(format!("front_matter.aliases.{from}"));
+            if let Some(line) = line_of_key(text, from) {
+                d = d.at_line(line);
+            }
             if let Some(m) = crate::diagnostic::did_you_mean(to, known) {
                 d = d.hint(format!("did you mean `{m}`?"));
             }
@@ -194,6 +197,17 @@ pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
         }
     }
     Ok(config)
+}
+
+/// The 1-based line where `key = ...` is written, for errors found after parsing.
+fn line_of_key(text: &str, key: &str) -> Option<u32> {
+    text.lines()
+        .position(|line| {
+            let t = line.trim_start().trim_start_matches('"');
+            t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start_matches('"').trim_start().starts_with('='))
+        })
+        .map(|i| i as u32 + 1)
 }
 
 #[cfg(test)]

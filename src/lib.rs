@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod config;
 pub mod diagnostic;
+pub mod index;
 pub mod load;
 pub mod model;
 pub mod render;
@@ -26,6 +27,8 @@ pub enum BuildError {
     Invalid(Vec<Diagnostic>),
     #[error(transparent)]
     Write(#[from] write::WriteError),
+    #[error(transparent)]
+    Search(#[from] index::pagefind::IndexError),
 }
 
 fn count_errors(d: &[Diagnostic]) -> usize {
@@ -145,13 +148,21 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         return Err(BuildError::Invalid(diagnostics));
     };
     progress(Stage::Render);
-    let pages = match render::render(&theme, config, &archive, &analysis) {
+    // The search index is built from records, not from the HTML, so it can be
+    // built while the pages render.
+    let (pages, search) = rayon::join(
+        || render::render(&theme, config, &archive, &analysis),
+        || index::pagefind::build(&index::records(&archive, &analysis)),
+    );
+    let pages = match pages {
         Ok(p) => p,
         Err(d) => {
             diagnostics.push(d);
             return Err(BuildError::Invalid(diagnostics));
         }
     };
+    let search = search?;
+    let search_paths: Vec<String> = search.iter().map(|(p, _)| format!("search/{p}")).collect();
     progress(Stage::Write);
     let mut files: Vec<write::OutputFile<'_>> = pages
         .iter()
@@ -165,6 +176,12 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
             .static_files
             .iter()
             .map(|(p, b)| write::OutputFile { path: p, bytes: b }),
+    );
+    files.extend(
+        search_paths
+            .iter()
+            .zip(&search)
+            .map(|(p, (_, b))| write::OutputFile { path: p, bytes: b }),
     );
     write::write_site(&config.output, &files)?;
     Ok(BuildReport {

@@ -16,10 +16,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
+        Err(e) => match e.downcast_ref::<Diagnostic>() {
+            Some(d) => {
+                eprintln!("{d}");
+                ExitCode::from(1)
+            }
+            None => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 
@@ -49,19 +55,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Build(args) => build(&cli.root, cli.quiet, args),
+        Command::Search {
+            query,
+            system,
+            severity,
+            since,
+            limit,
+            json,
+        } => {
+            let q = casebook::index::search::SearchQuery {
+                text: query,
+                system,
+                severity,
+                since,
+                limit,
+            };
+            search(&cli.root, cli.quiet, &q, json)
+        }
         Command::Check {
             strict,
             format,
             as_of,
         } => {
-            let config = load_config(
-                &cli.root,
-                BuildOptions {
-                    as_of,
-                    ..BuildOptions::default()
+            let options = BuildOptions {
+                as_of,
+                ..BuildOptions::default()
+            };
+            let diagnostics = match load_config(&cli.root, options) {
+                Ok(config) => casebook::check(&config),
+                // A broken casebook.toml is one more diagnostic, in either format.
+                Err(e) => match e.downcast::<Diagnostic>() {
+                    Ok(d) => vec![d],
+                    Err(e) => return Err(e),
                 },
-            )?;
-            let diagnostics = casebook::check(&config);
+            };
             let errors = diagnostics
                 .iter()
                 .filter(|d| d.is_error() || strict && d.level == Level::Warning)
@@ -97,6 +124,86 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+fn search(
+    root: &std::path::Path,
+    quiet: bool,
+    q: &casebook::index::search::SearchQuery,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use casebook::index::search::{cache_key, SearchError, SearchIndex};
+    let config = load_config(root, BuildOptions::default())?;
+    let key = cache_key(root);
+    let opened = SearchIndex::open_or_build(root, &key, || {
+        let loaded = casebook::load(&config);
+        if loaded.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(SearchError::Invalid(loaded.diagnostics));
+        }
+        Ok(casebook::index::records(&loaded.archive, &loaded.analysis))
+    });
+    let (index, built) = match opened {
+        Ok(x) => x,
+        Err(SearchError::Invalid(diagnostics)) => {
+            print_diagnostics(
+                &diagnostics
+                    .into_iter()
+                    .filter(Diagnostic::is_error)
+                    .collect::<Vec<_>>(),
+            );
+            eprintln!("error: the archive has errors; fix them to search it");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if built && !quiet {
+        eprintln!(
+            "Indexed the archive (cached in {}/)",
+            casebook::index::search::CACHE_DIR
+        );
+    }
+    let hits = index.search(q)?;
+    let mut out = std::io::stdout().lock();
+    let color = !json && std::io::stdout().is_terminal();
+    for hit in &hits {
+        if json {
+            serde_json::to_writer(&mut out, hit)?;
+            writeln!(out)?;
+            continue;
+        }
+        let severity = hit.severity.as_deref().unwrap_or("-");
+        if color {
+            writeln!(
+                out,
+                "\x1b[1m{}\x1b[0m  {}  {severity}  {}",
+                hit.id, hit.date, hit.title
+            )?;
+        } else {
+            writeln!(out, "{}  {}  {severity}  {}", hit.id, hit.date, hit.title)?;
+        }
+        let mut snippet = String::new();
+        let mut last = 0;
+        for r in &hit.highlights {
+            let (Some(before), Some(word)) =
+                (hit.snippet.get(last..r.start), hit.snippet.get(r.clone()))
+            else {
+                continue;
+            };
+            snippet.push_str(before);
+            if color {
+                snippet.push_str(&format!("\x1b[33m{word}\x1b[0m"));
+            } else {
+                snippet.push_str(word);
+            }
+            last = r.end;
+        }
+        snippet.push_str(hit.snippet.get(last..).unwrap_or_default());
+        writeln!(out, "    {}", snippet.trim())?;
+    }
+    if hits.is_empty() && !json && !quiet {
+        eprintln!("No incidents match.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn load_config(root: &std::path::Path, options: BuildOptions) -> anyhow::Result<Config> {
     if !root.is_dir() {
         anyhow::bail!(
@@ -104,7 +211,8 @@ fn load_config(root: &std::path::Path, options: BuildOptions) -> anyhow::Result<
             root.display()
         );
     }
-    Config::load(root, options).map_err(|d| anyhow::anyhow!("{d}"))
+    // A bad casebook.toml is an archive error (exit 1), reported like any other.
+    Config::load(root, options).map_err(anyhow::Error::new)
 }
 
 fn print_diagnostics(diagnostics: &[Diagnostic]) {

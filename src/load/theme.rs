@@ -37,6 +37,7 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = embedded!(
     "reading_lists.html",
     "reading_list.html",
     "404.html",
+    "search.html",
 );
 
 const DEFAULT_STATIC: &[(&str, &[u8])] = &[
@@ -51,6 +52,10 @@ const DEFAULT_STATIC: &[(&str, &[u8])] = &[
     (
         "favicon.svg",
         include_bytes!("../../themes/default/static/favicon.svg"),
+    ),
+    (
+        "search.js",
+        include_bytes!("../../themes/default/static/search.js"),
     ),
 ];
 

@@ -136,7 +136,18 @@ impl<'a> Fields<'a> {
                 .hint(hint.to_owned()),
             );
         }
-        value.filter(|s| !s.trim().is_empty())
+        match (value, self.entries.iter().find(|(k, _)| k.name == key)) {
+            (Some(v), Some((_, node))) if v.trim().is_empty() => {
+                self.reporter.error_at(
+                    node,
+                    &self.path(key),
+                    format!("`{}` is empty", self.path(key)),
+                    Some(hint.to_owned()),
+                );
+                None
+            }
+            (value, _) => value,
+        }
     }
 
     /// A list of strings; a single string is taken as a one-item list.

@@ -207,6 +207,13 @@ impl<'a> Renderer<'a> {
         jobs.extend(self.terms_pages("tags", "Tags", &self.analysis.tags));
         jobs.extend(self.terms_pages("factors", "Contributing factors", &self.analysis.factors));
         jobs.extend(self.reading_list_pages());
+        let mut search = self.context("search/index.html", "search");
+        search.insert("title", "Search");
+        jobs.push(Job {
+            path: "search/index.html".into(),
+            template: "search.html",
+            context: search,
+        });
         let mut not_found = self.context("404.html", "");
         not_found.insert("title", "Page not found");
         jobs.push(Job {

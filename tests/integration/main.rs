@@ -5,3 +5,6 @@
 mod support;
 
 mod build;
+mod commands;
+mod diagnostics;
+mod similarity;

@@ -68,10 +68,6 @@ impl Archive {
         self
     }
 
-    pub fn remove(&self, rel: &str) {
-        std::fs::remove_file(self.path().join(rel)).expect("remove");
-    }
-
     pub fn casebook(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_casebook"))
             .args(["--root", self.path().to_str().expect("utf-8 path")])
