@@ -103,6 +103,7 @@ pub fn load(config: &Config) -> Loaded {
     // Suggestions compare internal text, so public builds skip them.
     let similarity = (!config.is_public()).then_some(&config.file.similarity);
     let analysis = analyze::analyze(&archive, &config.file.severities, config.as_of, similarity);
+
     diagnostics.extend(analyze::lint::lint(&archive, &analysis));
     diagnostic::sort(&mut diagnostics);
     Loaded {
@@ -127,6 +128,7 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
 /// Builds the site into `config.output`, replacing it only on success.
 pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
+    let sweeper = write::sweep_old_outputs(&config.output);
     progress(Stage::Load);
     let Loaded {
         archive,
@@ -152,7 +154,7 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
     // built while the pages render.
     let (pages, search) = rayon::join(
         || render::render(&theme, config, &archive, &analysis),
-        || index::pagefind::build(&index::records(&archive, &analysis)),
+        || index::pagefind::build_cached(&config.root, &index::records(&archive, &analysis)),
     );
     let pages = match pages {
         Ok(p) => p,
@@ -183,6 +185,8 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
             .zip(&search)
             .map(|(p, (_, b))| write::OutputFile { path: p, bytes: b }),
     );
+    // Earlier copies must be gone before this one is set aside.
+    let _ = sweeper.join();
     write::write_site(&config.output, &files)?;
     Ok(BuildReport {
         output: config.output.clone(),

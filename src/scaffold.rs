@@ -71,7 +71,10 @@ pub fn init(dir: &Path) -> anyhow::Result<()> {
         "+++\nname = \"Checkout\"\nteam = \"payments\"\ntier = 1\n+++\nTakes a basket to a paid order. Describe what the system does and who owns it.\n",
     )?;
     write_new(&config, CONFIG_TEMPLATE)?;
-    write_new(&dir.join(".gitignore"), "/public/\n")?;
+    write_new(
+        &dir.join(".gitignore"),
+        "/public/\n/.public.casebook-*\n/.casebook-cache/\n",
+    )?;
     Ok(())
 }
 

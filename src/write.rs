@@ -35,6 +35,30 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     }
 }
 
+/// Starts removing copies of earlier sites left beside `output` by previous
+/// builds; the returned handle finishes the job when joined.
+pub fn sweep_old_outputs(output: &Path) -> std::thread::JoinHandle<()> {
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = output
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("public")
+        .to_owned();
+    std::thread::spawn(move || {
+        let prefix = format!(".{name}.casebook-old-");
+        if let Ok(entries) = std::fs::read_dir(&parent) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+    })
+}
+
 /// Writes `files` as the complete contents of `output`, atomically replacing it.
 pub fn write_site(output: &Path, files: &[OutputFile<'_>]) -> Result<(), WriteError> {
     let is_ours = output.join(MARKER).exists();
@@ -55,7 +79,13 @@ pub fn write_site(output: &Path, files: &[OutputFile<'_>]) -> Result<(), WriteEr
         .and_then(|n| n.to_str())
         .unwrap_or("public");
     let staging = parent.join(format!(".{name}.casebook-new-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.casebook-old-{}", std::process::id()));
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let old = parent.join(format!(
+        ".{name}.casebook-old-{}-{stamp}",
+        std::process::id()
+    ));
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
     }
@@ -107,8 +137,8 @@ fn swap(staging: &Path, output: &Path, old: &Path) -> Result<(), WriteError> {
                 source: e,
             });
         }
-        // A leftover old copy wastes space but harms nothing; do not fail the build on it.
-        let _ = std::fs::remove_dir_all(old);
+        // Deleting a large site takes seconds; the old copy is left as
+        // `.NAME.casebook-old-*` and removed by the next build, in the background.
     } else {
         std::fs::rename(staging, output).map_err(io_err(output))?;
     }

@@ -11,9 +11,10 @@
 use crate::config::SimilarityConfig;
 use crate::model::{Archive, Incident};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, OwnedValue, Schema, FAST, STRING, TEXT};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Schema, FAST, STRING, TEXT};
 use tantivy::{doc, Index, IndexWriter, Term};
 
 /// Words too common in postmortems to say anything about similarity.
@@ -87,6 +88,24 @@ const STOP_WORDS: &[&str] = &[
     "summary",
 ];
 
+const MAX_QUERY_TERMS: usize = 25;
+
+/// Lowercased alphanumeric words of 3 to 40 characters, not stop words or bare numbers.
+fn count_terms(text: &str) -> HashMap<String, u32> {
+    let mut counts: HashMap<String, u32> = HashMap::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        if word.len() < 3 || word.len() > 40 || word.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let word = word.to_lowercase();
+        if STOP_WORDS.contains(&word.as_str()) {
+            continue;
+        }
+        *counts.entry(word).or_default() += 1;
+    }
+    counts
+}
+
 /// The text an incident is compared (and searched) by.
 pub fn incident_text(inc: &Incident) -> String {
     let mut text = String::with_capacity(inc.body.len() + 256);
@@ -151,14 +170,27 @@ fn find(
     let reader = index.reader()?;
     let searcher = reader.searcher();
     let n = archive.incidents.len();
-    let max_df = (n as u64 / 5).max(3);
     let numbers: Vec<_> = searcher
         .segment_readers()
         .iter()
         .map(|s| s.fast_fields().u64("n"))
         .collect::<Result<_, _>>()?;
 
-    let stop_words: Vec<String> = STOP_WORDS.iter().map(|s| (*s).to_owned()).collect();
+    // More-like-this by hand: each write-up's terms are counted once (the same
+    // split and lowercasing as tantivy's default tokenizer), document frequencies
+    // come from one merge, and each query keeps the write-up's most distinctive
+    // terms. Tantivy's own MoreLikeThisQuery re-tokenizes and looks up every term
+    // in the term dictionary per query, which dominated the build at 10,000.
+    let term_counts: Vec<HashMap<String, u32>> = texts.par_iter().map(|t| count_terms(t)).collect();
+    let mut df: HashMap<&str, u32> = HashMap::with_capacity(n * 16);
+    for counts in &term_counts {
+        for term in counts.keys() {
+            *df.entry(term.as_str()).or_default() += 1;
+        }
+    }
+    // Terms in more than 2% of write-ups say little about a repeat and make each
+    // query walk long posting lists; leaving them out keeps the pass near-linear.
+    let max_df = (n as u32 / 50).max(8);
     let results: Vec<tantivy::Result<Vec<(usize, f32)>>> = (0..n)
         .into_par_iter()
         .map(|i| {
@@ -166,14 +198,38 @@ fn find(
             if inc.systems.is_empty() {
                 return Ok(Vec::new());
             }
-            let mlt = MoreLikeThisQuery::builder()
-                .with_min_doc_frequency(1)
-                .with_max_doc_frequency(max_df)
-                .with_min_term_frequency(1)
-                .with_min_word_length(3)
-                .with_max_query_terms(25)
-                .with_stop_words(stop_words.clone())
-                .with_document_fields(vec![(text, vec![OwnedValue::from(texts[i].clone())])]);
+            let mut weighted: Vec<(f32, &str)> = term_counts[i]
+                .iter()
+                .filter_map(|(term, &tf)| {
+                    let d = *df.get(term.as_str())?;
+                    // A term no other write-up has cannot find a repeat.
+                    (d >= 2 && d <= max_df).then(|| {
+                        (
+                            (1.0 + tf as f32).ln() * (n as f32 / d as f32).ln(),
+                            term.as_str(),
+                        )
+                    })
+                })
+                .collect();
+            weighted.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            weighted.truncate(MAX_QUERY_TERMS);
+            if weighted.is_empty() {
+                return Ok(Vec::new());
+            }
+            let terms: Vec<(Occur, Box<dyn Query>)> = weighted
+                .iter()
+                .map(|&(w, term)| {
+                    let q: Box<dyn Query> = Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(text, term),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                        w,
+                    ));
+                    (Occur::Should, q)
+                })
+                .collect();
+            let mlt = BooleanQuery::new(terms);
             let systems: Vec<(Occur, Box<dyn Query>)> = inc
                 .systems
                 .iter()

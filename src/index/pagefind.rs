@@ -99,3 +99,92 @@ async fn build_async(records: &[Record]) -> Result<Vec<(String, Vec<u8>)>, Index
         })
         .collect())
 }
+
+/// Like [`build`], but reuses the bundle from `ROOT/.casebook-cache/` when the
+/// records are the same as in an earlier build. Pagefind indexing is the slowest
+/// part of a build and its output depends only on the records.
+pub fn build_cached(
+    root: &std::path::Path,
+    records: &[Record],
+) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    for r in records {
+        (
+            &r.id,
+            &r.title,
+            &r.date,
+            &r.severity,
+            r.status,
+            &r.systems,
+            &r.tags,
+            &r.factors,
+            &r.text,
+            r.follow_up_state,
+        )
+            .hash(&mut hasher);
+    }
+    let cache = root.join(super::search::CACHE_DIR);
+    let dir = cache.join(format!("pagefind-{:016x}", hasher.finish()));
+    if let Some(files) = read_bundle(&dir) {
+        return Ok(files);
+    }
+    let files = build(records)?;
+    // The cache is an optimisation: a read-only archive folder still builds.
+    let _ = write_bundle(&cache, &dir, &files);
+    Ok(files)
+}
+
+const COMPLETE: &str = ".complete";
+
+fn read_bundle(dir: &std::path::Path) -> Option<Vec<(String, Vec<u8>)>> {
+    if !dir.join(COMPLETE).exists() {
+        return None;
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter() {
+        let entry = entry.ok()?;
+        if !entry.file_type().is_file() || entry.file_name() == COMPLETE {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .ok()?
+            .to_string_lossy()
+            .replace('\\', "/");
+        files.push((rel, std::fs::read(entry.path()).ok()?));
+    }
+    Some(files)
+}
+
+fn write_bundle(
+    cache: &std::path::Path,
+    dir: &std::path::Path,
+    files: &[(String, Vec<u8>)],
+) -> std::io::Result<()> {
+    let staging = cache.join(format!("pagefind-building-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    for (name, bytes) in files {
+        let path = staging.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)?;
+    }
+    std::fs::write(staging.join(COMPLETE), b"")?;
+    // Keep the newest two bundles (e.g. the internal and the public build).
+    let mut old: Vec<(std::time::SystemTime, std::path::PathBuf)> = std::fs::read_dir(cache)?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("pagefind-") && e.path() != staging)
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    old.sort();
+    old.reverse();
+    for (_, path) in old.into_iter().skip(1) {
+        let _ = std::fs::remove_dir_all(path);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::rename(&staging, dir)
+}
