@@ -4,7 +4,9 @@
 
 mod support;
 
+mod analysis;
 mod build;
 mod commands;
 mod diagnostics;
+mod public;
 mod similarity;

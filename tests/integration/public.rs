@@ -1,0 +1,125 @@
+//! Public builds leak nothing: every internal incident, and every internal-only
+//! field of a public incident, carries the canary `zqxcanary`; a public build must
+//! not contain it in any byte of any file, including the decompressed search
+//! index. Positive controls prove the scan reads what the browser reads.
+
+use crate::support::Archive;
+use std::io::Read;
+
+const CANARY: &str = "zqxcanary";
+
+/// Every output file's text; Pagefind's gzip files decompressed.
+fn output_texts(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).expect("read output");
+        let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut d = flate2::read::GzDecoder::new(&bytes[..]);
+            let mut plain = Vec::new();
+            d.read_to_end(&mut plain).expect("gunzip search file");
+            plain
+        } else {
+            bytes
+        };
+        let name = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("inside")
+            .display()
+            .to_string();
+        out.push((name, String::from_utf8_lossy(&bytes).to_lowercase()));
+    }
+    out
+}
+
+#[test]
+fn public_build_contains_no_byte_of_internal_text() {
+    let a = Archive::fixture("public-canary");
+    a.build(&["--audience", "public"]);
+    let files = output_texts(&a.path().join("public"));
+    assert!(
+        files.len() > 10,
+        "the build wrote too few files to be meaningful"
+    );
+
+    let leaks: Vec<String> = files
+        .iter()
+        .filter_map(|(name, text)| {
+            text.find(CANARY).map(|at| {
+                let from = text[..at]
+                    .char_indices()
+                    .rev()
+                    .nth(60)
+                    .map_or(0, |(i, _)| i);
+                let to = (at + 80).min(text.len());
+                format!("{name}: …{}…", text.get(from..to).unwrap_or(&text[at..]))
+            })
+        })
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "internal text leaked into the public build:\n{}",
+        leaks.join("\n")
+    );
+
+    // Positive controls: public text is there, in the pages and in the search index.
+    let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(
+        all.contains("publicokmarker"),
+        "the public summary is missing"
+    );
+    assert!(
+        all.contains("add a second payment provider"),
+        "the public follow-up is missing"
+    );
+    let index_has_public_words = files.iter().any(|(name, text)| {
+        name.starts_with("search/fragment/") && text.contains("publicokmarker")
+    });
+    assert!(
+        index_has_public_words,
+        "the decompressed search fragments should hold the public text"
+    );
+    let page = a.read("public/incidents/2025-03-01-public-outage/index.html");
+    assert!(
+        page.contains("happened before"),
+        "a repeat of an internal incident says so without naming it"
+    );
+    assert!(a.exists("public/incidents/2025-03-01-public-outage/rca/index.html"));
+    assert!(
+        !a.exists("public/reading-lists/index.html"),
+        "reading lists are internal"
+    );
+}
+
+#[test]
+fn internal_build_of_the_same_archive_does_contain_the_canaries() {
+    // Proves the canaries are placed where a leak would show.
+    let a = Archive::fixture("public-canary");
+    a.build(&[]);
+    let files = output_texts(&a.path().join("public"));
+    let hits = files.iter().filter(|(_, t)| t.contains(CANARY)).count();
+    assert!(
+        hits > 5,
+        "expected the internal build to show internal text, found it in {hits} files"
+    );
+}
+
+#[test]
+fn rca_shows_only_public_fields() {
+    let a = Archive::fixture("public-canary");
+    a.build(&[]);
+    let rca = a
+        .read("public/incidents/2025-03-01-public-outage/rca/index.html")
+        .to_lowercase();
+    assert!(rca.contains("checkout unavailable on 1 march"));
+    assert!(rca.contains("about 12% of checkouts failed"));
+    assert!(rca.contains("what we are changing"));
+    assert!(rca.contains("add a second payment provider"));
+    assert!(!rca.contains(CANARY), "the RCA page shows internal text");
+}
