@@ -98,4 +98,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build, serve on loopback, watch and live-reload (drafts included).
+    Serve {
+        #[arg(long, short = 'p', default_value_t = 1111)]
+        port: u16,
+        #[arg(long, short = 'b', default_value = "127.0.0.1")]
+        bind: String,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Accepted for symmetry with `build`: serve always shows drafts, marked as drafts.
+        #[arg(long)]
+        drafts: bool,
+        /// The day overdue and age are computed against (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<jiff::civil::Date>,
+    },
 }

@@ -12,6 +12,7 @@ pub mod index;
 pub mod load;
 pub mod model;
 pub mod render;
+pub mod serve;
 pub mod write;
 
 use config::Config;
@@ -125,10 +126,28 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
     diagnostics
 }
 
-/// Builds the site into `config.output`, replacing it only on success.
-pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, BuildError> {
-    let started = Instant::now();
-    let sweeper = write::sweep_old_outputs(&config.output);
+/// A whole site in memory: every file by its path under the output root.
+pub struct Site {
+    pub files: Vec<render::Page>,
+    pub incidents: usize,
+    pub pages: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    pub tracker: Option<model::tracker::TrackerReport>,
+}
+
+/// Whether a site build includes the Pagefind search bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchIndex {
+    Build,
+    Skip,
+}
+
+/// Runs the pipeline up to rendered files in memory, without touching the output.
+pub fn render_site(
+    config: &Config,
+    search: SearchIndex,
+    progress: &dyn Fn(Stage),
+) -> Result<Site, BuildError> {
     progress(Stage::Load);
     let Loaded {
         archive,
@@ -152,48 +171,65 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
     progress(Stage::Render);
     // The search index is built from records, not from the HTML, so it can be
     // built while the pages render.
-    let (pages, search) = rayon::join(
+    let (pages, bundle) = rayon::join(
         || render::render(&theme, config, &archive, &analysis),
-        || index::pagefind::build_cached(&config.root, &index::records(&archive, &analysis)),
+        || match search {
+            SearchIndex::Build => {
+                index::pagefind::build_cached(&config.root, &index::records(&archive, &analysis))
+            }
+            SearchIndex::Skip => Ok(Vec::new()),
+        },
     );
-    let pages = match pages {
+    let mut files = match pages {
         Ok(p) => p,
         Err(d) => {
             diagnostics.push(d);
             return Err(BuildError::Invalid(diagnostics));
         }
     };
-    let search = search?;
-    let search_paths: Vec<String> = search.iter().map(|(p, _)| format!("search/{p}")).collect();
+    let pages = files.iter().filter(|p| p.path.ends_with(".html")).count();
+    files.extend(
+        theme
+            .static_files
+            .into_iter()
+            .map(|(path, bytes)| render::Page { path, bytes }),
+    );
+    files.extend(bundle?.into_iter().map(|(p, bytes)| render::Page {
+        path: format!("search/{p}"),
+        bytes,
+    }));
+    Ok(Site {
+        files,
+        incidents: archive.incidents.len(),
+        pages,
+        diagnostics,
+        tracker,
+    })
+}
+
+/// Builds the site into `config.output`, replacing it only on success.
+pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let sweeper = write::sweep_old_outputs(&config.output);
+    let site = render_site(config, SearchIndex::Build, progress)?;
     progress(Stage::Write);
-    let mut files: Vec<write::OutputFile<'_>> = pages
+    let files: Vec<write::OutputFile<'_>> = site
+        .files
         .iter()
         .map(|p| write::OutputFile {
             path: &p.path,
             bytes: &p.bytes,
         })
         .collect();
-    files.extend(
-        theme
-            .static_files
-            .iter()
-            .map(|(p, b)| write::OutputFile { path: p, bytes: b }),
-    );
-    files.extend(
-        search_paths
-            .iter()
-            .zip(&search)
-            .map(|(p, (_, b))| write::OutputFile { path: p, bytes: b }),
-    );
     // Earlier copies must be gone before this one is set aside.
     let _ = sweeper.join();
     write::write_site(&config.output, &files)?;
     Ok(BuildReport {
         output: config.output.clone(),
-        incidents: archive.incidents.len(),
-        pages: pages.iter().filter(|p| p.path.ends_with(".html")).count(),
-        diagnostics,
+        incidents: site.incidents,
+        pages: site.pages,
+        diagnostics: site.diagnostics,
         elapsed: started.elapsed(),
-        tracker,
+        tracker: site.tracker,
     })
 }

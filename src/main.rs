@@ -55,6 +55,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Build(args) => build(&cli.root, cli.quiet, args),
+        Command::Serve {
+            port,
+            bind,
+            open,
+            drafts: _,
+            as_of,
+        } => {
+            let options = BuildOptions {
+                drafts: true,
+                as_of,
+                ..BuildOptions::default()
+            };
+            let config = load_config(&cli.root, options)?;
+            let url = format!("http://{bind}:{port}/");
+            if open {
+                // Best effort: a missing opener is not an error.
+                let opener = if cfg!(target_os = "macos") {
+                    "open"
+                } else {
+                    "xdg-open"
+                };
+                let _ = std::process::Command::new(opener).arg(&url).spawn();
+            }
+            let quiet = cli.quiet;
+            casebook::serve::serve(
+                config,
+                &casebook::serve::ServeOptions { bind, port },
+                &|line: &str| {
+                    if !quiet || line.starts_with("Build failed") {
+                        eprintln!("{line}");
+                    }
+                },
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Search {
             query,
             system,

@@ -37,6 +37,9 @@ pub struct Document {
 pub struct Loaded {
     pub documents: Vec<Document>,
     pub diagnostics: Vec<Diagnostic>,
+    /// File stems of write-ups that could not be parsed: links to them are not
+    /// reported again as "unknown incident".
+    pub unreadable_incidents: Vec<String>,
 }
 
 /// The Markdown files of an archive, by kind, in a stable order.
@@ -74,10 +77,17 @@ pub fn load(root: &Path) -> Loaded {
         .map(|(kind, path)| read_document(root, *kind, path))
         .collect();
     let mut loaded = Loaded::default();
-    for r in results {
+    for ((kind, path), r) in sources.iter().zip(results) {
         match r {
             Ok(doc) => loaded.documents.push(doc),
-            Err(d) => loaded.diagnostics.push(d),
+            Err(d) => {
+                if *kind == Kind::Incident {
+                    if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                        loaded.unreadable_incidents.push(stem.to_owned());
+                    }
+                }
+                loaded.diagnostics.push(d);
+            }
         }
     }
     loaded

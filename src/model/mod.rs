@@ -69,10 +69,12 @@ pub fn build(loaded: Loaded, config: &Config) -> (Archive, Vec<Diagnostic>) {
     let Loaded {
         documents,
         mut diagnostics,
+        unreadable_incidents,
     } = loaded;
+    let mut broken: BTreeSet<String> = unreadable_incidents.into_iter().collect();
     let aliases = &config.file.front_matter.aliases;
 
-    let read: Vec<(Option<Item>, Vec<Diagnostic>)> = documents
+    let read: Vec<(Option<Item>, Vec<Diagnostic>, Option<String>)> = documents
         .into_par_iter()
         .map(|mut doc| {
             let reporter = Reporter::new(&doc.path);
@@ -93,13 +95,23 @@ pub fn build(loaded: Loaded, config: &Config) -> (Archive, Vec<Diagnostic>) {
                 Kind::System => system::read(&reporter, &doc).map(Item::System),
                 Kind::ReadingList => reading_list::read(&reporter, &doc).map(Item::List),
             };
-            (item, reporter.into_diagnostics())
+            // A write-up that failed to read still owns its id: links to it are
+            // not reported again as "unknown".
+            let broken = match (&item, doc.kind) {
+                (None, Kind::Incident) => Some(match doc.front.get("id").map(|n| &n.value) {
+                    Some(crate::load::frontmatter::Value::String(id)) => id.clone(),
+                    _ => doc.stem.clone(),
+                }),
+                _ => None,
+            };
+            (item, reporter.into_diagnostics(), broken)
         })
         .collect();
 
     let mut archive = Archive::default();
-    for (item, diags) in read {
+    for (item, diags, broken_id) in read {
         diagnostics.extend(diags);
+        broken.extend(broken_id);
         match item {
             Some(Item::Incident(i)) => archive.incidents.push(*i),
             Some(Item::System(s)) => archive.systems.push(s),
@@ -141,9 +153,9 @@ pub fn build(loaded: Loaded, config: &Config) -> (Archive, Vec<Diagnostic>) {
         }
     }
     archive.reindex();
-    check_links(&archive, &mut diagnostics);
+    check_links(&archive, &broken, &mut diagnostics);
     complete_systems(&mut archive, &mut diagnostics);
-    check_reading_lists(&archive, &mut diagnostics);
+    check_reading_lists(&archive, &broken, &mut diagnostics);
     crate::diagnostic::sort(&mut diagnostics);
     (archive, diagnostics)
 }
@@ -245,11 +257,11 @@ fn check_duplicate_ids(incidents: &[Incident], diagnostics: &mut Vec<Diagnostic>
     }
 }
 
-fn check_links(archive: &Archive, diagnostics: &mut Vec<Diagnostic>) {
+fn check_links(archive: &Archive, broken: &BTreeSet<String>, diagnostics: &mut Vec<Diagnostic>) {
     let ids = || archive.incidents.iter().map(|i| i.id.as_str());
     for inc in &archive.incidents {
         for (field, links) in [("repeat_of", &inc.repeat_of), ("related", &inc.related)] {
-            for link in links {
+            for link in links.iter().filter(|l| !broken.contains(&l.id)) {
                 let d = if link.id == inc.id {
                     Diagnostic::error(&inc.source, format!("{field} names the incident itself"))
                         .hint("link to the earlier incident's id instead")
@@ -322,9 +334,17 @@ fn complete_systems(archive: &mut Archive, diagnostics: &mut Vec<Diagnostic>) {
     archive.systems.sort_by(|a, b| a.id.cmp(&b.id));
 }
 
-fn check_reading_lists(archive: &Archive, diagnostics: &mut Vec<Diagnostic>) {
+fn check_reading_lists(
+    archive: &Archive,
+    broken: &BTreeSet<String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     for list in &archive.reading_lists {
-        for item in &list.items {
+        for item in list
+            .items
+            .iter()
+            .filter(|it| !broken.contains(&it.incident.id))
+        {
             if archive.incident(&item.incident.id).is_none() {
                 let mut d = Diagnostic::error(
                     &list.source,

@@ -9,4 +9,5 @@ mod build;
 mod commands;
 mod diagnostics;
 mod public;
+mod serve;
 mod similarity;

@@ -1,0 +1,138 @@
+//! `casebook serve`: serves the site, rebuilds on save, reloads pages (the
+//! long-poll answers with a new version), keeps the last good site with an error
+//! overlay on a broken save, and clears it once fixed. Loopback only, bounded waits.
+
+use crate::support::Archive;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A plain HTTP/1.0 GET; returns (status, body).
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn version(port: u16) -> u64 {
+    let (_, body) = get(port, "/__casebook/wait?v=999999").expect("wait endpoint");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    json["version"].as_u64().expect("version")
+}
+
+#[test]
+fn serve_rebuilds_on_save_and_shows_errors_until_fixed() {
+    let a = Archive::fixture("analysis");
+    a.write(
+        "content/incidents/draft.md",
+        "+++\ntitle = \"Work in progress\"\ndate = 2025-05-30\ndraft = true\n+++\nDraft text.\n",
+    );
+    let port = free_port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_casebook"))
+            .args([
+                "--root",
+                a.path().to_str().expect("path"),
+                "serve",
+                "--port",
+                &port.to_string(),
+                "--as-of",
+                "2025-06-01",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start serve"),
+    );
+    let (status, home) = until("the server", || get(port, "/"));
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("/__casebook/live.js"),
+        "pages get the live-reload script"
+    );
+    let (status, draft) = get(port, "/incidents/draft/").expect("draft page");
+    assert_eq!(status, 200, "drafts are served while previewing");
+    assert!(draft.contains("status-draft"), "and marked as drafts");
+    assert_eq!(get(port, "/no/such/page/").expect("404").0, 404);
+
+    let v1 = version(port);
+    std::thread::sleep(Duration::from_millis(1100)); // a new modification time on coarse clocks
+    let page = a
+        .read("content/incidents/d.md")
+        .replace("Checkout slow", "Checkout very slow");
+    a.write("content/incidents/d.md", &page);
+    let v2 = until("a rebuild", || Some(version(port)).filter(|v| *v > v1));
+    let (_, d) = get(port, "/incidents/d/").expect("page");
+    assert!(
+        d.contains("Checkout very slow"),
+        "the page shows the saved text"
+    );
+
+    a.write(
+        "content/incidents/d.md",
+        &page.replace("date = 2025-04-01", "date = 2025-13-01"),
+    );
+    let v3 = until("a failed rebuild", || {
+        Some(version(port)).filter(|v| *v > v2)
+    });
+    let (_, home) = get(port, "/").expect("home");
+    assert!(
+        home.contains("content/incidents/d.md:3"),
+        "the overlay names the file and line"
+    );
+    let (_, d) = get(port, "/incidents/d/").expect("page");
+    assert!(
+        d.contains("Checkout very slow"),
+        "the last good site stays served"
+    );
+
+    a.write("content/incidents/d.md", &page);
+    until("the fix", || Some(version(port)).filter(|v| *v > v3));
+    let (_, home) = get(port, "/").expect("home");
+    assert!(
+        home.contains("\"error\":null"),
+        "fixing the file removes the overlay"
+    );
+}
