@@ -15,7 +15,7 @@ pub struct Cli {
     /// The archive's root folder (holds casebook.toml and content/).
     #[arg(long, short = 'r', global = true, default_value = ".")]
     pub root: PathBuf,
-    /// Print only errors and the one-line summary... or nothing at all on success.
+    /// Print only errors and the one-line summary.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
     #[command(subcommand)]

@@ -78,6 +78,10 @@ pub struct Loaded {
 /// Load, model and analyze the archive; the audience filter is applied before
 /// analysis, so a public build derives nothing from internal incidents.
 pub fn load(config: &Config) -> Loaded {
+    load_with(config, Mode::Full)
+}
+
+fn load_with(config: &Config, mode: Mode) -> Loaded {
     let loaded = load::load(&config.root);
     let (mut archive, mut diagnostics) = model::build(loaded, config);
     let mut tracker = None;
@@ -102,7 +106,7 @@ pub fn load(config: &Config) -> Loaded {
         archive
     };
     // Suggestions compare internal text, so public builds skip them.
-    let similarity = (!config.is_public()).then_some(&config.file.similarity);
+    let similarity = (!config.is_public() && mode == Mode::Full).then_some(&config.file.similarity);
     let analysis = analyze::analyze(&archive, &config.file.severities, config.as_of, similarity);
 
     diagnostics.extend(analyze::lint::lint(&archive, &analysis));
@@ -135,17 +139,19 @@ pub struct Site {
     pub tracker: Option<model::tracker::TrackerReport>,
 }
 
-/// Whether a site build includes the Pagefind search bundle.
+/// How much a build derives: everything, or what a live preview needs quickly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SearchIndex {
-    Build,
-    Skip,
+pub enum Mode {
+    /// Pages, possible repeats and the Pagefind search bundle.
+    Full,
+    /// Pages only: no search bundle, no possible-repeat suggestions (the slow parts).
+    Preview,
 }
 
 /// Runs the pipeline up to rendered files in memory, without touching the output.
 pub fn render_site(
     config: &Config,
-    search: SearchIndex,
+    mode: Mode,
     progress: &dyn Fn(Stage),
 ) -> Result<Site, BuildError> {
     progress(Stage::Load);
@@ -154,7 +160,7 @@ pub fn render_site(
         analysis,
         mut diagnostics,
         tracker,
-    } = load(config);
+    } = load_with(config, mode);
     let theme = match load::theme::load(&config.root, config.file.theme.as_deref()) {
         Ok(t) => Some(t),
         Err(d) => {
@@ -173,11 +179,11 @@ pub fn render_site(
     // built while the pages render.
     let (pages, bundle) = rayon::join(
         || render::render(&theme, config, &archive, &analysis),
-        || match search {
-            SearchIndex::Build => {
+        || match mode {
+            Mode::Full => {
                 index::pagefind::build_cached(&config.root, &index::records(&archive, &analysis))
             }
-            SearchIndex::Skip => Ok(Vec::new()),
+            Mode::Preview => Ok(Vec::new()),
         },
     );
     let mut files = match pages {
@@ -211,7 +217,7 @@ pub fn render_site(
 pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let sweeper = write::sweep_old_outputs(&config.output);
-    let site = render_site(config, SearchIndex::Build, progress)?;
+    let site = render_site(config, Mode::Full, progress)?;
     progress(Stage::Write);
     let files: Vec<write::OutputFile<'_>> = site
         .files

@@ -7,7 +7,7 @@
 //! then rebuilt in the background and swapped in (search is the slow part).
 
 use crate::config::Config;
-use crate::{render_site, BuildError, SearchIndex};
+use crate::{render_site, BuildError, Mode};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
@@ -89,7 +89,7 @@ pub fn serve(
     log: &(dyn Fn(&str) + Sync),
 ) -> Result<(), ServeError> {
     let shared = Arc::new(Shared::default());
-    rebuild(&config, &shared, SearchIndex::Build, log);
+    rebuild(&config, &shared, Mode::Full, log);
 
     let addr = format!("{}:{}", options.bind, options.port);
     let server = tiny_http::Server::http(&addr).map_err(|e| ServeError::Bind {
@@ -150,7 +150,7 @@ pub fn serve(
         let now = fingerprint(&config.root);
         if now != seen {
             seen = now;
-            rebuild(&config, &shared, SearchIndex::Skip, log);
+            rebuild(&config, &shared, Mode::Preview, log);
         }
     }
     Ok(())
@@ -193,19 +193,14 @@ fn is_source(root: &Path, path: &Path) -> bool {
     !junk && path.starts_with(root)
 }
 
-fn rebuild(
-    config: &Config,
-    shared: &Arc<Shared>,
-    search: SearchIndex,
-    log: &(dyn Fn(&str) + Sync),
-) {
+fn rebuild(config: &Config, shared: &Arc<Shared>, mode: Mode, log: &(dyn Fn(&str) + Sync)) {
     let started = Instant::now();
-    match render_site(config, search, &|_| {}) {
+    match render_site(config, mode, &|_| {}) {
         Ok(site) => {
             let mut files: HashMap<String, Vec<u8>> =
                 site.files.into_iter().map(|p| (p.path, p.bytes)).collect();
             let mut state = shared.lock();
-            if search == SearchIndex::Skip {
+            if mode == Mode::Preview {
                 // Keep serving the previous search bundle until the new one is ready.
                 for (path, bytes) in state.files.iter() {
                     if path.starts_with("search/") && path != "search/index.html" {
@@ -223,8 +218,8 @@ fn rebuild(
                 site.pages,
                 started.elapsed().as_millis()
             ));
-            if search == SearchIndex::Skip {
-                refresh_search(config.clone(), Arc::clone(shared));
+            if mode == Mode::Preview {
+                refresh_search(config.clone(), Arc::clone(shared), state_version(shared));
             }
         }
         Err(e) => {
@@ -249,10 +244,22 @@ fn rebuild(
     }
 }
 
-/// Rebuilds the search bundle off the request path and swaps it in.
-fn refresh_search(config: Config, shared: Arc<Shared>) {
+fn state_version(shared: &Shared) -> u64 {
+    shared.lock().version
+}
+
+/// Rebuilds the search bundle (and suggestions) once saves have stopped for a
+/// moment, off the request path, and swaps it in. A newer save cancels it.
+fn refresh_search(config: Config, shared: Arc<Shared>, version: u64) {
     std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(2));
+        if state_version(&shared) != version {
+            return;
+        }
         let loaded = crate::load(&config);
+        if state_version(&shared) != version {
+            return;
+        }
         if loaded
             .diagnostics
             .iter()
@@ -265,6 +272,9 @@ fn refresh_search(config: Config, shared: Arc<Shared>) {
             return;
         };
         let mut state = shared.lock();
+        if state.version != version {
+            return;
+        }
         let mut files: HashMap<String, Vec<u8>> = state
             .files
             .iter()
