@@ -10,6 +10,7 @@ const sortEl = document.getElementById("search-sort");
 const FACETS = [["system", "System"], ["severity", "Severity"], ["year", "Year"], ["status", "Status"], ["follow-ups", "Follow-ups"], ["tag", "Tag"]];
 const selected = {};
 let pagefind;
+let totals; // every facet value with its count over the whole archive
 let seq = 0;
 
 function el(tag, attrs, text) {
@@ -57,9 +58,11 @@ async function run() {
   for (const [k, v] of Object.entries(selected)) if (v.length) filters[k] = { any: v };
   const options = { filters };
   if (sortEl.value) options.sort = { date: sortEl.value };
+  // Pagefind counts facet values only for filter chunks it has loaded, and a
+  // search without filters loads none: the totals, loaded once in start(),
+  // make sure every chunk is there before the first search counts.
   const search = await pagefind.search(q || null, options);
   if (mine !== seq || !search) return;
-  const totals = await pagefind.filters();
   renderFacets(search.filters || {}, totals);
   countEl.textContent = search.results.length + (search.results.length === 1 ? " incident" : " incidents");
   const data = await Promise.all(search.results.slice(0, 30).map((r) => r.data()));
@@ -85,13 +88,17 @@ async function run() {
 
 async function start() {
   try {
-    pagefind = await import(root + "search/pagefind.js");
+    // import() resolves against this script's URL, not the page's: make the
+    // page-relative root absolute first, or a site under a sub-path loads
+    // pagefind.js from the wrong folder.
+    pagefind = await import(new URL(root + "search/pagefind.js", document.baseURI).href);
   } catch (e) {
     countEl.textContent = "The search index is missing from this build.";
     return;
   }
   await pagefind.options({ excerptLength: 28 });
   await pagefind.init();
+  totals = await pagefind.filters();
   const q = new URL(location.href).searchParams.get("q") || "";
   input.value = q;
   input.form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
