@@ -59,9 +59,12 @@ async fn build_async(records: &[Record]) -> Result<Vec<(String, Vec<u8>)>, Index
         let mut sort = BTreeMap::new();
         sort.insert("date".to_owned(), r.date.clone());
         // Title, systems, tags and factors are part of the searchable text too.
+        // Body first: Pagefind takes the excerpt from the densest run of matches,
+        // and a leading block of systems and tags would win it too often.
         let content = format!(
-            "{}. {}. {}. {}. {}",
+            "{}. {}\n{}. {}. {}.",
             r.title,
+            r.text,
             r.systems.join(", "),
             r.factors
                 .iter()
@@ -69,7 +72,6 @@ async fn build_async(records: &[Record]) -> Result<Vec<(String, Vec<u8>)>, Index
                 .collect::<Vec<_>>()
                 .join(", "),
             r.tags.join(", "),
-            r.text
         );
         index
             .add_custom_record(
@@ -110,6 +112,9 @@ pub fn build_cached(
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    // Bump when what `build` makes of the same records changes.
+    const BUNDLE_FORMAT: u32 = 2;
+    BUNDLE_FORMAT.hash(&mut hasher);
     for r in records {
         (
             &r.id,

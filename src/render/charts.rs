@@ -123,9 +123,14 @@ pub fn strip_plot(d: &Distribution) -> String {
         (360, "6 h"),
         (1440, "1 d"),
         (10080, "1 wk"),
+        (43200, "30 d"),
     ] {
         let x = log_x(m, left, width);
-        let anchor = if m == 1 { "start" } else { "middle" };
+        let anchor = match m {
+            1 => "start",
+            43200 => "end",
+            _ => "middle",
+        };
         let _ = write!(
             s,
             r#"<line class="grid" x1="{x:.1}" x2="{x:.1}" y1="8" y2="{axis_y}"/><text class="axis" x="{x:.1}" y="{}" text-anchor="{anchor}">{name}</text>"#,

@@ -377,8 +377,13 @@ impl<'a> Renderer<'a> {
                     sparkline: charts::sparkline(
                         &counts,
                         &format!(
-                            "{}: incidents per quarter, last two years: {:?}",
-                            s.name, counts
+                            "{}: incidents per quarter over the last two years, oldest first: {}",
+                            s.name,
+                            counts
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     ),
                 }

@@ -20,6 +20,8 @@ pub struct SiteView {
     pub generator: String,
     pub incident_count: usize,
     pub has_reading_lists: bool,
+    /// The severity scale, worst first (for scripts that colour badges).
+    pub severities: Vec<String>,
 }
 
 impl SiteView {
@@ -34,6 +36,7 @@ impl SiteView {
             generator: format!("casebook {}", env!("CARGO_PKG_VERSION")),
             incident_count: archive.incidents.len(),
             has_reading_lists: !archive.reading_lists.is_empty(),
+            severities: config.file.severities.clone(),
         }
     }
 }

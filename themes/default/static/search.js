@@ -20,6 +20,28 @@ function el(tag, attrs, text) {
   return e;
 }
 
+const PAGE = 10;
+const scale = (document.body.dataset.severities || "").split(",").filter(Boolean);
+
+function result(d) {
+  const li = el("li", { class: "result" });
+  const head = el("div", { class: "incident-line" });
+  if (d.meta.severity) {
+    const rank = scale.indexOf(d.meta.severity);
+    head.appendChild(el("span", { class: "sev sev-" + (rank < 0 ? scale.length : rank) }, d.meta.severity));
+  }
+  head.appendChild(el("a", { class: "incident-title", href: link(d.url) }, d.meta.title));
+  if (d.meta.status && d.meta.status !== "resolved") head.appendChild(el("span", { class: "status status-" + d.meta.status }, d.meta.status));
+  const meta = el("div", { class: "incident-meta" });
+  meta.appendChild(el("time", { datetime: d.meta.date }, d.meta.date));
+  if (d.meta.systems) meta.appendChild(el("span", {}, d.meta.systems));
+  const excerpt = el("p", { class: "excerpt" });
+  // Pagefind escapes the page text and adds only <mark> around matches.
+  excerpt.innerHTML = d.excerpt;
+  li.append(head, meta, excerpt);
+  return li;
+}
+
 function link(url) {
   // Pagefind records are rooted at "/"; the site may live under any sub-path.
   return root + url.replace(/^\//, "");
@@ -65,24 +87,25 @@ async function run() {
   if (mine !== seq || !search) return;
   renderFacets(search.filters || {}, totals);
   countEl.textContent = search.results.length + (search.results.length === 1 ? " incident" : " incidents");
-  const data = await Promise.all(search.results.slice(0, 30).map((r) => r.data()));
-  if (mine !== seq) return;
   resultsEl.replaceChildren();
-  for (const d of data) {
-    const li = el("li", { class: "result" });
-    const head = el("div", { class: "incident-line" });
-    if (d.meta.severity) head.appendChild(el("span", { class: "sev" }, d.meta.severity));
-    head.appendChild(el("a", { class: "incident-title", href: link(d.url) }, d.meta.title));
-    if (d.meta.status && d.meta.status !== "resolved") head.appendChild(el("span", { class: "status status-" + d.meta.status }, d.meta.status));
-    const meta = el("div", { class: "incident-meta" });
-    meta.appendChild(el("time", { datetime: d.meta.date }, d.meta.date));
-    if (d.meta.systems) meta.appendChild(el("span", {}, d.meta.systems));
-    const excerpt = el("p", { class: "excerpt" });
-    // Pagefind escapes the page text and adds only <mark> around matches.
-    excerpt.innerHTML = d.excerpt;
-    li.append(head, meta, excerpt);
-    resultsEl.appendChild(li);
+  // Each result's fragment is a separate download: fetch a page of them at a time.
+  let shown = 0;
+  async function more() {
+    const page = await Promise.all(search.results.slice(shown, shown + PAGE).map((r) => r.data()));
+    if (mine !== seq) return;
+    shown += page.length;
+    resultsEl.querySelector(".more")?.remove();
+    for (const d of page) resultsEl.appendChild(result(d));
+    if (shown < search.results.length) {
+      const li = el("li", { class: "more" });
+      const button = el("button", { type: "button" }, "Show more (" + (search.results.length - shown) + " left)");
+      button.addEventListener("click", more);
+      li.appendChild(button);
+      resultsEl.appendChild(li);
+    }
   }
+  await more();
+  const data = search.results;
   if (data.length === 0) resultsEl.appendChild(el("li", { class: "empty" }, "No incidents match. Try fewer words or remove a filter."));
 }
 
