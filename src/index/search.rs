@@ -94,18 +94,26 @@ fn day_number(date: &str) -> i64 {
 pub fn cache_key(root: &Path) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
-    let mut files: Vec<PathBuf> = crate::load::find_sources(root)
+    // One walk, one stat per file: this runs before every terminal search.
+    for entry in walkdir::WalkDir::new(root.join("content"))
+        .sort_by_file_name()
         .into_iter()
-        .map(|(_, p)| p)
-        .collect();
-    files.push(root.join(crate::config::CONFIG_FILE));
-    for path in files {
-        path.hash(&mut hasher);
-        if let Ok(meta) = std::fs::metadata(&path) {
-            meta.len().hash(&mut hasher);
-            if let Ok(modified) = meta.modified() {
-                modified.hash(&mut hasher);
+        .flatten()
+    {
+        if let Ok(meta) = entry.metadata() {
+            if meta.is_file() {
+                entry.path().hash(&mut hasher);
+                meta.len().hash(&mut hasher);
+                if let Ok(modified) = meta.modified() {
+                    modified.hash(&mut hasher);
+                }
             }
+        }
+    }
+    if let Ok(meta) = std::fs::metadata(root.join(crate::config::CONFIG_FILE)) {
+        meta.len().hash(&mut hasher);
+        if let Ok(modified) = meta.modified() {
+            modified.hash(&mut hasher);
         }
     }
     format!("{:016x}", hasher.finish())
