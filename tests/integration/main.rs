@@ -8,6 +8,7 @@ mod analysis;
 mod build;
 mod commands;
 mod diagnostics;
+mod lists;
 mod public;
 mod serve;
 mod similarity;
