@@ -216,6 +216,11 @@ impl<'a> Renderer<'a> {
         });
         let mut not_found = self.context("404.html", "");
         not_found.insert("title", "Page not found");
+        // Hosts serve 404.html at whatever URL was missing, so relative links would
+        // point nowhere; with a base URL they can be absolute.
+        if !self.config.base_url.is_empty() {
+            not_found.insert("root", &format!("{}/", self.config.base_url));
+        }
         jobs.push(Job {
             path: "404.html".into(),
             template: "404.html",

@@ -46,3 +46,19 @@ fn links_are_relative_so_the_site_works_under_any_path() {
         "a root-absolute link would break under a sub-path"
     );
 }
+
+#[test]
+fn not_found_page_links_absolutely_when_the_base_url_is_known() {
+    let a = Archive::demo();
+    a.build(&["--base-url", "https://incidents.example.com/archive/"]);
+    let page = a.read("public/404.html");
+    assert!(
+        page.contains("href=\"https://incidents.example.com/archive/style.css\""),
+        "404 pages are served at any depth"
+    );
+    let feed = a.read("public/feed.xml");
+    assert!(
+        feed.contains("https://incidents.example.com/archive/incidents/"),
+        "the feed uses the base URL"
+    );
+}
