@@ -113,7 +113,7 @@ pub fn build_cached(
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
     // Bump when what `build` makes of the same records changes.
-    const BUNDLE_FORMAT: u32 = 2;
+    const BUNDLE_FORMAT: u32 = 3;
     BUNDLE_FORMAT.hash(&mut hasher);
     for r in records {
         (
@@ -141,25 +141,23 @@ pub fn build_cached(
     Ok(files)
 }
 
-const COMPLETE: &str = ".complete";
+/// The cached bundle is one file (name and bytes, length-prefixed): reading ten
+/// thousand small files back costs more than the copy saves.
+const BUNDLE_FILE: &str = "bundle.bin";
 
 fn read_bundle(dir: &std::path::Path) -> Option<Vec<(String, Vec<u8>)>> {
-    if !dir.join(COMPLETE).exists() {
-        return None;
-    }
+    let data = std::fs::read(dir.join(BUNDLE_FILE)).ok()?;
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter() {
-        let entry = entry.ok()?;
-        if !entry.file_type().is_file() || entry.file_name() == COMPLETE {
-            continue;
-        }
-        let rel = entry
-            .path()
-            .strip_prefix(dir)
-            .ok()?
-            .to_string_lossy()
-            .replace('\\', "/");
-        files.push((rel, std::fs::read(entry.path()).ok()?));
+    let mut rest = data.as_slice();
+    while !rest.is_empty() {
+        let (name_len, r) = rest.split_first_chunk::<4>()?;
+        let name_len = u32::from_le_bytes(*name_len) as usize;
+        let (name, r) = r.split_at_checked(name_len)?;
+        let (len, r) = r.split_first_chunk::<8>()?;
+        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
+        let (bytes, r) = r.split_at_checked(len)?;
+        files.push((String::from_utf8(name.to_vec()).ok()?, bytes.to_vec()));
+        rest = r;
     }
     Some(files)
 }
@@ -171,14 +169,15 @@ fn write_bundle(
 ) -> std::io::Result<()> {
     let staging = cache.join(format!("pagefind-building-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)?;
+    let mut data = Vec::with_capacity(files.iter().map(|(n, b)| n.len() + b.len() + 12).sum());
     for (name, bytes) in files {
-        let path = staging.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(path, bytes)?;
+        data.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        data.extend_from_slice(name.as_bytes());
+        data.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        data.extend_from_slice(bytes);
     }
-    std::fs::write(staging.join(COMPLETE), b"")?;
+    std::fs::write(staging.join(BUNDLE_FILE), data)?;
     // Keep the newest two bundles (e.g. the internal and the public build).
     let mut old: Vec<(std::time::SystemTime, std::path::PathBuf)> = std::fs::read_dir(cache)?
         .flatten()
@@ -192,4 +191,27 @@ fn write_bundle(
     }
     let _ = std::fs::remove_dir_all(dir);
     std::fs::rename(&staging, dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_bundle_round_trips() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = vec![
+            ("pagefind.js".to_owned(), b"js".to_vec()),
+            ("index/en_1.pf_index".to_owned(), vec![0, 1, 2]),
+        ];
+        let target = dir.path().join("pagefind-x");
+        write_bundle(dir.path(), &target, &files).expect("write");
+        assert_eq!(read_bundle(&target), Some(files));
+        std::fs::write(target.join(BUNDLE_FILE), [9, 0, 0, 0, b'a']).expect("corrupt");
+        assert_eq!(
+            read_bundle(&target),
+            None,
+            "a truncated cache is ignored, not trusted"
+        );
+    }
 }
