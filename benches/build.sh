@@ -39,6 +39,12 @@
 #                  pyenv shim and Python wrapper would add their start-up time).
 #   MAX_LOAD       before each measurement wait (up to MAX_WAIT s, default 600)
 #                  until the 1-minute load average is below this
+#   CLEAN          how a run's previous output/cache is discarded (untimed):
+#                  rm  (default) `rm -rf` + `sync`, as peers.sh does for every tool;
+#                  mv  moved into BENCH_SCRATCH/trash, deleted when the script ends.
+#                  On a no-journal ext4 (this machine's disk) creating files soon
+#                  after many were deleted is slower: the kernel skips inodes freed
+#                  in the last minutes. `mv` keeps that cost out of the timed runs.
 #   MB_PER_1K      cold build's expected peak MiB per 1,000 write-ups (default 400):
 #                  before a cold measurement, wait (up to MAX_WAIT s) until
 #                  MemAvailable exceeds that + 1 GiB, then warn and go on
@@ -62,6 +68,7 @@ BIG_N=${BIG_N:-50000}
 RUNS_BIG=${RUNS_BIG:-1}
 WARMUP_BIG=${WARMUP_BIG:-0}
 MB_PER_1K=${MB_PER_1K:-400}
+CLEAN=${CLEAN:-rm}
 if [ $# -gt 0 ]; then SIZES=("$@"); else SIZES=(1000 10000 50000); fi
 for n in "${SIZES[@]}"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [N...]  (N: number of write-ups, got '$n')" >&2; exit 2; }
@@ -72,6 +79,18 @@ done
 mkdir -p "$SCRATCH"
 SCRATCH=$(cd "$SCRATCH" && pwd)
 LOG=$SCRATCH/build-bench.log
+discard() { # paths (relative to the corpus dir, globs allowed) -> a shell command for --pre
+  case "$CLEAN" in
+    rm) echo "rm -rf $* && sync" ;;
+    mv) echo "for p in $*; do if [ -e \"\$p\" ]; then mv \"\$p\" '$SCRATCH/trash'/\$(date +%s%N)-\$(basename \"\$(pwd)\")\"\$p\"; fi; done; sync" ;;
+    *) echo "CLEAN must be rm or mv, not '$CLEAN'" >&2; exit 2 ;;
+  esac
+}
+discard x > /dev/null
+if [ "$CLEAN" = mv ]; then
+  mkdir -p "$SCRATCH/trash"
+  trap 'rm -rf "$SCRATCH/trash"' EXIT
+fi
 
 cd "$REPO"
 if [ -z "${CASEBOOK:-}" ]; then
@@ -104,7 +123,7 @@ wait_memory() { # N: a cold build's peak grows with N; don't start one that cann
 }
 
 log ""
-log "# build.sh N=${SIZES[*]} seed=$SEED runs=$RUNS warmup=$WARMUP as_of=$AS_OF $(date -u +%FT%TZ)"
+log "# build.sh N=${SIZES[*]} seed=$SEED runs=$RUNS warmup=$WARMUP (N>=$BIG_N: $RUNS_BIG, $WARMUP_BIG) clean=$CLEAN as_of=$AS_OF $(date -u +%FT%TZ)"
 log "# machine: $(nproc) cpus, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); uptime:$(uptime)"
 log "# casebook: $("$CASEBOOK" --version) ($CASEBOOK, sha256 $(sha256sum < "$CASEBOOK" | cut -c1-16)), repo $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD -- 2>/dev/null || echo ' + uncommitted changes')"
 
@@ -143,27 +162,27 @@ declare -A COLD WARM LOADS
 for n in "${SIZES[@]}"; do
   dir=$SCRATCH/archive-$n
   gen "$n" "$dir"
-  COLD[$n]=$(measure cold "$n" "$dir" 'rm -rf .casebook-cache public .public.casebook-* && sync')
+  COLD[$n]=$(measure cold "$n" "$dir" "$(discard .casebook-cache public '.public.casebook-*')")
   ls -d "$dir"/.casebook-cache/pagefind-*/.complete > /dev/null 2>&1 \
     || echo "# warning: no cached Pagefind bundle in $dir/.casebook-cache: warm = cold" >&2
   l=$(load1)
-  WARM[$n]=$(measure warm "$n" "$dir" 'rm -rf public .public.casebook-* && sync')
+  WARM[$n]=$(measure warm "$n" "$dir" "$(discard public '.public.casebook-*')")
   LOADS[$n]="$l / $(load1)"
   log "# N=$n output: $(find "$dir/public" -type f | wc -l) files, $(du -sm "$dir/public" | cut -f1) MB"
 done
 
 TABLE_ARGS=()
 for n in "${SIZES[@]}"; do TABLE_ARGS+=("$n" "${COLD[$n]}" "${WARM[$n]}" "${LOADS[$n]}"); done
-python3 - "${TABLE_ARGS[@]}" <<'EOF'
+python3 - "$CLEAN" "${TABLE_ARGS[@]}" <<'EOF'
 import json, sys
-rest = sys.argv[1:]
+clean, rest = sys.argv[1], sys.argv[2:]
 rows = [(int(rest[i]), json.loads(rest[i + 1]), json.loads(rest[i + 2]), rest[i + 3])
         for i in range(0, len(rest), 4)]
 def wall(d):
     w = d["wall_s"]
     return f"{w['median']:.2f} ({w['min']:.2f}-{w['max']:.2f})"
 runs = ", ".join(f"{len(c['runs'])} at {n:,}" for n, c, _, _ in rows)
-print(f"\n# casebook build: medians of timed runs ({runs}); wall (min-max) s, "
+print(f"\n# casebook build: medians of timed runs ({runs}); CLEAN={clean}; wall (min-max) s, "
       "CPU = user+sys s, peak = max RSS MiB; load = 1-min load average before cold / before warm")
 print("| N | cold wall s | cold CPU s | cold peak MiB | warm wall s | warm peak MiB | cold s per 1k | warm s per 1k | load |")
 print("|--:|--:|--:|--:|--:|--:|--:|--:|--|")
