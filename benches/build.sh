@@ -46,8 +46,13 @@
 #                  after many were deleted is slower: the kernel skips inodes freed
 #                  in the last minutes. `mv` keeps that cost out of the timed runs.
 #   MB_PER_1K      cold build's expected peak MiB per 1,000 write-ups (default 400):
-#                  before a cold measurement, wait (up to MAX_WAIT s) until
-#                  MemAvailable exceeds that + 1 GiB, then warn and go on
+#                  an N whose estimate exceeds MEM_CAP % (default 75) of the RAM is
+#                  skipped (FORCE=1 tries anyway: on this machine a process past
+#                  ~75% of RAM, ~18 GB, has been ended with SIGTERM); otherwise
+#                  wait (up to MAX_WAIT s) until MemAvailable exceeds it + 1 GiB
+#
+# A measurement whose build fails (or is killed) is shown as such in the table,
+# with its exit status, time and peak so far; the other sizes still run.
 #
 # Raw timed.py JSON for every measurement: $BENCH_SCRATCH/build-bench.log.
 set -euo pipefail
@@ -68,6 +73,8 @@ BIG_N=${BIG_N:-50000}
 RUNS_BIG=${RUNS_BIG:-1}
 WARMUP_BIG=${WARMUP_BIG:-0}
 MB_PER_1K=${MB_PER_1K:-400}
+MEM_CAP=${MEM_CAP:-75}
+FORCE=${FORCE:-0}
 CLEAN=${CLEAN:-rm}
 if [ $# -gt 0 ]; then SIZES=("$@"); else SIZES=(1000 10000 50000); fi
 for n in "${SIZES[@]}"; do
@@ -149,49 +156,71 @@ measure() { # kind N dir pre -> timed.py JSON on stdout
   echo "# N=$n $kind: $runs runs after $warmup warm-up (load $before, $(date -u +%T))" >&2
   if ! out=$(python3 "$BENCH/timed.py" --runs "$runs" --warmup "$warmup" --cwd "$dir" --pre "$pre" -- \
     "$CASEBOOK" build --root "$dir" --output "$dir/public" --as-of "$AS_OF" --quiet); then
-    log "$kind N=$n FAILED $out"
-    echo "casebook build failed (exit codes in $LOG); to see why:" >&2
-    echo "  $CASEBOOK build --root $dir --output $dir/public --as-of $AS_OF" >&2
-    exit 1
+    log "$kind N=$n FAILED load=$before..$(load1) $out"
+    echo "# casebook build failed or was killed (exit codes in $LOG); to see why:" >&2
+    echo "#   $CASEBOOK build --root $dir --output $dir/public --as-of $AS_OF" >&2
+    echo "$out"
+    return 1
   fi
   log "$kind N=$n load=$before..$(load1) $out"
   echo "$out"
+}
+fits() { # N: does a cold build's estimated peak fit under MEM_CAP % of the RAM?
+  local total need
+  total=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)
+  need=$(($1 * MB_PER_1K / 1000))
+  [ "$FORCE" = 1 ] || [ "$need" -le $((total * MEM_CAP / 100)) ] && return 0
+  echo "# N=$1 skipped: a cold build needs about $need MiB, over $MEM_CAP% of $total MiB (FORCE=1 to try)" >&2
+  return 1
 }
 
 declare -A COLD WARM LOADS
 for n in "${SIZES[@]}"; do
   dir=$SCRATCH/archive-$n
   gen "$n" "$dir"
-  COLD[$n]=$(measure cold "$n" "$dir" "$(discard .casebook-cache public '.public.casebook-*')")
-  ls -d "$dir"/.casebook-cache/pagefind-*/.complete > /dev/null 2>&1 \
-    || echo "# warning: no cached Pagefind bundle in $dir/.casebook-cache: warm = cold" >&2
+  COLD[$n]=null WARM[$n]=null LOADS[$n]="$(load1)"
+  fits "$n" || continue
+  COLD[$n]=$(measure cold "$n" "$dir" "$(discard .casebook-cache public '.public.casebook-*')") || continue
+  [ -n "$(ls -A "$dir/.casebook-cache" 2> /dev/null)" ] \
+    || echo "# warning: $dir/.casebook-cache is empty: the warm build will be a cold one" >&2
   l=$(load1)
-  WARM[$n]=$(measure warm "$n" "$dir" "$(discard public '.public.casebook-*')")
+  WARM[$n]=$(measure warm "$n" "$dir" "$(discard public '.public.casebook-*')") || continue
   LOADS[$n]="$l / $(load1)"
   log "# N=$n output: $(find "$dir/public" -type f | wc -l) files, $(du -sm "$dir/public" | cut -f1) MB"
 done
 
 TABLE_ARGS=()
-for n in "${SIZES[@]}"; do TABLE_ARGS+=("$n" "${COLD[$n]}" "${WARM[$n]}" "${LOADS[$n]}"); done
+for n in "${SIZES[@]}"; do TABLE_ARGS+=("$n" "${COLD[$n]:-null}" "${WARM[$n]:-null}" "${LOADS[$n]}"); done
 python3 - "$CLEAN" "${TABLE_ARGS[@]}" <<'EOF'
 import json, sys
 clean, rest = sys.argv[1], sys.argv[2:]
 rows = [(int(rest[i]), json.loads(rest[i + 1]), json.loads(rest[i + 2]), rest[i + 3])
         for i in range(0, len(rest), 4)]
+def ok(d):
+    return d is not None and all(r["rc"] == 0 for r in d["runs"])
 def wall(d):
+    if d is None:
+        return "skipped"
+    if not ok(d):
+        bad = next(r for r in d["runs"] if r["rc"] != 0)
+        sig = {-9: " (SIGKILL)", -15: " (SIGTERM)"}.get(bad["rc"], "")
+        return f"failed: exit {bad['rc']}{sig} after {bad['wall_s']:.0f} s, peak {bad['peak_rss_mb']:.0f} MiB"
     w = d["wall_s"]
     return f"{w['median']:.2f} ({w['min']:.2f}-{w['max']:.2f})"
-runs = ", ".join(f"{len(c['runs'])} at {n:,}" for n, c, _, _ in rows)
+def med(d, key, fmt, scale=1.0):
+    return format(d[key]["median"] * scale, fmt) if ok(d) else "-"
+runs = ", ".join(f"{len(c['runs'])} at {n:,}" for n, c, _, _ in rows if c)
 print(f"\n# casebook build: medians of timed runs ({runs}); CLEAN={clean}; wall (min-max) s, "
       "CPU = user+sys s, peak = max RSS MiB; load = 1-min load average before cold / before warm")
 print("| N | cold wall s | cold CPU s | cold peak MiB | warm wall s | warm peak MiB | cold s per 1k | warm s per 1k | load |")
 print("|--:|--:|--:|--:|--:|--:|--:|--:|--|")
 for n, c, w, load in rows:
-    print(f"| {n:,} | {wall(c)} | {c['cpu_s']['median']:.2f} | {c['peak_rss_mb']['median']:.0f} | "
-          f"{wall(w)} | {w['peak_rss_mb']['median']:.0f} | "
-          f"{c['wall_s']['median'] / n * 1000:.3f} | {w['wall_s']['median'] / n * 1000:.3f} | {load} |")
-if len(rows) > 1:
-    (n0, c0, w0, _), (n1, c1, w1, _) = min(rows, key=lambda r: r[0]), max(rows, key=lambda r: r[0])
+    print(f"| {n:,} | {wall(c)} | {med(c, 'cpu_s', '.2f')} | {med(c, 'peak_rss_mb', '.0f')} | "
+          f"{wall(w)} | {med(w, 'peak_rss_mb', '.0f')} | "
+          f"{med(c, 'wall_s', '.3f', 1000 / n)} | {med(w, 'wall_s', '.3f', 1000 / n)} | {load} |")
+good = [r for r in rows if ok(r[1]) and ok(r[2])]
+if len(good) > 1:
+    (n0, c0, w0, _), (n1, c1, w1, _) = min(good, key=lambda r: r[0]), max(good, key=lambda r: r[0])
     def per(d, key, n):
         return d[key]["median"] / n * 1000
     print(f"\nScaling {n0:,} -> {n1:,} ({n1 / n0:.0f}x the write-ups); per-1,000 ratio (1.00 = linear):")
@@ -201,9 +230,11 @@ if len(rows) > 1:
     print(f"- peak RSS cold {per(c1, 'peak_rss_mb', n1) / per(c0, 'peak_rss_mb', n0):.2f}, warm "
           f"{per(w1, 'peak_rss_mb', n1) / per(w0, 'peak_rss_mb', n0):.2f} "
           f"(peak includes a fixed base, so < 1 is expected at small N)")
-worst = max(rows, key=lambda r: r[1]["peak_rss_mb"]["median"])
-print(f"- largest peak: {worst[1]['peak_rss_mb']['median']:.0f} MiB at N={worst[0]:,} (cold) = "
-      f"{worst[1]['peak_rss_mb']['median'] / 1024:.2f} x 1 GiB")
+measured = [(n, c) for n, c, _, _ in rows if c]
+if measured:
+    n, c = max(measured, key=lambda r: r[1]["peak_rss_mb"]["max"])
+    print(f"- largest peak: {c['peak_rss_mb']['max']:.0f} MiB at N={n:,} (cold"
+          f"{'' if ok(c) else ', when it was ended'}) = {c['peak_rss_mb']['max'] / 1024:.2f} x 1 GiB")
 EOF
 
 [ "$PEERS" = 1 ] || exit 0
@@ -226,7 +257,7 @@ echo "# peers.sh's casebook row keeps .casebook-cache between runs and passes no
 echo "# after its warm-up run it is a warm build (cached Pagefind bundle)."
 
 # Ratios: casebook's cold/warm from the table above (this invocation), peers from peers.sh.
-if [ -n "${COLD[$PEERS_N]:-}" ]; then
+if [ "${COLD[$PEERS_N]:-null}" != null ] && [ "${WARM[$PEERS_N]:-null}" != null ]; then
   tail -n +"$((before + 1))" "$TSV" > "$SCRATCH/peers-rows.tsv"
   python3 - "$PEERS_N" "${COLD[$PEERS_N]}" "${WARM[$PEERS_N]}" "${HUGO_LABEL:-hugo}" "$SCRATCH/peers-rows.tsv" <<'EOF'
 import json, sys
