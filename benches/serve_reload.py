@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
-"""Time from saving a write-up to `casebook serve` reporting the rebuilt site.
+"""Time from saving a write-up to the reloaded page in `casebook serve`.
 
     python3 benches/serve_reload.py ARCHIVE_DIR [--casebook target/release/casebook] [--edits 5]
 
-Starts `casebook serve` on a free loopback port, waits for the first build, then edits
-one write-up's title EDITS times. For each save it measures the time until the
-long-poll endpoint (/__casebook/wait, the one pages use to reload) answers with a new
-version, and prints each figure and the median. The edit is undone at the end.
+Starts `casebook serve` on a free loopback port, waits for the first build, then saves
+one write-up EDITS times, alternating two kinds of edit: a line added to the body
+(what writing a postmortem mostly is) and a changed title (which every list showing
+the incident must pick up). For each save it measures
+  signal: until the long-poll endpoint (/__casebook/wait, the one pages use to
+          reload) answers with a new version, and
+  page:   until, after that, a GET of the incident's page returns the new text
+          (what the reloaded browser tab shows),
+and for title edits also `index`: until the incidents index (re-rendered after the
+incident's own pages; requests wait for it) returns the new title. Prints each save,
+the medians, and the server's own log lines. The edit is undone at the end.
 """
-import argparse, json, os, socket, statistics, subprocess, sys, time, urllib.request, glob
+import argparse, json, os, socket, statistics, subprocess, sys, tempfile, time, urllib.request, glob
 
 
 def free_port():
@@ -23,6 +30,18 @@ def version(port, seen, timeout=120):
         return json.load(r)["version"]
 
 
+def get(port, path, timeout=120):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=timeout) as r:
+        return r.read().decode("utf-8", "replace")
+
+
+def incident_id(path, text):
+    for line in text.splitlines():
+        if line.startswith("id = "):
+            return line.split("=", 1)[1].strip().strip('"')
+    return os.path.splitext(os.path.basename(path))[0]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("archive")
@@ -34,8 +53,10 @@ def main():
     original = open(target, encoding="utf-8").read()
     port = free_port()
     t0 = time.time()
+    log = tempfile.TemporaryFile("w+")
     proc = subprocess.Popen([a.casebook, "--root", a.archive, "serve", "--port", str(port), "--as-of", "2026-11-25"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=log, stderr=subprocess.STDOUT)
+    ident = incident_id(target, original)
     try:
         while True:
             try:
@@ -46,19 +67,48 @@ def main():
                     sys.exit("casebook serve exited")
                 time.sleep(0.2)
         print(f"{len(files)} write-ups; first build and serve ready in {time.time() - t0:.1f} s")
-        times = []
+        results = {"body": [], "title": []}
+        current = original
         for i in range(a.edits):
             time.sleep(1.2)  # distinct modification times
+            kind = "body" if i % 2 == 0 else "title"
+            marker = f"Benchmark edit {i} {int(time.time())}"
+            if kind == "body":
+                text = current.rstrip("\n") + f"\n\n{marker}.\n"
+            else:
+                text = original.replace("title = \"", f"title = \"{marker}: ", 1)
+            current = text
             with open(target, "w", encoding="utf-8") as f:
-                f.write(original.replace("title = \"", f"title = \"Edit {i}: ", 1))
+                f.write(text)
             start = time.time()
             v2 = version(port, v)
             while v2 == v:
                 v2 = version(port, v)
             v = v2
-            times.append((time.time() - start) * 1000)
-            print(f"save {i + 1}: page reload signalled after {times[-1]:.0f} ms")
-        print(f"median save-to-reload: {statistics.median(times):.0f} ms over {len(times)} saves")
+            signal = (time.time() - start) * 1000
+            page = get(port, f"incidents/{ident}/")
+            page_ms = (time.time() - start) * 1000
+            if marker not in page:
+                sys.exit(f"save {i + 1}: the reloaded page does not show the edit")
+            line = f"save {i + 1} ({kind}): signal {signal:.0f} ms, page {page_ms:.0f} ms"
+            entry = {"signal": signal, "page": page_ms}
+            if kind == "title":
+                index = get(port, "incidents/")
+                entry["index"] = (time.time() - start) * 1000
+                if marker not in index:
+                    sys.exit(f"save {i + 1}: the incidents index does not show the new title")
+                line += f", index {entry['index']:.0f} ms"
+            results[kind].append(entry)
+            print(line)
+        for kind, entries in results.items():
+            if not entries:
+                continue
+            parts = [f"{k} {statistics.median(e[k] for e in entries):.0f} ms" for k in entries[0]]
+            print(f"median after a {kind} edit ({len(entries)} saves): " + ", ".join(parts))
+        log.seek(0)
+        print("server log:")
+        for line in log.read().splitlines():
+            print("  " + line)
     finally:
         with open(target, "w", encoding="utf-8") as f:
             f.write(original)

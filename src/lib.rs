@@ -82,8 +82,18 @@ pub fn load(config: &Config) -> Loaded {
 }
 
 fn load_with(config: &Config, mode: Mode) -> Loaded {
-    let loaded = load::load(&config.root);
-    let (mut archive, mut diagnostics) = model::build(loaded, config);
+    let (archive, diagnostics) = model::build(load::load(&config.root), config);
+    derive(archive, diagnostics, config, mode)
+}
+
+/// Everything after the model: follow-up status from a tracker export, the
+/// audience filter, analysis and lint.
+fn derive(
+    mut archive: model::Archive,
+    mut diagnostics: Vec<Diagnostic>,
+    config: &Config,
+    mode: Mode,
+) -> Loaded {
     let mut tracker = None;
     if let Some(path) = &config.follow_up_status {
         let shown = diagnostic::relative(&config.root, path);

@@ -82,11 +82,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             casebook::serve::serve(
                 config,
                 &casebook::serve::ServeOptions { bind, port },
-                &|line: &str| {
+                std::sync::Arc::new(move |line: &str| {
                     if !quiet || line.starts_with("Build failed") {
                         eprintln!("{line}");
                     }
-                },
+                }),
             )?;
             Ok(ExitCode::SUCCESS)
         }

@@ -3,12 +3,16 @@
 //! the last good site and shows an overlay naming the file, line and error; the
 //! next good rebuild removes it. Drafts are always included, marked as drafts.
 //!
-//! Rebuilds re-run the pipeline in memory without the Pagefind bundle, which is
-//! then rebuilt in the background and swapped in (search is the slow part).
+//! Rebuilds are incremental ([`incremental`]): a saved write-up re-renders the
+//! pages that show it. The Pagefind bundle is rebuilt in the background once
+//! saves stop for a moment, and swapped in (search is the slow part).
+
+mod incremental;
 
 use crate::config::Config;
-use crate::{render_site, BuildError, Mode};
-use std::collections::HashMap;
+use crate::{BuildError, Mode};
+use incremental::{Session, Update};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -21,10 +25,17 @@ pub enum ServeError {
     Watch { path: PathBuf, message: String },
 }
 
+type Files = HashMap<String, Arc<Vec<u8>>>;
+
+/// Where serve reports each event (one line each).
+pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// What is being served right now.
 #[derive(Default)]
 struct State {
-    files: Arc<HashMap<String, Vec<u8>>>,
+    files: Arc<Files>,
+    /// Pages being re-rendered after a rebuild: requests for them wait.
+    pending: HashSet<String>,
     /// Bumped on every rebuild, good or bad; pages wait for it to change.
     version: u64,
     /// The last rebuild's errors, shown as an overlay until fixed.
@@ -83,13 +94,19 @@ pub struct ServeOptions {
 
 /// Builds, serves and watches until the process is stopped. `log` receives one
 /// line per event (listening, rebuilt, failed).
-pub fn serve(
-    config: Config,
-    options: &ServeOptions,
-    log: &(dyn Fn(&str) + Sync),
-) -> Result<(), ServeError> {
+pub fn serve(config: Config, options: &ServeOptions, log: Log) -> Result<(), ServeError> {
+    let mut config = config;
+    // The watcher reports absolute paths; compare them with an absolute root
+    // (`--root .` is the common case).
+    if let Ok(root) = config.root.canonicalize() {
+        config.root = root;
+    }
     let shared = Arc::new(Shared::default());
-    rebuild(&config, &shared, Mode::Full, log);
+    let mut session = Session::new(config.clone());
+    let started = Instant::now();
+    let first = session.full(Mode::Full);
+    let log = &log;
+    publish(&shared, first, log, started, "");
 
     let addr = format!("{}:{}", options.bind, options.port);
     let server = tiny_http::Server::http(&addr).map_err(|e| ServeError::Bind {
@@ -113,7 +130,7 @@ pub fn serve(
     }
 
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer = notify_debouncer_mini::new_debouncer(Duration::from_millis(120), tx)
+    let mut debouncer = notify_debouncer_mini::new_debouncer(Duration::from_millis(60), tx)
         .map_err(|e| ServeError::Watch {
             path: config.root.clone(),
             message: e.to_string(),
@@ -148,17 +165,55 @@ pub fn serve(
             continue;
         }
         let now = fingerprint(&config.root);
-        if now != seen {
-            seen = now;
-            rebuild(&config, &shared, Mode::Preview, log);
+        let changed = changed_paths(&seen, &now);
+        if changed.is_empty() {
+            continue;
+        }
+        seen = now;
+        let started = Instant::now();
+        let what = describe(&config.root, &changed);
+        let update = session.rebuild(&changed);
+        let good = update.is_ok();
+        publish(&shared, update, log, started, &what);
+        if good {
+            refresh_search(&session, Arc::clone(&shared), state_version(&shared));
         }
     }
     Ok(())
 }
 
+type Fingerprint = BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>;
+
+/// Files added, removed or changed between two fingerprints.
+fn changed_paths(before: &Fingerprint, after: &Fingerprint) -> Vec<PathBuf> {
+    let mut changed: Vec<PathBuf> = after
+        .iter()
+        .filter(|(p, v)| before.get(*p) != Some(*v))
+        .map(|(p, _)| p.clone())
+        .collect();
+    changed.extend(before.keys().filter(|p| !after.contains_key(*p)).cloned());
+    changed
+}
+
+/// "content/incidents/x.md" or "content/incidents/x.md and 2 more files".
+fn describe(root: &Path, changed: &[PathBuf]) -> String {
+    let first = changed
+        .first()
+        .map(|p| crate::diagnostic::relative(root, p).display().to_string())
+        .unwrap_or_default();
+    match changed.len() {
+        0 | 1 => first,
+        n => format!(
+            "{first} and {} more file{}",
+            n - 1,
+            if n == 2 { "" } else { "s" }
+        ),
+    }
+}
+
 /// Size and modification time of every file a build reads.
-fn fingerprint(root: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
-    let mut out = Vec::new();
+fn fingerprint(root: &Path) -> Fingerprint {
+    let mut out = Fingerprint::new();
     for dir in ["content", "templates", "static", "themes"] {
         for entry in walkdir::WalkDir::new(root.join(dir))
             .sort_by_file_name()
@@ -167,14 +222,17 @@ fn fingerprint(root: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)
         {
             if let Ok(meta) = entry.metadata() {
                 if meta.is_file() {
-                    out.push((entry.path().to_path_buf(), meta.len(), meta.modified().ok()));
+                    out.insert(
+                        entry.path().to_path_buf(),
+                        (meta.len(), meta.modified().ok()),
+                    );
                 }
             }
         }
     }
     let config = root.join(crate::config::CONFIG_FILE);
     if let Ok(meta) = std::fs::metadata(&config) {
-        out.push((config, meta.len(), meta.modified().ok()));
+        out.insert(config, (meta.len(), meta.modified().ok()));
     }
     out
 }
@@ -193,45 +251,32 @@ fn is_source(root: &Path, path: &Path) -> bool {
     !junk && path.starts_with(root)
 }
 
-fn rebuild(config: &Config, shared: &Arc<Shared>, mode: Mode, log: &(dyn Fn(&str) + Sync)) {
-    let started = Instant::now();
-    match render_site(config, mode, &|_| {}) {
-        Ok(site) => {
-            let mut files: HashMap<String, Vec<u8>> =
-                site.files.into_iter().map(|p| (p.path, p.bytes)).collect();
-            let mut state = shared.lock();
-            if mode == Mode::Preview {
-                // Keep serving the previous search bundle until the new one is ready.
-                for (path, bytes) in state.files.iter() {
-                    if path.starts_with("search/") && path != "search/index.html" {
-                        files.entry(path.clone()).or_insert_with(|| bytes.clone());
-                    }
-                }
-            }
-            state.files = Arc::new(files);
-            state.version += 1;
-            state.error = None;
-            drop(state);
-            shared.changed.notify_all();
-            log(&format!(
-                "Rebuilt {} pages in {} ms",
-                site.pages,
-                started.elapsed().as_millis()
-            ));
-            if mode == Mode::Preview {
-                refresh_search(config.clone(), Arc::clone(shared), state_version(shared));
-            }
-        }
+/// The errors of a failed build, as the overlay and the terminal show them.
+fn error_text(e: &BuildError) -> String {
+    match e {
+        BuildError::Invalid(diagnostics) => diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+        other => other.to_string(),
+    }
+}
+
+/// Serves what a rebuild produced (or its errors, over the last good site) and
+/// signals every open page.
+fn publish(
+    shared: &Arc<Shared>,
+    update: Result<Update, BuildError>,
+    log: &Log,
+    started: Instant,
+    what: &str,
+) {
+    let update = match update {
+        Ok(u) => u,
         Err(e) => {
-            let text = match &e {
-                BuildError::Invalid(diagnostics) => diagnostics
-                    .iter()
-                    .filter(|d| d.is_error())
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n\n"),
-                other => other.to_string(),
-            };
+            let text = error_text(&e);
             log(&format!(
                 "Build failed; still serving the last good site:\n{text}"
             ));
@@ -240,48 +285,142 @@ fn rebuild(config: &Config, shared: &Arc<Shared>, mode: Mode, log: &(dyn Fn(&str
             state.error = Some(text);
             drop(state);
             shared.changed.notify_all();
+            return;
         }
+    };
+    let mut state = shared.lock();
+    let mut files: Files = if update.whole_site {
+        // Keep serving the previous search bundle until a new one is ready.
+        let mut files: Files = state
+            .files
+            .iter()
+            .filter(|(p, _)| p.starts_with("search/") && *p != "search/index.html")
+            .map(|(p, b)| (p.clone(), Arc::clone(b)))
+            .collect();
+        files.reserve(update.pages.len());
+        files
+    } else {
+        (*state.files).clone()
+    };
+    for path in &update.removed {
+        files.remove(path);
     }
+    for page in update.pages {
+        files.insert(page.path, Arc::new(page.bytes));
+    }
+    state.files = Arc::new(files);
+    state.pending = update.pending.iter().cloned().collect();
+    state.version += 1;
+    state.error = None;
+    let version = state.version;
+    drop(state);
+    shared.changed.notify_all();
+    if let Some(job) = update.lists {
+        render_lists(job, Arc::clone(shared), version, Arc::clone(log));
+    }
+    let warnings = update
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == crate::diagnostic::Level::Warning)
+        .count();
+    let ms = started.elapsed().as_millis();
+    let pages = update.rendered;
+    let warnings = match warnings {
+        0 => String::new(),
+        1 => ", 1 warning".to_owned(),
+        n => format!(", {n} warnings"),
+    };
+    if what.is_empty() {
+        log(&format!("Built {pages} pages in {ms} ms{warnings}"));
+    } else {
+        log(&format!(
+            "Rebuilt after a change to {what}: {pages} page{} re-rendered in {ms} ms{warnings}",
+            if pages == 1 { "" } else { "s" }
+        ));
+    }
+}
+
+/// Renders the list pages an incremental rebuild left pending, on another
+/// thread; a newer rebuild (version) cancels it and renders its own.
+fn render_lists(job: incremental::ListJob, shared: Arc<Shared>, version: u64, log: Log) {
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        let current = || state_version(&shared) == version;
+        let result = job.run(&current);
+        let mut state = shared.lock();
+        if state.version != version {
+            return;
+        }
+        match result {
+            Ok(None) => return,
+            Ok(Some(done)) => {
+                let n = done.pages.len();
+                let mut files: Files = (*state.files).clone();
+                for path in &done.removed {
+                    files.remove(path);
+                }
+                for page in done.pages {
+                    files.insert(page.path, Arc::new(page.bytes));
+                }
+                state.files = Arc::new(files);
+                log(&format!(
+                    "  then {n} list page{} in {} ms",
+                    if n == 1 { "" } else { "s" },
+                    started.elapsed().as_millis()
+                ));
+            }
+            Err(e) => {
+                let text = error_text(&e);
+                log(&format!(
+                    "Build failed; still serving the last good site:\n{text}"
+                ));
+                state.version += 1;
+                state.error = Some(text);
+            }
+        }
+        state.pending.clear();
+        drop(state);
+        shared.changed.notify_all();
+    });
 }
 
 fn state_version(shared: &Shared) -> u64 {
     shared.lock().version
 }
 
-/// Rebuilds the search bundle (and suggestions) once saves have stopped for a
-/// moment, off the request path, and swaps it in. A newer save cancels it.
-fn refresh_search(config: Config, shared: Arc<Shared>, version: u64) {
+/// Rebuilds the search bundle once saves have stopped for a moment, off the
+/// request path, and swaps it in. A newer save cancels it.
+fn refresh_search(session: &Session, shared: Arc<Shared>, version: u64) {
+    let Some((archive, analysis)) = session.archive() else {
+        return;
+    };
+    let (archive, analysis) = (archive.clone(), analysis.clone());
+    let root = session.config().root.clone();
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(2));
         if state_version(&shared) != version {
             return;
         }
-        let loaded = crate::load(&config);
-        if state_version(&shared) != version {
-            return;
-        }
-        if loaded
-            .diagnostics
-            .iter()
-            .any(crate::diagnostic::Diagnostic::is_error)
-        {
-            return;
-        }
-        let records = crate::index::records(&loaded.archive, &loaded.analysis);
-        let Ok(bundle) = crate::index::pagefind::build_cached(&config.root, &records) else {
+        let records = crate::index::records(&archive, &analysis);
+        drop((archive, analysis));
+        let Ok(bundle) = crate::index::pagefind::build_cached(&root, &records) else {
             return;
         };
         let mut state = shared.lock();
         if state.version != version {
             return;
         }
-        let mut files: HashMap<String, Vec<u8>> = state
+        let mut files: Files = state
             .files
             .iter()
             .filter(|(p, _)| !p.starts_with("search/") || *p == "search/index.html")
-            .map(|(p, b)| (p.clone(), b.clone()))
+            .map(|(p, b)| (p.clone(), Arc::clone(b)))
             .collect();
-        files.extend(bundle.into_iter().map(|(p, b)| (format!("search/{p}"), b)));
+        files.extend(
+            bundle
+                .into_iter()
+                .map(|(p, b)| (format!("search/{p}"), Arc::new(b))),
+        );
         state.files = Arc::new(files);
     });
 }
@@ -374,14 +513,20 @@ fn respond(request: tiny_http::Request, shared: &Shared) {
         let _ = request.respond(r);
         return;
     }
-    let (files, status) = {
-        let state = shared.lock();
-        (Arc::clone(&state.files), status_json(&state))
-    };
     let mut key = percent_decode(path.trim_start_matches('/'));
     if key.is_empty() || key.ends_with('/') {
         key.push_str("index.html");
     }
+    let (files, status) = {
+        // A page still being re-rendered after a save is worth waiting for:
+        // the old copy would show what the save changed the old way.
+        let state = shared.lock();
+        let (state, _) = shared
+            .changed
+            .wait_timeout_while(state, Duration::from_secs(60), |s| s.pending.contains(&key))
+            .unwrap_or_else(|e| e.into_inner());
+        (Arc::clone(&state.files), status_json(&state))
+    };
     if !files.contains_key(&key) && files.contains_key(&format!("{key}/index.html")) {
         let r = with(
             tiny_http::Response::empty(301),
@@ -418,7 +563,7 @@ fn respond(request: tiny_http::Request, shared: &Shared) {
             None => format!("{html}{inject}").into_bytes(),
         }
     } else {
-        bytes.clone()
+        bytes.to_vec()
     };
     let r = with(
         with(

@@ -153,7 +153,11 @@ fn find(
     let text = schema.add_text_field("text", TEXT);
     let system = schema.add_text_field("system", STRING);
     let index = Index::create_in_ram(schema.build());
-    let texts: Vec<String> = archive.incidents.par_iter().map(incident_text).collect();
+    let texts: Vec<String> = archive
+        .incidents
+        .par_iter()
+        .map(|i| incident_text(i))
+        .collect();
     {
         let threads = rayon::current_num_threads().clamp(1, 4);
         let mut writer: IndexWriter =

@@ -69,6 +69,30 @@ pub fn find_sources(root: &Path) -> Vec<(Kind, PathBuf)> {
     found
 }
 
+/// What kind of source `path` (under `root`) is, by the rules of
+/// [`find_sources`]; None when a build does not read it.
+pub fn source_kind(root: &Path, path: &Path) -> Option<Kind> {
+    let rel = path.strip_prefix(root.join("content")).ok()?;
+    let name = rel.file_name()?.to_str()?;
+    if name.starts_with('.') || name.starts_with('_') || !name.ends_with(".md") {
+        return None;
+    }
+    let mut parts = rel.components();
+    let dir = parts.next()?.as_os_str().to_str()?;
+    let depth = parts.count();
+    match dir {
+        "incidents" => Some(Kind::Incident),
+        "systems" if depth == 1 => Some(Kind::System),
+        "reading-lists" if depth == 1 => Some(Kind::ReadingList),
+        _ => None,
+    }
+}
+
+/// `path` relative to the archive root, as diagnostics name it.
+pub fn relative_path(root: &Path, path: &Path) -> PathBuf {
+    relative(root, path)
+}
+
 /// Reads and parses every source file of the archive at `root`, in parallel.
 pub fn load(root: &Path) -> Loaded {
     let sources = find_sources(root);
@@ -132,4 +156,27 @@ pub fn parse_document(rel: &Path, kind: Kind, text: &str) -> Result<Document, Di
         body: split.body.to_owned(),
         body_line: split.body_line,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_kind_follows_the_build_rules() {
+        let root = Path::new("/a");
+        let kind = |p: &str| source_kind(root, Path::new(p));
+        assert_eq!(kind("/a/content/incidents/x.md"), Some(Kind::Incident));
+        assert_eq!(kind("/a/content/incidents/2024/x.md"), Some(Kind::Incident));
+        assert_eq!(kind("/a/content/systems/db.md"), Some(Kind::System));
+        assert_eq!(
+            kind("/a/content/reading-lists/l.md"),
+            Some(Kind::ReadingList)
+        );
+        assert_eq!(kind("/a/content/systems/deep/db.md"), None);
+        assert_eq!(kind("/a/content/incidents/_template.md"), None);
+        assert_eq!(kind("/a/content/incidents/.x.md"), None);
+        assert_eq!(kind("/a/content/incidents/x.png"), None);
+        assert_eq!(kind("/a/templates/base.html"), None);
+    }
 }

@@ -23,12 +23,14 @@ pub use incident::{FollowUp, FollowUpStatus, Incident, IncidentStatus, Visibilit
 use rayon::prelude::*;
 pub use reading_list::ReadingList;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 pub use system::System;
 
 #[derive(Debug, Clone, Default)]
 pub struct Archive {
-    /// Newest first (date, then id).
-    pub incidents: Vec<Incident>,
+    /// Newest first (date, then id). Shared, so a live preview can keep the
+    /// write-ups that did not change from one rebuild to the next.
+    pub incidents: Vec<Arc<Incident>>,
     /// Sorted by id; includes systems only named by incidents.
     pub systems: Vec<System>,
     pub reading_lists: Vec<ReadingList>,
@@ -37,7 +39,7 @@ pub struct Archive {
 
 impl Archive {
     pub fn incident(&self, id: &str) -> Option<&Incident> {
-        self.index.get(id).map(|&i| &self.incidents[i])
+        self.index.get(id).map(|&i| &*self.incidents[i])
     }
 
     pub fn position(&self, id: &str) -> Option<usize> {
@@ -68,52 +70,109 @@ impl Archive {
 pub fn build(loaded: Loaded, config: &Config) -> (Archive, Vec<Diagnostic>) {
     let Loaded {
         documents,
-        mut diagnostics,
+        diagnostics,
         unreadable_incidents,
     } = loaded;
-    let mut broken: BTreeSet<String> = unreadable_incidents.into_iter().collect();
-    let aliases = &config.file.front_matter.aliases;
-
-    let read: Vec<(Option<Item>, Vec<Diagnostic>, Option<String>)> = documents
+    let reads: Vec<SourceRead> = documents
         .into_par_iter()
-        .map(|mut doc| {
-            let reporter = Reporter::new(&doc.path);
-            let item = match doc.kind {
-                Kind::Incident => {
-                    apply_aliases(&mut doc.front, aliases, &reporter);
-                    incident::read(
-                        &reporter,
-                        &doc.front,
-                        &doc.body,
-                        doc.body_line,
-                        &doc.stem,
-                        doc.path.clone(),
-                        config,
-                    )
-                    .map(|i| Item::Incident(Box::new(i)))
-                }
-                Kind::System => system::read(&reporter, &doc).map(Item::System),
-                Kind::ReadingList => reading_list::read(&reporter, &doc).map(Item::List),
-            };
-            // A write-up that failed to read still owns its id: links to it are
-            // not reported again as "unknown".
-            let broken = match (&item, doc.kind) {
-                (None, Kind::Incident) => Some(match doc.front.get("id").map(|n| &n.value) {
-                    Some(crate::load::frontmatter::Value::String(id)) => id.clone(),
-                    _ => doc.stem.clone(),
-                }),
-                _ => None,
-            };
-            (item, reporter.into_diagnostics(), broken)
-        })
+        .map(|doc| read_source(doc, config))
         .collect();
+    assemble(reads, diagnostics, unreadable_incidents, config)
+}
 
+/// What one source file became: its item (when it read cleanly), its
+/// diagnostics, and the id it claims when it did not read (links to it are not
+/// reported again as "unknown"). Depends only on the file and the config, so a
+/// live preview keeps it until the file changes.
+#[derive(Debug, Clone, Default)]
+pub struct SourceRead {
+    pub item: Option<Item>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub broken: Option<String>,
+}
+
+/// An incident, system or reading list read from one file.
+#[derive(Debug, Clone)]
+pub enum Item {
+    Incident(Arc<Incident>),
+    System(System),
+    List(ReadingList),
+}
+
+impl SourceRead {
+    /// A file that could not be read or parsed at all.
+    pub fn unreadable(kind: Kind, path: &std::path::Path, diagnostic: Diagnostic) -> Self {
+        let broken = (kind == Kind::Incident)
+            .then(|| path.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+            .flatten();
+        SourceRead {
+            item: None,
+            diagnostics: vec![diagnostic],
+            broken,
+        }
+    }
+
+    /// The incident id this file defines (or claims, when it did not read).
+    pub fn incident_id(&self) -> Option<&str> {
+        match &self.item {
+            Some(Item::Incident(i)) => Some(&i.id),
+            _ => self.broken.as_deref(),
+        }
+    }
+}
+
+/// Reads one parsed document into its typed item.
+pub fn read_source(mut doc: Document, config: &Config) -> SourceRead {
+    let reporter = Reporter::new(&doc.path);
+    let item = match doc.kind {
+        Kind::Incident => {
+            apply_aliases(&mut doc.front, &config.file.front_matter.aliases, &reporter);
+            incident::read(
+                &reporter,
+                &doc.front,
+                &doc.body,
+                doc.body_line,
+                &doc.stem,
+                doc.path.clone(),
+                config,
+            )
+            .map(|i| Item::Incident(Arc::new(i)))
+        }
+        Kind::System => system::read(&reporter, &doc).map(Item::System),
+        Kind::ReadingList => reading_list::read(&reporter, &doc).map(Item::List),
+    };
+    // A write-up that failed to read still owns its id: links to it are
+    // not reported again as "unknown".
+    let broken = match (&item, doc.kind) {
+        (None, Kind::Incident) => Some(match doc.front.get("id").map(|n| &n.value) {
+            Some(crate::load::frontmatter::Value::String(id)) => id.clone(),
+            _ => doc.stem.clone(),
+        }),
+        _ => None,
+    };
+    SourceRead {
+        item,
+        diagnostics: reporter.into_diagnostics(),
+        broken,
+    }
+}
+
+/// Puts the archive together from every file's [`SourceRead`], in source order,
+/// and runs the checks that span files (duplicate ids, links, systems, lists).
+/// `diagnostics` and `unreadable` come from files that did not load.
+pub fn assemble(
+    reads: Vec<SourceRead>,
+    mut diagnostics: Vec<Diagnostic>,
+    unreadable: Vec<String>,
+    config: &Config,
+) -> (Archive, Vec<Diagnostic>) {
+    let mut broken: BTreeSet<String> = unreadable.into_iter().collect();
     let mut archive = Archive::default();
-    for (item, diags, broken_id) in read {
-        diagnostics.extend(diags);
-        broken.extend(broken_id);
-        match item {
-            Some(Item::Incident(i)) => archive.incidents.push(*i),
+    for read in reads {
+        diagnostics.extend(read.diagnostics);
+        broken.extend(read.broken);
+        match read.item {
+            Some(Item::Incident(i)) => archive.incidents.push(i),
             Some(Item::System(s)) => archive.systems.push(s),
             Some(Item::List(l)) => archive.reading_lists.push(l),
             None => {}
@@ -131,8 +190,13 @@ pub fn build(loaded: Loaded, config: &Config) -> (Archive, Vec<Diagnostic>) {
         archive.incidents.retain(|i| !i.draft);
         for inc in &mut archive.incidents {
             // Links to drafts are valid but point nowhere in this build.
-            inc.repeat_of.retain(|l| !drafts.contains(&l.id));
-            inc.related.retain(|l| !drafts.contains(&l.id));
+            let links_draft =
+                |links: &[incident::LinkRef]| links.iter().any(|l| drafts.contains(&l.id));
+            if links_draft(&inc.repeat_of) || links_draft(&inc.related) {
+                let inc = Arc::make_mut(inc);
+                inc.repeat_of.retain(|l| !drafts.contains(&l.id));
+                inc.related.retain(|l| !drafts.contains(&l.id));
+            }
         }
         for list in &mut archive.reading_lists {
             for item in &list.items {
@@ -158,12 +222,6 @@ pub fn build(loaded: Loaded, config: &Config) -> (Archive, Vec<Diagnostic>) {
     check_reading_lists(&archive, &broken, &mut diagnostics);
     crate::diagnostic::sort(&mut diagnostics);
     (archive, diagnostics)
-}
-
-enum Item {
-    Incident(Box<Incident>),
-    System(System),
-    List(ReadingList),
 }
 
 /// Moves aliased keys to casebook's own path (`start_time` -> `timeline.started`).
@@ -230,7 +288,7 @@ fn apply_aliases(front: &mut Node, aliases: &BTreeMap<String, String>, reporter:
     }
 }
 
-fn check_duplicate_ids(incidents: &[Incident], diagnostics: &mut Vec<Diagnostic>) {
+fn check_duplicate_ids(incidents: &[Arc<Incident>], diagnostics: &mut Vec<Diagnostic>) {
     let mut first: HashMap<&str, &Incident> = HashMap::new();
     for inc in incidents {
         if let Some(other) = first.get(inc.id.as_str()) {
@@ -386,7 +444,7 @@ pub fn public_view(archive: &Archive, config: &Config) -> Archive {
                 .iter()
                 .cloned()
                 .partition(|l| public_ids.contains(l.id.as_str()));
-            Incident {
+            Arc::new(Incident {
                 id: i.id.clone(),
                 source: i.source.clone(),
                 title: i.public.title.clone().unwrap_or_else(|| i.title.clone()),
@@ -431,7 +489,7 @@ pub fn public_view(archive: &Archive, config: &Config) -> Archive {
                 word_count: 0,
                 line: i.line,
                 hidden_repeat_of: i.hidden_repeat_of + hidden.len(),
-            }
+            })
         })
         .collect();
     let used: BTreeSet<String> = archive

@@ -99,7 +99,7 @@ pub fn apply(
     };
     let mut unknown_status: HashMap<String, u32> = HashMap::new();
     for inc in &mut archive.incidents {
-        for f in &mut inc.follow_ups {
+        for f in &mut std::sync::Arc::make_mut(inc).follow_ups {
             let Some(link) = &f.link else { continue };
             let hit = by_key
                 .get(&normalize(link))

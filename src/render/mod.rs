@@ -18,6 +18,7 @@ use markdown::Markdown;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use views::{Row, SiteView};
 
 /// One output file, by its path relative to the output root (`incidents/x/index.html`).
@@ -35,13 +36,13 @@ struct Job {
 }
 
 pub struct Renderer<'a> {
-    tera: tera::Tera,
+    tera: Arc<tera::Tera>,
     md: Markdown,
     config: &'a Config,
     archive: &'a Archive,
     analysis: &'a Analysis,
     site: SiteView,
-    rows: Vec<Row>,
+    rows: Arc<Vec<Row>>,
 }
 
 /// Compiles a theme's templates; an error names the template and its line.
@@ -164,14 +165,40 @@ impl<'a> Renderer<'a> {
         archive: &'a Archive,
         analysis: &'a Analysis,
     ) -> Result<Self, Diagnostic> {
-        let tera = compile(theme)?;
-        let rows = archive
+        Ok(Self::with_templates(
+            Arc::new(compile(theme)?),
+            config,
+            archive,
+            analysis,
+        ))
+    }
+
+    /// A renderer with templates compiled earlier (a live preview keeps them
+    /// until the theme changes).
+    pub fn with_templates(
+        tera: Arc<tera::Tera>,
+        config: &'a Config,
+        archive: &'a Archive,
+        analysis: &'a Analysis,
+    ) -> Self {
+        let rows: Vec<Row> = archive
             .incidents
             .par_iter()
             .enumerate()
             .map(|(i, inc)| views::row(config, inc, analysis, i))
             .collect();
-        Ok(Self {
+        Self::with_rows(tera, config, archive, analysis, Arc::new(rows))
+    }
+
+    /// A renderer with rows computed earlier for this archive and analysis.
+    pub fn with_rows(
+        tera: Arc<tera::Tera>,
+        config: &'a Config,
+        archive: &'a Archive,
+        analysis: &'a Analysis,
+        rows: Arc<Vec<Row>>,
+    ) -> Self {
+        Self {
             tera,
             md: Markdown::new(config.file.markdown.unsafe_html),
             config,
@@ -179,7 +206,12 @@ impl<'a> Renderer<'a> {
             analysis,
             site: SiteView::new(config, archive),
             rows,
-        })
+        }
+    }
+
+    /// The row every list shows for each incident, by position.
+    pub fn rows(&self) -> &Arc<Vec<Row>> {
+        &self.rows
     }
 
     fn context(&self, path: &str, section: &str) -> tera::Context {
@@ -197,6 +229,65 @@ impl<'a> Renderer<'a> {
 
     /// Every page of the site, rendered in parallel.
     pub fn render(&self) -> Result<Vec<Page>, Diagnostic> {
+        let (aggregates, incidents) = rayon::join(
+            || self.aggregate_pages(),
+            || {
+                (0..self.archive.incidents.len())
+                    .into_par_iter()
+                    .map(|i| self.incident_pages(i))
+                    .collect::<Vec<_>>()
+            },
+        );
+        let mut pages = Vec::with_capacity(self.archive.incidents.len() * 2 + 64);
+        for p in incidents {
+            pages.extend(p?);
+        }
+        pages.extend(aggregates?);
+        Ok(pages)
+    }
+
+    /// The paths of one incident's pages.
+    pub fn incident_paths(&self, i: usize) -> Vec<String> {
+        let id = &self.archive.incidents[i].id;
+        let mut paths = vec![format!("incidents/{id}/index.html")];
+        if self.archive.incidents[i].visibility == crate::model::Visibility::Public {
+            paths.push(format!("incidents/{id}/rca/index.html"));
+        }
+        paths
+    }
+
+    /// Every page but the incidents' own: indexes, systems, terms, lists, the
+    /// feed, the sitemap and `casebook.json`.
+    pub fn aggregate_pages(&self) -> Result<Vec<Page>, Diagnostic> {
+        Ok(self.aggregate_pages_while(&|| true)?.unwrap_or_default())
+    }
+
+    /// The pages besides an incident's own that show its body's word count or
+    /// summary: home and reading lists (reading time), feed, `casebook.json`.
+    pub fn body_dependent_pages(&self) -> Result<Vec<Page>, Diagnostic> {
+        let mut jobs = vec![self.home()];
+        jobs.extend(self.reading_list_pages());
+        let mut pages = jobs
+            .into_par_iter()
+            .map(|job| self.render_job(job))
+            .collect::<Result<Vec<Page>, Diagnostic>>()?;
+        pages.push(Page {
+            path: "feed.xml".into(),
+            bytes: export::atom(self.config, self.archive, &self.md).into_bytes(),
+        });
+        pages.push(Page {
+            path: "casebook.json".into(),
+            bytes: export::json(self.config, self.archive, self.analysis),
+        });
+        Ok(pages)
+    }
+
+    /// [`Renderer::aggregate_pages`], given up (None) as soon as `keep_going`
+    /// says so: a live preview drops list pages a newer save has made stale.
+    pub fn aggregate_pages_while(
+        &self,
+        keep_going: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Option<Vec<Page>>, Diagnostic> {
         let mut jobs = vec![
             self.home(),
             self.follow_ups_page(),
@@ -227,33 +318,36 @@ impl<'a> Renderer<'a> {
             context: not_found,
         });
 
-        let fixed: Vec<Result<Page, Diagnostic>> = jobs
+        let fixed: Vec<Option<Result<Page, Diagnostic>>> = jobs
             .into_par_iter()
-            .map(|job| self.render_job(job))
+            .map(|job| keep_going().then(|| self.render_job(job)))
             .collect();
-        let systems: Vec<Result<Page, Diagnostic>> = self
+        let systems: Vec<Option<Result<Page, Diagnostic>>> = self
             .archive
             .systems
             .par_iter()
-            .map(|s| self.render_job(self.system_page(&s.id)))
-            .collect();
-        let incidents: Vec<Result<Vec<Page>, Diagnostic>> = (0..self.archive.incidents.len())
-            .into_par_iter()
-            .map(|i| self.incident_pages(i))
+            .map(|s| keep_going().then(|| self.render_job(self.system_page(&s.id))))
             .collect();
 
-        let mut pages = Vec::with_capacity(self.archive.incidents.len() * 2 + 64);
+        let mut pages = Vec::with_capacity(fixed.len() + systems.len() + 3);
         for p in fixed.into_iter().chain(systems) {
-            pages.push(p?);
-        }
-        for p in incidents {
-            pages.extend(p?);
+            match p {
+                Some(p) => pages.push(p?),
+                None => return Ok(None),
+            }
         }
         pages.push(Page {
             path: "feed.xml".into(),
             bytes: export::atom(self.config, self.archive, &self.md).into_bytes(),
         });
-        let paths: Vec<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+        let incident_paths: Vec<String> = (0..self.archive.incidents.len())
+            .flat_map(|i| self.incident_paths(i))
+            .collect();
+        let paths: Vec<&str> = pages
+            .iter()
+            .map(|p| p.path.as_str())
+            .chain(incident_paths.iter().map(String::as_str))
+            .collect();
         let sitemap = export::sitemap(&self.config.base_url, &paths);
         pages.push(Page {
             path: "sitemap.xml".into(),
@@ -263,7 +357,12 @@ impl<'a> Renderer<'a> {
             path: "casebook.json".into(),
             bytes: export::json(self.config, self.archive, self.analysis),
         });
-        Ok(pages)
+        Ok(Some(pages))
+    }
+
+    /// One system's page.
+    pub fn system_page_of(&self, id: &str) -> Result<Page, Diagnostic> {
+        self.render_job(self.system_page(id))
     }
 
     fn render_job(&self, job: Job) -> Result<Page, Diagnostic> {
@@ -430,7 +529,8 @@ impl<'a> Renderer<'a> {
             .collect()
     }
 
-    fn incident_pages(&self, i: usize) -> Result<Vec<Page>, Diagnostic> {
+    /// One incident's page, and its RCA page when it is public.
+    pub fn incident_pages(&self, i: usize) -> Result<Vec<Page>, Diagnostic> {
         let inc = &self.archive.incidents[i];
         let path = format!("incidents/{}/index.html", inc.id);
         let view = views::incident(self.config, self.archive, self.analysis, &self.md, i);

@@ -42,7 +42,7 @@ impl SiteView {
 }
 
 /// One incident as a row of a list or table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
     pub id: String,
     pub title: String,

@@ -136,3 +136,111 @@ fn serve_rebuilds_on_save_and_shows_errors_until_fixed() {
         page_has("/", "\"error\":null")
     });
 }
+
+/// Incremental rebuilds: what a save changes shows up on every page that shows
+/// it — the incident, the incidents linking to it (its repeat chain), its system
+/// and the lists — and nowhere is a stale copy served. Added and deleted
+/// write-ups appear and disappear. The terminal names the change and the pages.
+#[test]
+fn serve_rerenders_every_page_that_shows_a_change() {
+    let a = Archive::fixture("analysis");
+    let port = free_port();
+    let log_path = a.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_casebook"))
+            .args([
+                "--root",
+                a.path().to_str().expect("path"),
+                "serve",
+                "--port",
+                &port.to_string(),
+                "--as-of",
+                "2025-06-01",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start serve"),
+    );
+    until("the server", || get(port, "/"));
+    let shows = |path: &str, text: &str| {
+        get(port, path)
+            .filter(|(status, body)| *status == 200 && body.contains(text))
+            .map(|_| ())
+    };
+
+    // A body-only save: the page changes, nothing else needs to.
+    std::thread::sleep(Duration::from_millis(1100));
+    let d = a.read("content/incidents/d.md");
+    a.write(
+        "content/incidents/d.md",
+        &format!("{d}\nA paragraph added while writing.\n"),
+    );
+    until("the body edit", || {
+        shows("/incidents/d/", "A paragraph added while writing.")
+    });
+
+    // A new title: the later incidents in its chain, its system page and every
+    // list show it.
+    std::thread::sleep(Duration::from_millis(1100));
+    let first = a.read("content/incidents/a.md");
+    a.write(
+        "content/incidents/a.md",
+        &first.replace(
+            "Payments DB failover (first)",
+            "Payments DB primary lost (first)",
+        ),
+    );
+    for path in [
+        "/incidents/a/",
+        "/incidents/b/",
+        "/incidents/c/",
+        "/systems/payments-db/",
+        "/incidents/",
+        "/incidents/oldest/",
+        "/",
+    ] {
+        until(&format!("the new title on {path}"), || {
+            shows(path, "Payments DB primary lost (first)")
+        });
+    }
+    let (_, index) = get(port, "/incidents/").expect("index");
+    assert!(
+        !index.contains("Payments DB failover (first)"),
+        "the old title is gone from the lists"
+    );
+
+    // A new write-up appears everywhere; deleting it removes its page.
+    std::thread::sleep(Duration::from_millis(1100));
+    a.write(
+        "content/incidents/e.md",
+        "+++\ntitle = \"Card network timeouts\"\ndate = 2025-05-25\nseverity = \"SEV3\"\nsystems = [\"payments-api\"]\n+++\nTimeouts.\n",
+    );
+    until("the new incident", || {
+        shows("/incidents/e/", "Card network timeouts")
+    });
+    until("the new incident in the index", || {
+        shows("/incidents/", "Card network timeouts")
+    });
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::remove_file(a.path().join("content/incidents/e.md")).expect("delete");
+    until("the deleted incident to go", || {
+        get(port, "/incidents/e/").filter(|(status, _)| *status == 404)
+    });
+    until("the deleted incident to leave the index", || {
+        get(port, "/incidents/")
+            .filter(|(_, body)| !body.contains("Card network timeouts"))
+            .map(|_| ())
+    });
+
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    assert!(
+        log.contains("Rebuilt after a change to content/incidents/a.md: "),
+        "the terminal names the changed file: {log}"
+    );
+    assert!(
+        log.contains("pages re-rendered in"),
+        "and how many pages were rendered: {log}"
+    );
+}
