@@ -110,6 +110,9 @@ pub fn cache_key(root: &Path) -> String {
     files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    // Bump when what is indexed from the same files changes.
+    const INDEX_FORMAT: u32 = 2;
+    INDEX_FORMAT.hash(&mut hasher);
     files.len().hash(&mut hasher);
     for f in &files {
         f.hash(&mut hasher);
