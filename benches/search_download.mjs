@@ -3,7 +3,7 @@
 //   python3 ../shared/bench/gen_corpus.py --n 10000 --flavor archive --out /tmp/c10k
 //   (cd /tmp/c10k && /path/to/casebook build --as-of 2026-11-25 --output /tmp/c10k-site)
 //   (cd tests/browser && npm ci)      # playwright-core, shared with the browser tests
-//   node benches/search_download.mjs /tmp/c10k-site replica [--json]
+//   node benches/search_download.mjs /tmp/c10k-site replica [--json] [--gzip]
 //
 // It serves SITE on 127.0.0.1 (tests/browser/static-server.mjs), opens
 // search/ in a fresh browser context (empty cache) in Debian's Chromium
@@ -16,10 +16,15 @@
 //   index     index/*.pf_index        filter  filter/*.pf_filter
 //   fragment  fragment/*.pf_fragment  other   anything else
 // split into "open" (page load until the search box is ready) and "query"
-// (typing until results); with no query the page first lists every incident,
-// so "open" includes 30 result fragments. It also prints the size of SITE/search/ on disk.
-// Served uncompressed, so body bytes are transfer bytes; a host that gzips
-// would send less for the text files (Pagefind's own files are already gzipped).
+// (typing until results); with no query the page first lists the newest
+// incidents (the first ten are in its HTML). The facet counts' filter chunks
+// load only when "Filters" is opened, which this does not do: a first query
+// does not need them. It also prints the size of SITE/search/ on disk.
+// By default it serves uncompressed, so body bytes are transfer bytes. With
+// --gzip the server compresses HTML, CSS, JS and JSON (gzip level 6) as real
+// static hosts do, and the table gets a "served KB" column: the body bytes on
+// the wire (Chromium's encoded size), next to the uncompressed "total KB".
+// Pagefind's own index files and wasm are gzipped already either way.
 import { readdirSync, statSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +38,7 @@ const { serveSite } = await import(path.join(here, "..", "tests", "browser", "st
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
+const gzip = args.includes("--gzip");
 const [siteArg, queryArg] = args.filter((a) => !a.startsWith("--"));
 const site = path.resolve(siteArg || "/tmp/c10k-site");
 const query = queryArg || "replica";
@@ -63,7 +69,7 @@ function dirSize(dir) {
   return { bytes, files };
 }
 
-const server = await serveSite(site, "/");
+const server = await serveSite(site, "/", { gzip });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -83,15 +89,16 @@ try {
       if (url.origin !== server.origin) return;
       const body = await res.body().catch(() => Buffer.alloc(0));
       const sizes = await res.request().sizes().catch(() => null);
-      rows.push({ path: url.pathname, status: res.status(), phase: p, category: category(url.pathname), bytes: body.length, wire: sizes ? sizes.responseBodySize + sizes.responseHeadersSize : null });
+      // responseBodySize is the encoded size: what came over the wire.
+      rows.push({ path: url.pathname, status: res.status(), phase: p, category: category(url.pathname), bytes: body.length, served: sizes ? sizes.responseBodySize : body.length, wire: sizes ? sizes.responseBodySize + sizes.responseHeadersSize : null });
     })());
   });
   const page = await context.newPage();
   const t0 = Date.now();
   await page.goto(server.base + "search/", { waitUntil: "load" });
-  // search.js focuses the box once Pagefind is initialised and the facet totals are loaded.
+  // search.js focuses the box once Pagefind is initialised.
   await page.waitForFunction(() => document.activeElement?.id === "search-input");
-  // With no query the page lists every incident (first 30): let that finish,
+  // With no query the page lists the newest incidents: let that finish,
   // as it does for a reader before the first key press.
   await page.waitForFunction(() => /^\d+ incidents?$/.test(document.getElementById("search-count")?.textContent.trim() || "") && document.querySelector("ol#results > li"));
   await page.waitForLoadState("networkidle");
@@ -112,14 +119,15 @@ try {
   const shown = await page.locator("ol#results > li.result").count();
 
   const by = {};
-  for (const c of CATEGORIES) by[c] = { open: 0, query: 0, files: 0 };
-  for (const r of rows) { by[r.category][r.phase] += r.bytes; by[r.category].files += 1; }
+  for (const c of CATEGORIES) by[c] = { open: 0, query: 0, files: 0, served: 0 };
+  for (const r of rows) { by[r.category][r.phase] += r.bytes; by[r.category].files += 1; by[r.category].served += r.served; }
   const total = rows.reduce((s, r) => s + r.bytes, 0);
+  const served = rows.reduce((s, r) => s + r.served, 0);
   const search = dirSize(path.join(site, "search"));
   const sub = Object.fromEntries(["index", "filter", "fragment"].map((d) => [d, existsSync(path.join(site, "search", d)) ? dirSize(path.join(site, "search", d)) : { bytes: 0, files: 0 }]));
   const bad = rows.filter((r) => r.status >= 400);
   const result = {
-    site, query, count, shown, requests: rows.length, total_bytes: total,
+    site, query, gzip, count, shown, requests: rows.length, total_bytes: total, served_bytes: served,
     open_ms: tReady - t0, query_ms: tDone - tReady,
     by_category: by, search_folder: { ...search, ...sub },
     errors: bad.map((r) => `${r.status} ${r.path}`),
@@ -129,20 +137,21 @@ try {
     console.log(JSON.stringify(result, null, 2));
   } else {
     const kb = (n) => (n / 1024).toFixed(1).padStart(9);
-    console.log(`site ${site}, query "${query}": ${count}, ${shown} shown; ${rows.length} requests`);
+    console.log(`site ${site}, query "${query}": ${count}, ${shown} shown; ${rows.length} requests; ${gzip ? "served with gzip" : "served uncompressed"}`);
     console.log(`open ${result.open_ms} ms, query ${result.query_ms} ms (includes settle waits)`);
-    console.log(`${"category".padEnd(10)} ${"files".padStart(5)} ${"open KB".padStart(9)} ${"query KB".padStart(9)} ${"total KB".padStart(9)}`);
+    const servedCol = (n) => (gzip ? ` ${kb(n)}` : "");
+    console.log(`${"category".padEnd(10)} ${"files".padStart(5)} ${"open KB".padStart(9)} ${"query KB".padStart(9)} ${"total KB".padStart(9)}${gzip ? " served KB" : ""}`);
     for (const c of CATEGORIES) {
       const b = by[c];
       if (!b.files) continue;
-      console.log(`${c.padEnd(10)} ${String(b.files).padStart(5)} ${kb(b.open)} ${kb(b.query)} ${kb(b.open + b.query)}`);
+      console.log(`${c.padEnd(10)} ${String(b.files).padStart(5)} ${kb(b.open)} ${kb(b.query)} ${kb(b.open + b.query)}${servedCol(b.served)}`);
     }
     const open = rows.filter((r) => r.phase === "open").reduce((s, r) => s + r.bytes, 0);
-    console.log(`${"total".padEnd(10)} ${String(rows.length).padStart(5)} ${kb(open)} ${kb(total - open)} ${kb(total)}`);
+    console.log(`${"total".padEnd(10)} ${String(rows.length).padStart(5)} ${kb(open)} ${kb(total - open)} ${kb(total)}${servedCol(served)}`);
     console.log(`search/ on disk: ${(search.bytes / 1024).toFixed(1)} KB in ${search.files} files` +
       ` (index ${(sub.index.bytes / 1024).toFixed(1)} KB/${sub.index.files}, filter ${(sub.filter.bytes / 1024).toFixed(1)} KB/${sub.filter.files},` +
       ` fragment ${(sub.fragment.bytes / 1024).toFixed(1)} KB/${sub.fragment.files})`);
-    for (const r of result.files) console.log(`  ${r.phase.padEnd(5)} ${r.category.padEnd(8)} ${String(r.bytes).padStart(9)}  ${r.status} ${r.path}`);
+    for (const r of result.files) console.log(`  ${r.phase.padEnd(5)} ${r.category.padEnd(8)} ${String(r.bytes).padStart(9)}${gzip ? String(r.served).padStart(9) : ""}  ${r.status} ${r.path}`);
     if (bad.length) console.log(`HTTP errors: ${result.errors.join(", ")}`);
   }
   await context.close();

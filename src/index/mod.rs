@@ -35,9 +35,15 @@ pub fn records(archive: &Archive, analysis: &Analysis) -> Vec<Record> {
         .zip(&analysis.incidents)
         .map(|(inc, facts)| {
             let mut text = String::with_capacity(inc.body.len() + 512);
+            let body = crate::model::body::plain_text(&inc.body);
             if let Some(s) = &inc.summary {
-                text.push_str(&crate::model::body::plain_text(s));
-                text.push('\n');
+                // A summary taken from (or copied out of) the body's first
+                // paragraph would be indexed, counted and shipped twice.
+                let summary = crate::model::body::plain_text(s);
+                if !body.contains(summary.trim()) {
+                    text.push_str(&summary);
+                    text.push('\n');
+                }
             }
             if let Some(s) = &inc.public.impact {
                 if inc.body.is_empty() {
@@ -45,7 +51,7 @@ pub fn records(archive: &Archive, analysis: &Analysis) -> Vec<Record> {
                     text.push('\n');
                 }
             }
-            text.push_str(&crate::model::body::plain_text(&inc.body));
+            text.push_str(&body);
             for f in &inc.follow_ups {
                 text.push('\n');
                 text.push_str(&f.title);

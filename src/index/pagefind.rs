@@ -39,15 +39,12 @@ async fn build_async(records: &[Record]) -> Result<Vec<(String, Vec<u8>)>, Index
     let mut index =
         pagefind::api::PagefindIndex::new(Some(options)).map_err(|e| IndexError(e.to_string()))?;
     for r in records {
+        // Only what the result list shows and the filters do not hold: every
+        // meta value is copied into each result's fragment and indexed as
+        // words again, and severity, status and systems are filters already.
         let mut meta = BTreeMap::new();
         meta.insert("title".to_owned(), r.title.clone());
         meta.insert("date".to_owned(), r.date.clone());
-        meta.insert("id".to_owned(), r.id.clone());
-        meta.insert("status".to_owned(), r.status.to_owned());
-        meta.insert("systems".to_owned(), r.systems.join(", "));
-        if let Some(s) = &r.severity {
-            meta.insert("severity".to_owned(), s.clone());
-        }
         let mut filters: BTreeMap<String, Vec<String>> = BTreeMap::new();
         filters.insert("system".to_owned(), r.systems.clone());
         filters.insert("severity".to_owned(), r.severity.iter().cloned().collect());
@@ -113,7 +110,7 @@ pub fn build_cached(
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
     // Bump when what `build` makes of the same records changes.
-    const BUNDLE_FORMAT: u32 = 3;
+    const BUNDLE_FORMAT: u32 = 4;
     BUNDLE_FORMAT.hash(&mut hasher);
     for r in records {
         (

@@ -158,6 +158,9 @@ struct TermView {
     last: String,
 }
 
+/// How many incidents the search page lists before a query: search.js's page size.
+const SEARCH_PAGE_NEWEST: usize = 10;
+
 impl<'a> Renderer<'a> {
     pub fn new(
         theme: &Theme,
@@ -300,6 +303,22 @@ impl<'a> Renderer<'a> {
         jobs.extend(self.reading_list_pages());
         let mut search = self.context("search/index.html", "search");
         search.insert("title", "Search");
+        // The page lists the newest incidents before any query, as search.js
+        // would, without fetching a Pagefind fragment for each of them.
+        let newest: Vec<serde_json::Value> = self
+            .rows
+            .iter()
+            .zip(&self.archive.incidents)
+            .take(SEARCH_PAGE_NEWEST)
+            .map(|(row, inc)| {
+                serde_json::json!({
+                    "row": row,
+                    "summary": inc.summary.as_deref().map(crate::model::body::plain_text),
+                })
+            })
+            .collect();
+        search.insert("newest", &newest);
+        search.insert("incident_total", &self.rows.len());
         jobs.push(Job {
             path: "search/index.html".into(),
             template: "search.html",

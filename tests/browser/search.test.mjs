@@ -126,8 +126,11 @@ describe("search", () => {
       const unmarked = excerpts.filter((x) => !x.includes("<mark>"));
       assert.deepEqual(unmarked, [], "every excerpt should contain <mark>");
 
-      // Facets: the system facet lists checkout with a count below the total;
-      // ticking it filters the results to that count.
+      // Facets load when "Filters" is opened (their chunks are the biggest part
+      // of a first search); the system facet lists checkout with a count below
+      // the total; ticking it filters the results to that count.
+      assert.equal(await page.locator("aside#facets fieldset.facet").count(), 0, "facets wait for the Filters panel");
+      await page.locator("details#filters > summary").click();
       await page.locator("aside#facets fieldset.facet").first().waitFor();
       const box = page.locator('aside#facets input[type=checkbox][data-facet=system][value="checkout"]');
       await box.waitFor();
@@ -176,10 +179,20 @@ describe("search", () => {
       // With no query the box is focused; typing searches without Enter.
       await page.locator("ol#results").waitFor({ state: "attached" });
       await page.waitForFunction(() => document.activeElement?.id === "search-input");
-      // With no query the page lists every incident, without highlights.
+      // With no query the page lists every incident, newest first, without highlights;
+      // the first page of them comes with the HTML, the rest with "Show more".
       await page.locator("ol#results > li.result").first().waitFor();
       const all = await settledCount(page);
       assert.ok(!(await page.locator("ol#results").innerHTML()).includes("<mark>"), "the no-query listing highlights nothing");
+      const listed = await page.locator("ol#results > li.result time").evaluateAll((els) => els.map((e) => e.getAttribute("datetime")));
+      assert.equal(listed.length, Math.min(all, 10));
+      await page.locator("ol#results > li.more button").click();
+      await page.waitForFunction((n) => document.querySelectorAll("ol#results > li.result").length > n, listed.length);
+      const more = await page.locator("ol#results > li.result time").evaluateAll((els) => els.map((e) => e.getAttribute("datetime")));
+      assert.deepEqual(more.slice(0, listed.length), listed, "Show more keeps the first page");
+      assert.deepEqual([...more].sort().reverse(), more, "the listing runs newest first across pages");
+      assert.equal(new Set(await page.locator("ol#results > li.result a.incident-title").evaluateAll((els) => els.map((e) => e.getAttribute("href")))).size, more.length, "no incident listed twice");
+      await page.locator("#search-input").click();
       await page.keyboard.type("replica");
       await page.waitForURL(/\/archive\/search\/\?q=replica$/);
       await page.waitForFunction(() => {
@@ -193,6 +206,8 @@ describe("search", () => {
       const href = await first.getAttribute("href");
       assert.match(new URL(href, page.url()).pathname, /^\/archive\/incidents\/[^/]+\/$/, `result links should stay under /archive/, got ${href}`);
       assert.ok((await page.locator("ol#results > li.result .excerpt").first().innerHTML()).includes("<mark>"));
+      await page.locator("details#filters > summary").click();
+      await page.locator("aside#facets fieldset.facet").first().waitFor();
       assert.ok(await page.locator("aside#facets fieldset.facet").count() > 0, "facets render under a sub-path");
 
       await Promise.all([page.waitForURL(/\/archive\/incidents\/[^/]+\/$/), first.click()]);

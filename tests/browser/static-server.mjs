@@ -4,11 +4,17 @@
 // prefix ("/archive/") to check that it only uses relative links: a request
 // outside the prefix is a 404, which the tests count as a failure.
 //
+// With { gzip: true } it compresses text types (HTML, CSS, JS, JSON, XML, SVG,
+// text) with gzip when the browser accepts it, as GitHub Pages, Netlify,
+// Cloudflare Pages or nginx with `gzip on` do; Pagefind's index files and wasm
+// are gzipped already and go out as they are.
+//
 // Used by search.test.mjs and by benches/search_download.mjs. No dependencies.
 import { createServer } from "node:http";
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -32,12 +38,15 @@ export function contentType(file) {
   return TYPES[ext] || "application/octet-stream";
 }
 
+const COMPRESSIBLE = /^(text\/|application\/(json|xml)|image\/svg\+xml)/;
+
 /**
  * Serve `dir` on 127.0.0.1 on a free port, under `prefix` ("/" or "/archive/").
  * Resolves to { origin, base, requests, close }: `base` is the site's root URL,
  * `requests` a log of { path, status } for every request served.
+ * `options.gzip`: compress text types for clients that accept gzip (level 6).
  */
-export async function serveSite(dir, prefix = "/") {
+export async function serveSite(dir, prefix = "/", options = {}) {
   const root = path.resolve(dir);
   if (!prefix.startsWith("/") || !prefix.endsWith("/")) throw new Error(`prefix must start and end with "/": ${prefix}`);
   const requests = [];
@@ -71,9 +80,20 @@ export async function serveSite(dir, prefix = "/") {
       }
       if (!info || !info.isFile()) { status = 404; res.statusCode = 404; res.setHeader("Content-Type", "text/plain"); res.end("not found\n"); return; }
       res.statusCode = 200;
-      res.setHeader("Content-Type", contentType(file));
-      res.setHeader("Content-Length", info.size);
+      const type = contentType(file);
+      res.setHeader("Content-Type", type);
       res.setHeader("Cache-Control", "no-cache");
+      if (options.gzip && COMPRESSIBLE.test(type)) {
+        res.setHeader("Vary", "Accept-Encoding");
+        if (/\bgzip\b/.test(req.headers["accept-encoding"] || "")) {
+          const body = gzipSync(await readFile(file), { level: 6 });
+          res.setHeader("Content-Encoding", "gzip");
+          res.setHeader("Content-Length", body.length);
+          res.end(req.method === "HEAD" ? undefined : body);
+          return;
+        }
+      }
+      res.setHeader("Content-Length", info.size);
       if (req.method === "HEAD") { res.end(); return; }
       await new Promise((resolve, reject) => {
         const s = createReadStream(file);

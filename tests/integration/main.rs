@@ -10,5 +10,6 @@ mod commands;
 mod diagnostics;
 mod lists;
 mod public;
+mod search;
 mod serve;
 mod similarity;
