@@ -388,7 +388,7 @@ fn state_version(shared: &Shared) -> u64 {
     shared.lock().version
 }
 
-/// Rebuilds the search bundle once saves have stopped for a moment, off the
+/// Rebuilds the search bundle once saves have stopped for five seconds, off the
 /// request path, and swaps it in. A newer save cancels it.
 fn refresh_search(session: &Session, shared: Arc<Shared>, version: u64) {
     let Some((archive, analysis)) = session.archive() else {
@@ -397,7 +397,7 @@ fn refresh_search(session: &Session, shared: Arc<Shared>, version: u64) {
     let (archive, analysis) = (archive.clone(), analysis.clone());
     let root = session.config().root.clone();
     std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(2));
+        std::thread::sleep(Duration::from_secs(5));
         if state_version(&shared) != version {
             return;
         }
