@@ -189,12 +189,7 @@ pub fn render_site(
     // built while the pages render.
     let (pages, bundle) = rayon::join(
         || render::render(&theme, config, &archive, &analysis),
-        || match mode {
-            Mode::Full => {
-                index::pagefind::build_cached(&config.root, &index::records(&archive, &analysis))
-            }
-            Mode::Preview => Ok(Vec::new()),
-        },
+        || search_pages(config, &archive, &analysis, mode),
     );
     let mut files = match pages {
         Ok(p) => p,
@@ -210,10 +205,7 @@ pub fn render_site(
             .into_iter()
             .map(|(path, bytes)| render::Page { path, bytes }),
     );
-    files.extend(bundle?.into_iter().map(|(p, bytes)| render::Page {
-        path: format!("search/{p}"),
-        bytes,
-    }));
+    files.extend(bundle?);
     Ok(Site {
         files,
         incidents: archive.incidents.len(),
@@ -221,6 +213,26 @@ pub fn render_site(
         diagnostics,
         tracker,
     })
+}
+
+/// The Pagefind bundle as pages under `search/` (none in preview mode).
+fn search_pages(
+    config: &Config,
+    archive: &model::Archive,
+    analysis: &analyze::Analysis,
+    mode: Mode,
+) -> Result<Vec<render::Page>, index::pagefind::IndexError> {
+    if mode == Mode::Preview {
+        return Ok(Vec::new());
+    }
+    let bundle = index::pagefind::build_cached(&config.root, &index::records(archive, analysis))?;
+    Ok(bundle
+        .into_iter()
+        .map(|(p, bytes)| render::Page {
+            path: format!("search/{p}"),
+            bytes,
+        })
+        .collect())
 }
 
 /// Builds the site into `config.output`, replacing it only on success.

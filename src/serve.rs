@@ -294,7 +294,7 @@ fn publish(
         let mut files: Files = state
             .files
             .iter()
-            .filter(|(p, _)| p.starts_with("search/") && *p != "search/index.html")
+            .filter(|(p, _)| is_search_bundle(p))
             .map(|(p, b)| (p.clone(), Arc::clone(b)))
             .collect();
         files.reserve(update.pages.len());
@@ -384,6 +384,12 @@ fn render_lists(job: incremental::ListJob, shared: Arc<Shared>, version: u64, lo
     });
 }
 
+/// Pagefind's files, which only the search refresh replaces (casebook renders
+/// the search page itself).
+fn is_search_bundle(path: &str) -> bool {
+    path.starts_with("search/") && path != "search/index.html"
+}
+
 fn state_version(shared: &Shared) -> u64 {
     shared.lock().version
 }
@@ -413,7 +419,7 @@ fn refresh_search(session: &Session, shared: Arc<Shared>, version: u64) {
         let mut files: Files = state
             .files
             .iter()
-            .filter(|(p, _)| !p.starts_with("search/") || *p == "search/index.html")
+            .filter(|(p, _)| !is_search_bundle(p))
             .map(|(p, b)| (p.clone(), Arc::clone(b)))
             .collect();
         files.extend(

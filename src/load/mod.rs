@@ -88,11 +88,6 @@ pub fn source_kind(root: &Path, path: &Path) -> Option<Kind> {
     }
 }
 
-/// `path` relative to the archive root, as diagnostics name it.
-pub fn relative_path(root: &Path, path: &Path) -> PathBuf {
-    relative(root, path)
-}
-
 /// Reads and parses every source file of the archive at `root`, in parallel.
 pub fn load(root: &Path) -> Loaded {
     let sources = find_sources(root);

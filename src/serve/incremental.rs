@@ -283,7 +283,7 @@ impl Session {
             .map(|(kind, path)| {
                 let source = read_source(&root, kind, &path, config);
                 (
-                    (kind_order(kind), load::relative_path(&root, &path)),
+                    (kind_order(kind), crate::diagnostic::relative(&root, &path)),
                     source,
                 )
             })
@@ -318,7 +318,10 @@ impl Session {
                 let source = path
                     .is_file()
                     .then(|| read_source(&root, Kind::Incident, path, &self.config));
-                let key = (kind_order(Kind::Incident), load::relative_path(&root, path));
+                let key = (
+                    kind_order(Kind::Incident),
+                    crate::diagnostic::relative(&root, path),
+                );
                 (key, source)
             })
             .collect();
@@ -406,20 +409,13 @@ impl Session {
             removed.extend(incident_paths(&inc.id));
         }
         drop(renderer);
-        let rendered = pages.len();
-        let written: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
-        removed.retain(|p| !written.contains(p.as_str()));
         let diagnostics = last.diagnostics.clone();
-        let (lists, pending) = self.list_job(Lists::BodyDependent);
-        Some(Ok(Update {
-            whole_site: false,
+        Some(Ok(self.partial_update(
             pages,
             removed,
-            pending,
-            lists,
             diagnostics,
-            rendered,
-        }))
+            Lists::BodyDependent,
+        )))
     }
 
     /// Renders the pages that can show the changed incidents, and schedules
@@ -470,7 +466,7 @@ impl Session {
                 neighbours(&archive, &analysis, &new_by, i, &mut affected);
             }
         }
-        let mut removed: Vec<String> = affected.iter().flat_map(|id| incident_paths(id)).collect();
+        let removed: Vec<String> = affected.iter().flat_map(|id| incident_paths(id)).collect();
         let positions: Vec<usize> = affected
             .iter()
             .filter_map(|id| archive.position(id))
@@ -512,9 +508,6 @@ impl Session {
             self.dirty = changed_ids;
             return Err(BuildError::Invalid(errors));
         }
-        let rendered = pages.len();
-        let written: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
-        removed.retain(|p| !written.contains(p.as_str()));
         self.last = Some(Snapshot {
             archive: Arc::new(archive),
             analysis: Arc::new(analysis),
@@ -526,17 +519,31 @@ impl Session {
         } else {
             Lists::None
         };
+        Ok(self.partial_update(pages, removed, diagnostics, scope))
+    }
+
+    /// An update of `pages`, minus `removed` paths (those not rendered again),
+    /// with the list job for `scope`.
+    fn partial_update(
+        &self,
+        pages: Vec<Page>,
+        mut removed: Vec<String>,
+        diagnostics: Vec<Diagnostic>,
+        scope: Lists,
+    ) -> Update {
+        let written: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+        removed.retain(|p| !written.contains(p.as_str()));
         let (lists, mut pending) = self.list_job(scope);
         pending.retain(|p| !written.contains(p.as_str()));
-        Ok(Update {
+        Update {
             whole_site: false,
+            rendered: pages.len(),
             pages,
             removed,
             pending,
             lists,
             diagnostics,
-            rendered,
-        })
+        }
     }
 
     /// The list pages to render after this rebuild: at least `scope`, and
@@ -637,51 +644,35 @@ impl Session {
         };
         let renderer =
             Renderer::with_templates(Arc::clone(tera), &self.config, &archive, &analysis);
-        let (aggregates, incidents) = rayon::join(
-            || renderer.aggregate_pages(),
-            || {
-                (0..archive.incidents.len())
-                    .into_par_iter()
-                    .map(|i| renderer.incident_pages(i))
-                    .collect::<Vec<_>>()
-            },
+        // As in a build: the search bundle is made while the pages render.
+        let (pages, bundle) = rayon::join(
+            || renderer.render(),
+            || crate::search_pages(&self.config, &archive, &analysis, mode),
         );
-        let mut errors = diagnostics.clone();
-        let aggregates = aggregates.unwrap_or_else(|d| {
+        let mut pages = pages.map_err(|d| {
+            let mut errors = diagnostics.clone();
             errors.push(d);
-            Vec::new()
-        });
-        let mut pages = Vec::new();
-        for p in incidents {
-            match p {
-                Ok(p) => pages.extend(p),
-                Err(d) => errors.push(d),
-            }
-        }
-        if errors.iter().any(Diagnostic::is_error) {
-            return Err(BuildError::Invalid(errors));
-        }
-        let rows = Arc::clone(renderer.rows());
-        drop(renderer);
+            BuildError::Invalid(errors)
+        })?;
+        let incident_paths: HashSet<String> = (0..archive.incidents.len())
+            .flat_map(|i| renderer.incident_paths(i))
+            .collect();
         *self
             .aggregate_paths
             .lock()
-            .unwrap_or_else(|e| e.into_inner()) =
-            aggregates.iter().map(|p| p.path.clone()).collect();
-        pages.extend(aggregates);
+            .unwrap_or_else(|e| e.into_inner()) = pages
+            .iter()
+            .filter(|p| !incident_paths.contains(&p.path))
+            .map(|p| p.path.clone())
+            .collect();
+        let rows = Arc::clone(renderer.rows());
+        drop(renderer);
         let rendered = pages.len();
         pages.extend(static_files.iter().map(|(path, bytes)| Page {
             path: path.clone(),
             bytes: bytes.clone(),
         }));
-        if mode == Mode::Full {
-            let records = crate::index::records(&archive, &analysis);
-            let bundle = crate::index::pagefind::build_cached(&self.config.root, &records)?;
-            pages.extend(bundle.into_iter().map(|(p, bytes)| Page {
-                path: format!("search/{p}"),
-                bytes,
-            }));
-        }
+        pages.extend(bundle?);
         self.last = Some(Snapshot {
             archive: Arc::new(archive),
             analysis: Arc::new(analysis),
