@@ -6,6 +6,7 @@
 pub mod charts;
 pub mod export;
 pub mod format;
+mod fragments;
 pub mod markdown;
 pub mod views;
 
@@ -14,6 +15,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::load::theme::Theme;
 use crate::model::Archive;
+use fragments::Fragments;
 use markdown::Markdown;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -58,10 +60,12 @@ pub fn compile(theme: &Theme) -> Result<tera::Tera, Diagnostic> {
             Ok(tera::Value::String(crate::model::incident::slugify(&s)))
         },
     );
+    let fragment_templates = fragments::templates();
     let templates: Vec<(&str, &str)> = theme
         .templates
         .iter()
         .map(|(n, s, _)| (n.as_str(), s.as_str()))
+        .chain(fragment_templates.iter().map(|(n, s)| (*n, s.as_str())))
         .collect();
     tera.add_raw_templates(templates).map_err(|e| {
         let text = error_chain(&e);
@@ -85,7 +89,9 @@ pub fn compile(theme: &Theme) -> Result<tera::Tera, Diagnostic> {
 }
 
 /// HTML escaping for text and quoted attributes. Unlike Tera's default it leaves
-/// `/` alone, so relative URLs stay readable (`../../style.css`).
+/// `/` alone, so relative URLs stay readable (`../../style.css`). Control
+/// characters other than tab and newlines are dropped: HTML does not allow them,
+/// and list fragments use one as a separator.
 pub fn escape(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     for c in input.chars() {
@@ -95,6 +101,8 @@ pub fn escape(input: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_ascii_control() => {}
             c => out.push(c),
         }
     }
@@ -226,10 +234,6 @@ impl<'a> Renderer<'a> {
         c
     }
 
-    fn rows_of(&self, ids: &[usize]) -> Vec<&Row> {
-        ids.iter().map(|&i| &self.rows[i]).collect()
-    }
-
     /// Every page of the site, rendered in parallel.
     pub fn render(&self) -> Result<Vec<Page>, Diagnostic> {
         let (aggregates, incidents) = rayon::join(
@@ -291,15 +295,44 @@ impl<'a> Renderer<'a> {
         &self,
         keep_going: &(dyn Fn() -> bool + Sync),
     ) -> Result<Option<Vec<Page>>, Diagnostic> {
+        // List pages sit one level (incidents/, follow-ups/) or two levels
+        // (incidents/oldest/, systems/x/, tags/x/) below the root.
+        let (shallow, deep) = rayon::join(
+            || {
+                let wanted = fragments::Wanted {
+                    rows: true,
+                    items: false,
+                    follow_ups: true,
+                };
+                self.fragments(&format::root_for("incidents/index.html"), wanted, None)
+            },
+            || {
+                let wanted = fragments::Wanted {
+                    rows: true,
+                    items: true,
+                    follow_ups: true,
+                };
+                self.fragments(&format::root_for("systems/x/index.html"), wanted, None)
+            },
+        );
+        let (shallow, deep) = (shallow?, deep?);
+        if !keep_going() {
+            return Ok(None);
+        }
         let mut jobs = vec![
             self.home(),
-            self.follow_ups_page(),
+            self.follow_ups_page(&shallow),
             self.metrics_page(),
             self.systems_index(),
         ];
-        jobs.extend(self.incident_indexes());
-        jobs.extend(self.terms_pages("tags", "Tags", &self.analysis.tags));
-        jobs.extend(self.terms_pages("factors", "Contributing factors", &self.analysis.factors));
+        jobs.extend(self.incident_indexes(&shallow, &deep));
+        jobs.extend(self.terms_pages("tags", "Tags", &self.analysis.tags, &deep));
+        jobs.extend(self.terms_pages(
+            "factors",
+            "Contributing factors",
+            &self.analysis.factors,
+            &deep,
+        ));
         jobs.extend(self.reading_list_pages());
         let mut search = self.context("search/index.html", "search");
         search.insert("title", "Search");
@@ -345,7 +378,7 @@ impl<'a> Renderer<'a> {
             .archive
             .systems
             .par_iter()
-            .map(|s| keep_going().then(|| self.render_job(self.system_page(&s.id))))
+            .map(|s| keep_going().then(|| self.render_job(self.system_page(&s.id, &deep))))
             .collect();
 
         let mut pages = Vec::with_capacity(fixed.len() + systems.len() + 3);
@@ -381,7 +414,19 @@ impl<'a> Renderer<'a> {
 
     /// One system's page.
     pub fn system_page_of(&self, id: &str) -> Result<Page, Diagnostic> {
-        self.render_job(self.system_page(id))
+        let ids = self
+            .analysis
+            .system(id)
+            .map(|f| f.incidents.as_slice())
+            .unwrap_or_default();
+        let wanted = fragments::Wanted {
+            rows: false,
+            items: true,
+            follow_ups: true,
+        };
+        let fragments =
+            self.fragments(&format::root_for("systems/x/index.html"), wanted, Some(ids))?;
+        self.render_job(self.system_page(id, &fragments))
     }
 
     fn render_job(&self, job: Job) -> Result<Page, Diagnostic> {
@@ -466,11 +511,17 @@ impl<'a> Renderer<'a> {
     }
 
     fn system_cards(&self) -> Vec<SystemCard> {
-        let as_of = self.config.as_of;
         self.archive
             .systems
             .iter()
-            .map(|s| {
+            .map(|s| self.system_card(s))
+            .collect()
+    }
+
+    fn system_card(&self, s: &crate::model::System) -> SystemCard {
+        let as_of = self.config.as_of;
+        {
+            {
                 let f = self.analysis.system(&s.id).cloned().unwrap_or_default();
                 // Incidents per quarter over the last two years, oldest first.
                 let mut counts = vec![0usize; 8];
@@ -510,11 +561,11 @@ impl<'a> Renderer<'a> {
                         ),
                     ),
                 }
-            })
-            .collect()
+            }
+        }
     }
 
-    fn incident_indexes(&self) -> Vec<Job> {
+    fn incident_indexes(&self, shallow: &Fragments, deep: &Fragments) -> Vec<Job> {
         let mut orders: Vec<(&str, &str, Vec<usize>)> = Vec::new();
         let newest: Vec<usize> = (0..self.rows.len()).collect();
         let mut oldest = newest.clone();
@@ -530,12 +581,19 @@ impl<'a> Renderer<'a> {
         let mut systems: Vec<&str> = self.archive.systems.iter().map(|s| s.id.as_str()).collect();
         systems.sort();
         let years: std::collections::BTreeSet<i16> = self.rows.iter().map(|r| r.year).collect();
+        let shallow_root = format::root_for("incidents/index.html");
         orders
             .into_iter()
             .map(|(order, path, ids)| {
                 let mut c = self.context(path, "incidents");
+                let fragments = if format::root_for(path) == shallow_root {
+                    shallow
+                } else {
+                    deep
+                };
                 c.insert("order", order);
-                c.insert("rows", &self.rows_of(&ids));
+                c.insert("rows_html", &fragments.rows_of(&ids));
+                c.insert("row_count", &ids.len());
                 c.insert("systems", &systems);
                 c.insert("severities", &self.config.file.severities);
                 c.insert("years", &years.iter().rev().collect::<Vec<_>>());
@@ -574,12 +632,12 @@ impl<'a> Renderer<'a> {
         Ok(pages)
     }
 
-    fn system_page(&self, id: &str) -> Job {
+    fn system_page(&self, id: &str, fragments: &Fragments) -> Job {
         let path = format!("systems/{id}/index.html");
         let mut c = self.context(&path, "systems");
         let system = self.archive.system(id);
         let facts = self.analysis.system(id).cloned().unwrap_or_default();
-        let card = self.system_cards().into_iter().find(|s| s.id == id);
+        let card = system.map(|s| self.system_card(s));
         c.insert("system", &system);
         c.insert("card", &card);
         c.insert(
@@ -588,14 +646,21 @@ impl<'a> Renderer<'a> {
                 .and_then(|s| s.description.as_deref())
                 .map(|d| self.md.to_html(d)),
         );
-        let rows = self.rows_of(&facts.incidents);
-        let mut by_year: Vec<(i16, Vec<&Row>)> = Vec::new();
-        for r in rows {
+        // Newest first, so each year is one run.
+        let mut by_year: Vec<(i16, Vec<usize>)> = Vec::new();
+        for &i in &facts.incidents {
+            let year = self.rows[i].year;
             match by_year.last_mut() {
-                Some((y, list)) if *y == r.year => list.push(r),
-                _ => by_year.push((r.year, vec![r])),
+                Some((y, list)) if *y == year => list.push(i),
+                _ => by_year.push((year, vec![i])),
             }
         }
+        let by_year: Vec<serde_json::Value> = by_year
+            .iter()
+            .map(|(year, ids)| {
+                serde_json::json!({ "year": year, "count": ids.len(), "items_html": fragments.items_of(ids) })
+            })
+            .collect();
         c.insert("by_year", &by_year);
         let chains: Vec<views::ChainView> = facts
             .chains
@@ -603,11 +668,11 @@ impl<'a> Renderer<'a> {
             .map(|&ch| views::chain(self.config, self.archive, self.analysis, ch, None))
             .collect();
         c.insert("chains", &chains);
-        let open: Vec<views::FollowUpView> = facts
+        let open: String = facts
             .follow_ups
             .iter()
             .filter(|f| f.state.is_pending())
-            .map(|f| views::follow_up(self.archive, f))
+            .map(|f| fragments.follow_up(self, f))
             .collect();
         c.insert("open_follow_ups", &open);
         let children: Vec<&crate::model::System> = facts
@@ -639,19 +704,23 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn follow_ups_page(&self) -> Job {
+    fn follow_ups_page(&self, fragments: &Fragments) -> Job {
         let path = "follow-ups/index.html";
         let mut c = self.context(path, "follow-ups");
         let mut sections = Vec::new();
         for state in FollowUpState::ALL {
-            let items: Vec<views::FollowUpView> = self
+            let mut count = 0;
+            let items_html: String = self
                 .analysis
                 .follow_ups
                 .iter()
                 .filter(|f| f.state == state)
-                .map(|f| views::follow_up(self.archive, f))
+                .inspect(|_| count += 1)
+                .map(|f| fragments.follow_up(self, f))
                 .collect();
-            sections.push(serde_json::json!({ "state": state.as_str(), "label": state.label(), "items": items }));
+            sections.push(serde_json::json!({
+                "state": state.as_str(), "label": state.label(), "count": count, "items_html": items_html,
+            }));
         }
         let mut owners: Vec<&str> = self
             .archive
@@ -722,6 +791,7 @@ impl<'a> Renderer<'a> {
         kind: &'static str,
         label: &'static str,
         terms: &BTreeMap<String, Vec<usize>>,
+        fragments: &Fragments,
     ) -> Vec<Job> {
         let index_path = format!("{kind}/index.html");
         let mut c = self.context(&index_path, kind);
@@ -750,7 +820,8 @@ impl<'a> Renderer<'a> {
             c.insert("kind", kind);
             c.insert("label", label);
             c.insert("term", id);
-            c.insert("rows", &self.rows_of(ids));
+            c.insert("rows_html", &fragments.rows_of(ids));
+            c.insert("row_count", &ids.len());
             jobs.push(Job {
                 path,
                 template: "term.html",
@@ -889,4 +960,21 @@ pub fn render(
     analysis: &Analysis,
 ) -> Result<Vec<Page>, Diagnostic> {
     Renderer::new(theme, config, archive, analysis)?.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escape_quotes_markup_and_drops_control_characters() {
+        assert_eq!(
+            escape("<a href='x'>\"R&D\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&quot;R&amp;D&quot;&lt;/a&gt;"
+        );
+        assert_eq!(
+            escape("tab\there\nline\u{1e}\u{0}bell\u{7}"),
+            "tab\there\nlinebell"
+        );
+    }
 }

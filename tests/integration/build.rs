@@ -47,6 +47,47 @@ fn links_are_relative_so_the_site_works_under_any_path() {
     );
 }
 
+/// Every relative link and asset on every page points at a file of the site:
+/// list pages sit at different depths, and their rows must link from each.
+#[test]
+fn every_relative_link_on_every_page_resolves() {
+    let a = Archive::demo();
+    a.build(&[]).assert_ok();
+    let public = a.path().join("public");
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(&public)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let page = entry.path();
+        if page.extension().and_then(|e| e.to_str()) != Some("html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(page).expect("read page");
+        let dir = page.parent().expect("page folder");
+        for attr in ["href=\"", "src=\""] {
+            for rest in html.split(attr).skip(1) {
+                let target = rest.split('"').next().unwrap_or_default();
+                let target = target.split(['#', '?']).next().unwrap_or_default();
+                if target.is_empty() || target.contains(':') || target.starts_with('/') {
+                    continue;
+                }
+                let mut resolved = dir.join(target);
+                if target.ends_with('/') || target == ".." || target == "." {
+                    resolved = resolved.join("index.html");
+                }
+                assert!(
+                    resolved.exists(),
+                    "{} links to {target}, which does not exist",
+                    page.strip_prefix(&public).unwrap_or(page).display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} links checked");
+}
+
 #[test]
 fn not_found_page_links_absolutely_when_the_base_url_is_known() {
     let a = Archive::demo();

@@ -1,0 +1,229 @@
+//! List fragments: the markup one incident (or one follow-up) has in every list
+//! that shows it — a row of the incidents table, an item of a system's history,
+//! a follow-up with its incident — rendered once per build by the theme's macros
+//! and then copied into each list page.
+//!
+//! Without this every list page ran the macros again for each of its entries:
+//! at 10,000 write-ups the four incident indexes, the systems, the tags and the
+//! follow-ups board re-rendered the same 10,000 rows and 30,000 follow-ups many
+//! times over, and building those template contexts dominated the render.
+//!
+//! Links in list markup are relative to the page (`{{ root }}`), so a fragment
+//! is rendered per page depth that needs it; the list pages live at one or two
+//! levels below the site root.
+
+use super::views::{self, FollowUpView, Row};
+use super::{error_chain, Renderer};
+use crate::analyze::FollowUpFact;
+use crate::diagnostic::Diagnostic;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Ends each entry in a batch's output. Template output never contains it:
+/// [`super::escape`] drops control characters from every value.
+const END: char = '\u{1e}';
+
+/// How many entries one template call renders: enough to amortize a context,
+/// few enough to spread over every core.
+const BATCH: usize = 256;
+
+/// Internal templates, compiled with the theme: each renders one batch of
+/// entries with the theme's macros, each entry followed by [`END`].
+pub(super) fn templates() -> [(&'static str, String); 3] {
+    let batch = |name: &'static str, call: &str| {
+        (
+            name,
+            format!(
+                "{{% import \"macros.html\" as m %}}{{% for x in items %}}{{{{ {call} }}}}{END}{{% endfor %}}"
+            ),
+        )
+    };
+    [
+        batch(ROWS, "m::incident_row(row=x, root=root)"),
+        batch(ITEMS, "m::incident_item(row=x, root=root)"),
+        batch(
+            FOLLOW_UPS,
+            "m::follow_up(f=x, root=root, show_incident=true)",
+        ),
+    ]
+}
+
+const ROWS: &str = "casebook/fragments/incident_rows.html";
+const ITEMS: &str = "casebook/fragments/incident_items.html";
+const FOLLOW_UPS: &str = "casebook/fragments/follow_ups.html";
+
+/// Every incident's list markup for pages at one depth.
+pub(super) struct Fragments {
+    /// `incident_row` by incident position (empty unless asked for).
+    pub rows: Vec<String>,
+    /// `incident_item` by incident position (empty unless asked for).
+    pub items: Vec<String>,
+    /// `follow_up` (with its incident) by incident position, then by the
+    /// position of the follow-up in that incident's facts (empty unless asked for).
+    pub follow_ups: Vec<Vec<String>>,
+}
+
+/// Which fragments a depth needs.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Wanted {
+    pub rows: bool,
+    pub items: bool,
+    pub follow_ups: bool,
+}
+
+impl Fragments {
+    /// The follow-up's markup, if it was rendered.
+    pub fn follow_up(&self, renderer: &Renderer<'_>, f: &FollowUpFact) -> &str {
+        let position = renderer.analysis.incidents[f.incident]
+            .follow_ups
+            .iter()
+            .position(|x| x.index == f.index);
+        position
+            .and_then(|p| self.follow_ups.get(f.incident)?.get(p))
+            .map_or("", String::as_str)
+    }
+
+    /// The concatenated table rows of `ids`, in order.
+    pub fn rows_of(&self, ids: &[usize]) -> String {
+        join(&self.rows, ids)
+    }
+
+    /// The concatenated history items of `ids`, in order.
+    pub fn items_of(&self, ids: &[usize]) -> String {
+        join(&self.items, ids)
+    }
+}
+
+fn join(fragments: &[String], ids: &[usize]) -> String {
+    let mut out = String::with_capacity(
+        ids.iter()
+            .filter_map(|&i| fragments.get(i))
+            .map(String::len)
+            .sum(),
+    );
+    for &i in ids {
+        if let Some(f) = fragments.get(i) {
+            out.push_str(f);
+        }
+    }
+    out
+}
+
+impl Renderer<'_> {
+    /// Renders the wanted fragments for pages whose way back to the site root
+    /// is `root`: for every incident, or only for `only` (others stay empty).
+    pub(super) fn fragments(
+        &self,
+        root: &str,
+        wanted: Wanted,
+        only: Option<&[usize]>,
+    ) -> Result<Fragments, Diagnostic> {
+        let n = self.rows.len();
+        let all: Vec<usize>;
+        let selected = match only {
+            Some(ids) => ids,
+            None => {
+                all = (0..n).collect();
+                &all
+            }
+        };
+        // Rendered for the selected incidents, then placed by incident position.
+        let place = |rendered: Vec<String>| {
+            let mut by_position = vec![String::new(); n];
+            for (&i, html) in selected.iter().zip(rendered) {
+                if let Some(slot) = by_position.get_mut(i) {
+                    *slot = html;
+                }
+            }
+            by_position
+        };
+        let rows_of_selected =
+            || -> Vec<&Row> { selected.iter().filter_map(|&i| self.rows.get(i)).collect() };
+        let rows = || -> Result<Vec<String>, Diagnostic> {
+            if !wanted.rows {
+                return Ok(Vec::new());
+            }
+            Ok(place(self.batches(ROWS, &rows_of_selected(), root)?))
+        };
+        let items = || -> Result<Vec<String>, Diagnostic> {
+            if !wanted.items {
+                return Ok(Vec::new());
+            }
+            Ok(place(self.batches(ITEMS, &rows_of_selected(), root)?))
+        };
+        let follow_ups = || -> Result<Vec<Vec<String>>, Diagnostic> {
+            if !wanted.follow_ups {
+                return Ok(Vec::new());
+            }
+            let facts = |i: usize| {
+                self.analysis
+                    .incidents
+                    .get(i)
+                    .map(|f| f.follow_ups.as_slice())
+                    .unwrap_or_default()
+            };
+            let views: Vec<FollowUpView> = selected
+                .par_iter()
+                .flat_map_iter(|&i| facts(i).iter().map(|f| views::follow_up(self.archive, f)))
+                .collect();
+            let mut flat = self.batches(FOLLOW_UPS, &views, root)?.into_iter();
+            let mut by_position = vec![Vec::new(); n];
+            for &i in selected {
+                if let Some(slot) = by_position.get_mut(i) {
+                    *slot = flat.by_ref().take(facts(i).len()).collect();
+                }
+            }
+            Ok(by_position)
+        };
+        let ((rows, items), follow_ups) = rayon::join(|| rayon::join(rows, items), follow_ups);
+        Ok(Fragments {
+            rows: rows?,
+            items: items?,
+            follow_ups: follow_ups?,
+        })
+    }
+
+    /// One fragment per entry, rendered `BATCH` entries per template call, in parallel.
+    fn batches<T: Serialize + Sync>(
+        &self,
+        template: &'static str,
+        entries: &[T],
+        root: &str,
+    ) -> Result<Vec<String>, Diagnostic> {
+        let batches: Vec<Vec<String>> = entries
+            .par_chunks(BATCH)
+            .map(|batch| {
+                let mut c = tera::Context::new();
+                c.insert("items", batch);
+                c.insert("root", root);
+                let out = self
+                    .tera
+                    .render(template, &c)
+                    .map_err(|e| fragment_error(template, &e))?;
+                let mut parts: Vec<String> = out.split(END).map(str::to_owned).collect();
+                // The text after the last END is empty (or template whitespace).
+                parts.pop();
+                if parts.len() != batch.len() {
+                    return Err(Diagnostic::error(
+                        "templates/macros.html",
+                        "a list macro printed a control character (U+001E), which casebook uses to separate entries",
+                    )
+                    .hint("remove control characters from the macros in macros.html"));
+                }
+                Ok(parts)
+            })
+            .collect::<Result<_, Diagnostic>>()?;
+        Ok(batches.into_iter().flatten().collect())
+    }
+}
+
+fn fragment_error(template: &str, e: &tera::Error) -> Diagnostic {
+    Diagnostic::error(
+        "templates/macros.html",
+        format!(
+            "template error while rendering list entries ({template}): {}",
+            error_chain(e).replace('\n', ": ")
+        ),
+    )
+    .hint("the theme's macros.html must define incident_row(row, root), incident_item(row, root) and follow_up(f, root, show_incident); compare with the default theme")
+}
