@@ -74,7 +74,13 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
         ));
     }
     for (name, bytes) in DEFAULT_STATIC {
-        out.static_files.push((name.to_string(), bytes.to_vec()));
+        // The built-in stylesheet is written to be read (comments, indentation) and
+        // shipped minified: it is a sixth of what a first search downloads.
+        let bytes = match std::str::from_utf8(bytes) {
+            Ok(css) if name.ends_with(".css") => minify_css(css).into_bytes(),
+            _ => bytes.to_vec(),
+        };
+        out.static_files.push((name.to_string(), bytes));
     }
     if let Some(theme) = theme {
         let dir = root.join("themes").join(theme);
@@ -141,4 +147,88 @@ fn read_static(dir: &Path, out: &mut Theme) -> Result<(), Diagnostic> {
         out.static_files.push((name, bytes));
     }
     Ok(())
+}
+
+/// Drops comments and the whitespace CSS does not need: runs become one space,
+/// and none is kept next to `{ } ; ,` or after `:`. Strings are copied as is.
+/// (A space before `:` is kept: `a :hover` and `a:hover` differ.)
+fn minify_css(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut chars = css.char_indices().peekable();
+    let mut pending_space = false;
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '/' if css[at..].starts_with("/*") => {
+                let end = css[at + 2..]
+                    .find("*/")
+                    .map_or(css.len(), |e| at + 2 + e + 2);
+                while chars.peek().is_some_and(|&(i, _)| i < end) {
+                    chars.next();
+                }
+                pending_space = true;
+            }
+            '"' | '\'' => {
+                if pending_space && needs_space_after(out.chars().last()) {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(c);
+                while let Some((_, s)) = chars.next() {
+                    out.push(s);
+                    if s == '\\' {
+                        if let Some((_, escaped)) = chars.next() {
+                            out.push(escaped);
+                        }
+                    } else if s == c {
+                        break;
+                    }
+                }
+            }
+            c if c.is_whitespace() => pending_space = true,
+            c => {
+                if pending_space && needs_space_after(out.chars().last()) && !"{};,".contains(c) {
+                    out.push(' ');
+                }
+                pending_space = false;
+                if c == '}' && out.ends_with(';') {
+                    out.pop();
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+fn needs_space_after(last: Option<char>) -> bool {
+    last.is_some_and(|l| !"{};,:".contains(l))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minify_css;
+
+    #[test]
+    fn minified_css_keeps_strings_selectors_and_significant_spaces() {
+        let css = "/* theme */\n.a :hover,\n.b > .c {\n  color: red;\n  margin: 0 calc(1rem + 2px);\n}\n\n.q::before { content: \" \\\" · \"; }\n@media (min-width: 40em) and (max-width: 60em) {\n  .d { x: y }\n}\n";
+        assert_eq!(
+            minify_css(css),
+            ".a :hover,.b > .c{color:red;margin:0 calc(1rem + 2px)}.q::before{content:\" \\\" · \"}@media (min-width:40em) and (max-width:60em){.d{x:y}}"
+        );
+    }
+
+    #[test]
+    fn the_built_in_stylesheet_shrinks_and_keeps_every_rule() {
+        let source = std::str::from_utf8(super::DEFAULT_STATIC[0].1).expect("utf-8");
+        let min = minify_css(source);
+        assert!(
+            min.len() * 10 < source.len() * 9,
+            "{} -> {}",
+            source.len(),
+            min.len()
+        );
+        let count = |s: &str, c: char| s.chars().filter(|&x| x == c).count();
+        assert_eq!(count(&min, '{'), count(&min, '}'));
+        assert_eq!(count(source, '{'), count(&min, '{'));
+    }
 }
