@@ -48,6 +48,9 @@ pub struct BuildArgs {
     /// CSV or JSON export from an issue tracker with follow-up statuses.
     #[arg(long, value_name = "FILE")]
     pub follow_up_status: Option<PathBuf>,
+    /// Print how long each stage took (load, analyze, render, search index, write).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -55,6 +55,9 @@ pub struct BuildReport {
     pub diagnostics: Vec<Diagnostic>,
     pub elapsed: Duration,
     pub tracker: Option<model::tracker::TrackerReport>,
+    /// Wall time per stage, in pipeline order. Pages and the search index are
+    /// built at the same time, so the stages add up to more than `elapsed`.
+    pub timings: Vec<(&'static str, Duration)>,
 }
 
 impl BuildReport {
@@ -82,8 +85,17 @@ pub fn load(config: &Config) -> Loaded {
 }
 
 fn load_with(config: &Config, mode: Mode) -> Loaded {
+    load_timed(config, mode, &mut Vec::new())
+}
+
+fn load_timed(config: &Config, mode: Mode, timings: &mut Vec<(&'static str, Duration)>) -> Loaded {
+    let started = Instant::now();
     let (archive, diagnostics) = model::build(load::load(&config.root), config);
-    derive(archive, diagnostics, config, mode)
+    timings.push(("load", started.elapsed()));
+    let started = Instant::now();
+    let loaded = derive(archive, diagnostics, config, mode);
+    timings.push(("analyze", started.elapsed()));
+    loaded
 }
 
 /// Everything after the model: follow-up status from a tracker export, the
@@ -147,6 +159,7 @@ pub struct Site {
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
     pub tracker: Option<model::tracker::TrackerReport>,
+    pub timings: Vec<(&'static str, Duration)>,
 }
 
 /// How much a build derives: everything, or what a live preview needs quickly.
@@ -165,12 +178,13 @@ pub fn render_site(
     progress: &dyn Fn(Stage),
 ) -> Result<Site, BuildError> {
     progress(Stage::Load);
+    let mut timings = Vec::new();
     let Loaded {
         archive,
         analysis,
         mut diagnostics,
         tracker,
-    } = load_with(config, mode);
+    } = load_timed(config, mode, &mut timings);
     let theme = match load::theme::load(&config.root, config.file.theme.as_deref()) {
         Ok(t) => Some(t),
         Err(d) => {
@@ -187,10 +201,26 @@ pub fn render_site(
     progress(Stage::Render);
     // The search index is built from records, not from the HTML, so it can be
     // built while the pages render.
-    let (pages, bundle) = rayon::join(
-        || render::render(&theme, config, &archive, &analysis),
-        || search_pages(config, &archive, &analysis, mode),
+    let ((pages, render_time), (bundle, index_time)) = rayon::join(
+        || {
+            let started = Instant::now();
+            (
+                render::render(&theme, config, &archive, &analysis),
+                started.elapsed(),
+            )
+        },
+        || {
+            let started = Instant::now();
+            (
+                search_pages(config, &archive, &analysis, mode),
+                started.elapsed(),
+            )
+        },
     );
+    timings.push(("render", render_time));
+    if mode == Mode::Full {
+        timings.push(("search index", index_time));
+    }
     let mut files = match pages {
         Ok(p) => p,
         Err(d) => {
@@ -212,6 +242,7 @@ pub fn render_site(
         pages,
         diagnostics,
         tracker,
+        timings,
     })
 }
 
@@ -249,9 +280,13 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
             bytes: &p.bytes,
         })
         .collect();
-    // Earlier copies must be gone before this one is set aside.
+    let started_writing = Instant::now();
+    let written = write::write_site(&config.output, &files);
+    let mut timings = site.timings;
+    timings.push(("write", started_writing.elapsed()));
+    // Deleting earlier copies ran alongside the build; it ends with it.
     let _ = sweeper.join();
-    write::write_site(&config.output, &files)?;
+    written?;
     Ok(BuildReport {
         output: config.output.clone(),
         incidents: site.incidents,
@@ -259,5 +294,6 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         diagnostics: site.diagnostics,
         elapsed: started.elapsed(),
         tracker: site.tracker,
+        timings,
     })
 }

@@ -300,6 +300,11 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                     }
                 }
             }
+            if args.timings {
+                for (stage, took) in &report.timings {
+                    eprintln!("{stage:>14}  {:>7} ms", took.as_millis());
+                }
+            }
             eprintln!(
                 "Built {} pages for {} incidents in {} ms into {}{}",
                 report.pages,

@@ -36,7 +36,8 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
 }
 
 /// Starts removing copies of earlier sites left beside `output` by previous
-/// builds; the returned handle finishes the job when joined.
+/// builds; the returned handle finishes the job when joined. The copies are
+/// listed before this returns, so the one this build sets aside is kept.
 pub fn sweep_old_outputs(output: &Path) -> std::thread::JoinHandle<()> {
     let parent = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -47,14 +48,19 @@ pub fn sweep_old_outputs(output: &Path) -> std::thread::JoinHandle<()> {
         .and_then(|n| n.to_str())
         .unwrap_or("public")
         .to_owned();
+    let prefix = format!(".{name}.casebook-old-");
+    let old: Vec<PathBuf> = std::fs::read_dir(&parent)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
     std::thread::spawn(move || {
-        let prefix = format!(".{name}.casebook-old-");
-        if let Ok(entries) = std::fs::read_dir(&parent) {
-            for e in entries.flatten() {
-                if e.file_name().to_string_lossy().starts_with(&prefix) {
-                    let _ = std::fs::remove_dir_all(e.path());
-                }
-            }
+        for path in old {
+            let _ = std::fs::remove_dir_all(path);
         }
     })
 }

@@ -394,3 +394,22 @@ fn user_404_template_and_static_files_are_used() {
         .read("public/incidents/fine/index.html")
         .contains("Checkout errors after failover"));
 }
+
+#[test]
+fn build_timings_name_every_stage_in_pipeline_order() {
+    let a = Archive::demo();
+    let stderr = a.build(&["--timings"]).stderr();
+    let stages: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.trim_end().ends_with(" ms") && !l.starts_with("Built"))
+        .filter_map(|l| l.trim().rsplitn(3, ' ').nth(2))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        stages,
+        ["load", "analyze", "render", "search index", "write"],
+        "{stderr}"
+    );
+    let plain = a.build(&[]).stderr();
+    assert!(!plain.contains("search index"), "{plain}");
+}
