@@ -24,10 +24,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def version(port, seen, timeout=120):
+def state(port, seen, timeout=120):
     url = f"http://127.0.0.1:{port}/__casebook/wait?v={seen}"
     with urllib.request.urlopen(url, timeout=timeout) as r:
-        return json.load(r)["version"]
+        return json.load(r)
+
+
+def version(port, seen, timeout=120):
+    return state(port, seen, timeout)["version"]
 
 
 def get(port, path, timeout=120):
@@ -81,10 +85,14 @@ def main():
             with open(target, "w", encoding="utf-8") as f:
                 f.write(text)
             start = time.time()
-            v2 = version(port, v)
-            while v2 == v:
-                v2 = version(port, v)
-            v = v2
+            # Opening with "w" truncates before writing; on a busy machine the
+            # watcher can see the empty file first, and the server rightly shows
+            # that as an error over the last good site. Wait for the good build.
+            s = state(port, v)
+            while s["version"] == v or s["error"]:
+                v = s["version"]
+                s = state(port, v)
+            v = s["version"]
             signal = (time.time() - start) * 1000
             page = get(port, f"incidents/{ident}/")
             page_ms = (time.time() - start) * 1000

@@ -4,7 +4,8 @@
 
 use super::Analysis;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Archive, FollowUpStatus, Visibility};
+use crate::model::{Archive, Incident, Visibility};
+use rayon::prelude::*;
 
 /// Titles that promise no specific change.
 const VAGUE: &[&str] = &[
@@ -22,54 +23,13 @@ const VAGUE: &[&str] = &[
 ];
 
 pub fn lint(archive: &Archive, analysis: &Analysis) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for inc in &archive.incidents {
-        for f in &inc.follow_ups {
-            if !f.status.is_pending() {
-                continue;
-            }
-            let at = |d: Diagnostic| d.at_line(f.line).field("follow_ups");
-            if f.owner.is_none() {
-                out.push(
-                    at(Diagnostic::warning(
-                        &inc.source,
-                        format!("follow-up \"{}\" has no owner", f.title),
-                    ))
-                    .hint("name one person: `owner = \"sam\"` or `@sam` in the task line"),
-                );
-            }
-            if f.due.is_none() {
-                out.push(
-                    at(Diagnostic::warning(
-                        &inc.source,
-                        format!("follow-up \"{}\" has no due date", f.title),
-                    ))
-                    .hint(
-                        "bound it in time: `due = 2025-05-01` or `due:2025-05-01` in the task line",
-                    ),
-                );
-            }
-            let lower = f.title.to_lowercase();
-            if let Some(v) = VAGUE
-                .iter()
-                .find(|v| lower.starts_with(*v) || lower.contains(&format!(" {v} ")))
-            {
-                out.push(at(Diagnostic::warning(&inc.source, format!("follow-up \"{}\" is vague (\"{v}\")", f.title)))
-                    .hint("say the specific change and how you will know it is done, e.g. \"Alert when replica lag > 30s for 2 min\""));
-            }
-            if f.status == FollowUpStatus::Done && f.done_on.is_none() {
-                continue;
-            }
-        }
-        if inc.visibility == Visibility::Public && inc.public.summary.is_none() {
-            out.push(
-                Diagnostic::warning(&inc.source, "public incident has no [public] summary")
-                    .at_line(inc.line)
-                    .field("public.summary")
-                    .hint("customers see only [public] text: add `[public]` with `summary = \"...\"` (and `impact`)"),
-            );
-        }
-    }
+    // Per write-up, in parallel: at 10,000 write-ups this is thousands of warnings,
+    // and `casebook serve` lints again on every structural save.
+    let mut out: Vec<Diagnostic> = archive
+        .incidents
+        .par_iter()
+        .flat_map_iter(|inc| incident_warnings(inc))
+        .collect();
     for (list, items) in archive.reading_lists.iter().zip(&analysis.reading_lists) {
         if items.is_empty() {
             out.push(
@@ -98,6 +58,53 @@ pub fn lint(archive: &Archive, analysis: &Analysis) -> Vec<Diagnostic> {
                     .hint(format!("if it is, add `repeat_of = [\"{}\"]`; if not, add it to `related` or ignore this note", archive.incidents[j].id)),
             );
         }
+    }
+    out
+}
+
+/// One write-up's follow-ups that are not actionable, specific and bounded, and
+/// public text it lacks.
+fn incident_warnings(inc: &Incident) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for f in &inc.follow_ups {
+        if !f.status.is_pending() {
+            continue;
+        }
+        let at = |d: Diagnostic| d.at_line(f.line).field("follow_ups");
+        if f.owner.is_none() {
+            out.push(
+                at(Diagnostic::warning(
+                    &inc.source,
+                    format!("follow-up \"{}\" has no owner", f.title),
+                ))
+                .hint("name one person: `owner = \"sam\"` or `@sam` in the task line"),
+            );
+        }
+        if f.due.is_none() {
+            out.push(
+                at(Diagnostic::warning(
+                    &inc.source,
+                    format!("follow-up \"{}\" has no due date", f.title),
+                ))
+                .hint("bound it in time: `due = 2025-05-01` or `due:2025-05-01` in the task line"),
+            );
+        }
+        let lower = f.title.to_lowercase();
+        if let Some(v) = VAGUE
+            .iter()
+            .find(|v| lower.starts_with(*v) || lower.contains(&format!(" {v} ")))
+        {
+            out.push(at(Diagnostic::warning(&inc.source, format!("follow-up \"{}\" is vague (\"{v}\")", f.title)))
+                .hint("say the specific change and how you will know it is done, e.g. \"Alert when replica lag > 30s for 2 min\""));
+        }
+    }
+    if inc.visibility == Visibility::Public && inc.public.summary.is_none() {
+        out.push(
+            Diagnostic::warning(&inc.source, "public incident has no [public] summary")
+                .at_line(inc.line)
+                .field("public.summary")
+                .hint("customers see only [public] text: add `[public]` with `summary = \"...\"` (and `impact`)"),
+        );
     }
     out
 }

@@ -10,6 +10,7 @@ pub mod similar;
 
 use crate::model::{Archive, FollowUp, FollowUpStatus, Incident};
 use jiff::civil::Date;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -173,7 +174,7 @@ pub fn analyze(
     let n = archive.incidents.len();
     let mut facts: Vec<IncidentFacts> = archive
         .incidents
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, inc)| incident_facts(i, inc, as_of))
         .collect();
@@ -304,16 +305,20 @@ pub fn analyze(
     }
 
     let all: Vec<usize> = (0..n).collect();
-    let metrics = metrics::compute(archive, &facts, &all, scale, as_of);
-    let system_metrics = systems
-        .iter()
-        .map(|(id, sf)| {
-            (
-                id.clone(),
-                metrics::compute(archive, &facts, &sf.incidents, scale, as_of),
-            )
-        })
-        .collect();
+    let (metrics, system_metrics) = rayon::join(
+        || metrics::compute(archive, &facts, &all, scale, as_of),
+        || {
+            systems
+                .par_iter()
+                .map(|(id, sf)| {
+                    (
+                        id.clone(),
+                        metrics::compute(archive, &facts, &sf.incidents, scale, as_of),
+                    )
+                })
+                .collect()
+        },
+    );
 
     let chained: Vec<bool> = facts.iter().map(|f| f.chain.is_some()).collect();
     let reading_lists = reading::resolve(archive, &chained);
