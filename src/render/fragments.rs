@@ -68,7 +68,16 @@ pub(super) struct Fragments {
 pub(super) struct Wanted {
     pub rows: bool,
     pub items: bool,
-    pub follow_ups: bool,
+    pub follow_ups: FollowUps,
+}
+
+/// Which follow-ups a depth needs: system pages show only pending ones.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(super) enum FollowUps {
+    #[default]
+    None,
+    Pending,
+    All,
 }
 
 impl Fragments {
@@ -152,7 +161,12 @@ impl Renderer<'_> {
             Ok(place(self.batches(ITEMS, &rows_of_selected(), root)?))
         };
         let follow_ups = || -> Result<Vec<Vec<String>>, Diagnostic> {
-            if !wanted.follow_ups {
+            let wanted_fact = |f: &FollowUpFact| match wanted.follow_ups {
+                FollowUps::None => false,
+                FollowUps::Pending => f.state.is_pending(),
+                FollowUps::All => true,
+            };
+            if wanted.follow_ups == FollowUps::None {
                 return Ok(Vec::new());
             }
             let facts = |i: usize| {
@@ -164,13 +178,26 @@ impl Renderer<'_> {
             };
             let views: Vec<FollowUpView> = selected
                 .par_iter()
-                .flat_map_iter(|&i| facts(i).iter().map(|f| views::follow_up(self.archive, f)))
+                .flat_map_iter(|&i| {
+                    facts(i)
+                        .iter()
+                        .filter(|f| wanted_fact(f))
+                        .map(|f| views::follow_up(self.archive, f))
+                })
                 .collect();
             let mut flat = self.batches(FOLLOW_UPS, &views, root)?.into_iter();
             let mut by_position = vec![Vec::new(); n];
             for &i in selected {
                 if let Some(slot) = by_position.get_mut(i) {
-                    *slot = flat.by_ref().take(facts(i).len()).collect();
+                    *slot = facts(i)
+                        .iter()
+                        .map(|f| {
+                            wanted_fact(f)
+                                .then(|| flat.next())
+                                .flatten()
+                                .unwrap_or_default()
+                        })
+                        .collect();
                 }
             }
             Ok(by_position)

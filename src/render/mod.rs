@@ -302,7 +302,7 @@ impl<'a> Renderer<'a> {
                 let wanted = fragments::Wanted {
                     rows: true,
                     items: false,
-                    follow_ups: true,
+                    follow_ups: fragments::FollowUps::All,
                 };
                 self.fragments(&format::root_for("incidents/index.html"), wanted, None)
             },
@@ -310,7 +310,7 @@ impl<'a> Renderer<'a> {
                 let wanted = fragments::Wanted {
                     rows: true,
                     items: true,
-                    follow_ups: true,
+                    follow_ups: fragments::FollowUps::Pending,
                 };
                 self.fragments(&format::root_for("systems/x/index.html"), wanted, None)
             },
@@ -422,7 +422,7 @@ impl<'a> Renderer<'a> {
         let wanted = fragments::Wanted {
             rows: false,
             items: true,
-            follow_ups: true,
+            follow_ups: fragments::FollowUps::Pending,
         };
         let fragments =
             self.fragments(&format::root_for("systems/x/index.html"), wanted, Some(ids))?;
