@@ -269,7 +269,10 @@ fn search_pages(
 /// Builds the site into `config.output`, replacing it only on success.
 pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let sweeper = write::sweep_old_outputs(&config.output);
+    // Earlier copies are deleted alongside the build and not waited for: on a
+    // busy disk that can take longer than the build, and whatever is left when
+    // the process ends is deleted by the next build.
+    drop(write::sweep_old_outputs(&config.output));
     let site = render_site(config, Mode::Full, progress)?;
     progress(Stage::Write);
     let files: Vec<write::OutputFile<'_>> = site
@@ -281,12 +284,9 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         })
         .collect();
     let started_writing = Instant::now();
-    let written = write::write_site(&config.output, &files);
+    write::write_site(&config.output, &files)?;
     let mut timings = site.timings;
     timings.push(("write", started_writing.elapsed()));
-    // Deleting earlier copies ran alongside the build; it ends with it.
-    let _ = sweeper.join();
-    written?;
     Ok(BuildReport {
         output: config.output.clone(),
         incidents: site.incidents,

@@ -36,8 +36,8 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
 }
 
 /// Starts removing copies of earlier sites left beside `output` by previous
-/// builds; the returned handle finishes the job when joined. The copies are
-/// listed before this returns, so the one this build sets aside is kept.
+/// builds, on a thread of its own (join the handle to wait for it). The copies
+/// are listed before this returns, so the one this build sets aside is kept.
 pub fn sweep_old_outputs(output: &Path) -> std::thread::JoinHandle<()> {
     let parent = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
