@@ -129,6 +129,37 @@ impl SearchState {
         result
     }
 
+    /// casebook patch: fossick a batch in parallel and append the pages in the
+    /// order given, so that page numbers do not depend on thread scheduling. A
+    /// URL already indexed replaces that page, as in `fossick_one`, but found
+    /// through one map rather than a scan per page; nothing is cloned but URLs.
+    pub fn fossick_batch(&mut self, files: Vec<Fossicker>) -> Result<usize> {
+        let options = &self.options;
+        let results = files
+            .into_par_iter()
+            .map(|f| f.fossick_sync(options))
+            .collect::<Result<Vec<_>>>()?;
+        let count = results.len();
+        let mut positions: HashMap<String, usize> = self
+            .fossicked_pages
+            .iter()
+            .enumerate()
+            .map(|(i, page)| (page.url.clone(), i))
+            .collect();
+        for page in results {
+            match positions.entry(page.url.clone()) {
+                hashbrown::hash_map::Entry::Occupied(existing) => {
+                    self.fossicked_pages[*existing.get()] = page;
+                }
+                hashbrown::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(self.fossicked_pages.len());
+                    self.fossicked_pages.push(page);
+                }
+            }
+        }
+        Ok(count)
+    }
+
     pub async fn build_indexes(&mut self) -> Result<()> {
         let log = &self.options.logger;
 

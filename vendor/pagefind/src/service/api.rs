@@ -51,6 +51,44 @@ pub struct IndexedFileResponse {
     pub page_meta: BTreeMap<String, String>,
 }
 
+/// A record for [`PagefindIndex::add_custom_records`] (casebook patch); the
+/// fields are the arguments of [`PagefindIndex::add_custom_record`].
+#[derive(Debug, Clone, Default)]
+pub struct CustomRecord {
+    /// The output URL of this record. Pagefind will not alter this.
+    pub url: String,
+    /// The raw content of this record.
+    pub content: String,
+    /// What language is this record written in. Expects an ISO 639-1 code.
+    pub language: String,
+    /// The metadata to attach to this record. Supplying a `title` is highly recommended.
+    pub meta: Option<BTreeMap<String, String>>,
+    /// The filters to attach to this record.
+    pub filters: Option<BTreeMap<String, Vec<String>>>,
+    /// The sort keys to attach to this record.
+    pub sort: Option<BTreeMap<String, String>>,
+}
+
+impl CustomRecord {
+    fn into_fossicker(self, force_language: Option<String>) -> Fossicker {
+        let data = DomParserResult {
+            digest: self.content,
+            filters: self.filters.unwrap_or_default(),
+            sort: self.sort.unwrap_or_default(),
+            meta: self.meta.unwrap_or_default(),
+            anchor_content: BTreeMap::new(),
+            anchor_titles: BTreeMap::new(),
+            has_custom_body: false,
+            force_inclusion: true,
+            has_html_element: true,
+            has_old_bundle_reference: false,
+            has_default_ui_reference: false,
+            language: force_language.unwrap_or(self.language),
+        };
+        Fossicker::new_with_data(self.url, data)
+    }
+}
+
 pub struct PagefindIndex {
     search_index: Arc<tokio::sync::Mutex<SearchState>>,
 }
@@ -141,21 +179,15 @@ impl PagefindIndex {
             .options
             .force_language
             .clone();
-        let data = DomParserResult {
-            digest: content,
-            filters: filters.unwrap_or_default(),
-            sort: sort.unwrap_or_default(),
-            meta: meta.unwrap_or_default(),
-            anchor_content: BTreeMap::new(),
-            anchor_titles: BTreeMap::new(),
-            has_custom_body: false,
-            force_inclusion: true,
-            has_html_element: true,
-            has_old_bundle_reference: false,
-            has_default_ui_reference: false,
-            language: force_language.unwrap_or(language),
+        let record = CustomRecord {
+            url,
+            content,
+            language,
+            meta,
+            filters,
+            sort,
         };
-        let file = Fossicker::new_with_data(url, data);
+        let file = record.into_fossicker(force_language);
         let state = Arc::clone(&self.search_index);
         let data = tokio::task::spawn_blocking(move || {
             state.blocking_lock().fossick_one(file)
@@ -168,6 +200,28 @@ impl PagefindIndex {
             page_url: data.fragment.data.url,
             page_meta: data.fragment.data.meta,
         })
+    }
+
+    /// Index many custom records at once (casebook patch): the records are
+    /// processed in parallel (rayon) and added in the order given, so page
+    /// numbers and the bundle bytes do not depend on thread scheduling. As with
+    /// [`Self::add_custom_record`], a record whose URL is already in the index
+    /// replaces that page. An error leaves the index as it was.
+    ///
+    /// The work runs on the calling thread (and rayon's pool), not through
+    /// `spawn_blocking`: called from inside a rayon task, a blocking thread
+    /// would leave that rayon worker idle while it waits.
+    ///
+    /// # Returns
+    /// The number of records indexed if successful, otherwise an Error.
+    pub async fn add_custom_records(&mut self, records: Vec<CustomRecord>) -> Result<usize> {
+        let mut state = self.search_index.lock().await;
+        let force_language = state.options.force_language.clone();
+        let files = records
+            .into_iter()
+            .map(|record| record.into_fossicker(force_language.clone()))
+            .collect();
+        state.fossick_batch(files)
     }
 
     /// Index a directory of HTML files from disk.
