@@ -35,6 +35,9 @@ struct SearchState {
     options: SearchOptions,
     fossicked_pages: Vec<FossickedData>,
     built_indexes: Vec<PagefindIndexes>,
+    /// casebook patch: `build_indexes` moves the pages into the index rather
+    /// than cloning them; true once it has.
+    pages_moved: bool,
 }
 
 impl SearchState {
@@ -43,6 +46,7 @@ impl SearchState {
             options,
             fossicked_pages: vec![],
             built_indexes: vec![],
+            pages_moved: false,
         }
     }
 
@@ -163,6 +167,16 @@ impl SearchState {
     pub async fn build_indexes(&mut self) -> Result<()> {
         let log = &self.options.logger;
 
+        // casebook patch: the pages moved into the built index. Building again
+        // with no new pages keeps that index (`get_files` and `write_files`
+        // build first); pages added since cannot be merged into it.
+        if self.pages_moved {
+            if self.fossicked_pages.is_empty() {
+                return Ok(());
+            }
+            bail!("Pages were added after the search index was built; index them in a new PagefindIndex");
+        }
+
         let used_custom_body = self.fossicked_pages.iter().any(|page| page.has_custom_body);
         if used_custom_body {
             log.info("Found a data-pagefind-body element on the site.\n↳ Ignoring pages without this tag.");
@@ -194,7 +208,9 @@ impl SearchState {
 
         log.status("[Reading languages]");
 
-        let pages_with_data = self.fossicked_pages.iter().filter(|d| {
+        // casebook patch: move the pages, not clone them (see `pages_moved`).
+        self.pages_moved = true;
+        let pages_with_data = std::mem::take(&mut self.fossicked_pages).into_iter().filter(|d| {
             if used_custom_body && !d.has_custom_body && !d.force_inclusion {
                 return false;
             }
@@ -205,9 +221,9 @@ impl SearchState {
         for page in pages_with_data {
             let language = page.language.clone();
             if let Some(lang_pages) = language_map.get_mut(&language) {
-                lang_pages.push(page.clone());
+                lang_pages.push(page);
             } else {
-                language_map.insert(language, vec![page.clone()]);
+                language_map.insert(language, vec![page]);
             }
         }
 

@@ -90,6 +90,12 @@ pub async fn run_indexer() -> Result<()> {
                         );
                 }
 
+                // casebook patch: read before build_indexes, which moves the pages.
+                let has_default_ui = runner
+                    .fossicked_pages
+                    .iter()
+                    .any(|p| p.has_default_ui_reference);
+
                 runner.build_indexes().await?;
                 _ = &runner.write_files(None).await;
 
@@ -97,11 +103,6 @@ pub async fn run_indexer() -> Result<()> {
                     let old_bundle_location = options.site_source.join("_pagefind");
                     _ = &runner.write_files(Some(old_bundle_location)).await;
                 }
-
-                let has_default_ui = runner
-                    .fossicked_pages
-                    .iter()
-                    .any(|p| p.has_default_ui_reference);
 
                 if has_default_ui {
                     logger.status(&crate::logging::boxed(
