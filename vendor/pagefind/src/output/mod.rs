@@ -10,6 +10,7 @@ use futures::future::join_all;
 use std::collections::BTreeMap;
 use include_dir::{include_dir, Dir};
 use minifier::js::minify;
+use rayon::prelude::*;
 use tokio::fs::{create_dir_all, File};
 use tokio::io::AsyncWriteExt;
 use tokio::time::sleep;
@@ -321,22 +322,48 @@ impl PagefindIndexes {
             WriteBehavior::Immutable
         };
 
-        let mut files = vec![write(
+        // casebook patch: gzip the index files in parallel (rayon) before the
+        // writes, rather than one after another inside join_all on one thread.
+        let mut gzipped: Vec<(PathBuf, &[u8])> = vec![(
             outdir.join(format!("pagefind.{}.pf_meta", &self.meta_index.0)),
-            vec![&self.meta_index.1],
-            Compress::GZ,
-            immutable_write_behaviour,
+            &self.meta_index.1,
         )];
+        gzipped.extend(self.fragments.iter().map(|(hash, fragment)| {
+            (
+                outdir.join(format!("fragment/{}.pf_fragment", hash)),
+                fragment.as_bytes(),
+            )
+        }));
+        gzipped.extend(self.word_indexes.iter().map(|(hash, index)| {
+            (
+                outdir.join(format!("index/{}.pf_index", hash)),
+                index.as_slice(),
+            )
+        }));
+        gzipped.extend(self.filter_indexes.iter().map(|(hash, index)| {
+            (
+                outdir.join(format!("filter/{}.pf_filter", hash)),
+                index.as_slice(),
+            )
+        }));
+        let gzipped: Vec<_> = gzipped
+            .into_par_iter()
+            // For "immutable" (hashed) files on disk, don't compress what `write` would skip.
+            .filter(|(filename, _)| synthetic || !filename.exists())
+            .map(|(filename, content)| (filename, encode(&[content], Compress::GZ)))
+            .collect();
+
+        let mut files = vec![];
 
         if self.language != "unknown" {
             if let Some(wasm_path) = self.lang_wasm_path() {
-                files.push(write(
+                files.push(write_encoded(
                     outdir.join(format!("wasm.{}.pagefind", self.language)),
-                    vec![WEB_WASM_FILES
+                    WEB_WASM_FILES
                         .get_file(wasm_path)
                         .expect("WASM should exist")
-                        .contents()],
-                    Compress::None,
+                        .contents()
+                        .to_vec(),
                     if synthetic {
                         WriteBehavior::Synthetic
                     } else {
@@ -352,32 +379,11 @@ impl PagefindIndexes {
             }
         }
 
-        files.extend(self.fragments.iter().map(|(hash, fragment)| {
-            write(
-                outdir.join(format!("fragment/{}.pf_fragment", hash)),
-                vec![fragment.as_bytes()],
-                Compress::GZ,
-                immutable_write_behaviour,
-            )
-        }));
-
-        files.extend(self.word_indexes.iter().map(|(hash, index)| {
-            write(
-                outdir.join(format!("index/{}.pf_index", hash)),
-                vec![index],
-                Compress::GZ,
-                immutable_write_behaviour,
-            )
-        }));
-
-        files.extend(self.filter_indexes.iter().map(|(hash, index)| {
-            write(
-                outdir.join(format!("filter/{}.pf_filter", hash)),
-                vec![index],
-                Compress::GZ,
-                immutable_write_behaviour,
-            )
-        }));
+        files.extend(
+            gzipped
+                .into_iter()
+                .map(|(filename, contents)| write_encoded(filename, contents, immutable_write_behaviour)),
+        );
 
         let output_files = join_all(files).await;
         if synthetic {
@@ -413,12 +419,39 @@ async fn write(
     compression: Compress,
     write_behavior: WriteBehavior,
 ) -> Option<SyntheticFile> {
-    let mut file = None;
+    // For "immutable" (hashed) files, don't re-write them as the contents _should_ be unchanged.
+    if matches!(write_behavior, WriteBehavior::Immutable) && filename.exists() {
+        return None;
+    }
+    write_encoded(filename, encode(&content_chunks, compression), write_behavior).await
+}
 
+/// casebook patch: the encoding half of `write`, split out so that callers can
+/// compress many files in parallel.
+fn encode(content_chunks: &[&[u8]], compression: Compress) -> Vec<u8> {
+    match compression {
+        Compress::GZ => {
+            let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+            for chunk in content_chunks {
+                gz.write_all(b"pagefind_dcd").unwrap();
+                gz.write_all(chunk).unwrap();
+            }
+            gz.finish().expect("gzip into memory cannot fail")
+        }
+        Compress::None => content_chunks.concat(),
+    }
+}
+
+/// casebook patch: the writing half of `write`, for contents already encoded.
+async fn write_encoded(
+    filename: PathBuf,
+    contents: Vec<u8>,
+    write_behavior: WriteBehavior,
+) -> Option<SyntheticFile> {
     match write_behavior {
-        WriteBehavior::Synthetic => {}
+        WriteBehavior::Synthetic => Some(SyntheticFile { filename, contents }),
         // For "immutable" (hashed) files, don't re-write them as the contents _should_ be unchanged.
-        WriteBehavior::Immutable if filename.exists() => return None,
+        WriteBehavior::Immutable if filename.exists() => None,
         WriteBehavior::Immutable | WriteBehavior::Disk => {
             if let Some(parent) = filename.parent() {
                 create_dir_all(parent).await.unwrap();
@@ -429,46 +462,16 @@ async fn write(
                 sleep(Duration::from_millis(100)).await;
                 output_file = File::create(&filename).await;
             }
-            file = output_file.ok();
-        }
-    };
-
-    match compression {
-        Compress::GZ => {
-            let mut gz = GzEncoder::new(Vec::new(), Compression::best());
-            for chunk in content_chunks {
-                gz.write_all(b"pagefind_dcd").unwrap();
-                gz.write_all(chunk).unwrap();
-            }
-            if let Ok(contents) = gz.finish() {
-                if let Some(mut file) = file {
-                    file.write_all(&contents).await.unwrap();
-                    // `write_all` resolving only means the bytes are in tokio's
-                    // buffer; the blocking-pool write to disk may still be in
-                    // flight. Flush before the file drops, or a service-mode
-                    // consumer can receive the WriteFiles acknowledgement and
-                    // close the process while a file is half written, shipping
-                    // a truncated asset.
-                    file.flush().await.unwrap();
-                } else {
-                    return Some(SyntheticFile { filename, contents });
-                }
-            }
+            let mut file = output_file.unwrap();
+            file.write_all(&contents).await.unwrap();
+            // `write_all` resolving only means the bytes are in tokio's
+            // buffer; the blocking-pool write to disk may still be in
+            // flight. Flush before the file drops, or a service-mode
+            // consumer can receive the WriteFiles acknowledgement and
+            // close the process while a file is half written, shipping
+            // a truncated asset.
+            file.flush().await.unwrap();
             None
-        }
-        Compress::None => {
-            if let Some(mut file) = file {
-                for chunk in content_chunks {
-                    file.write_all(chunk).await.unwrap();
-                }
-                file.flush().await.unwrap();
-                None
-            } else {
-                return Some(SyntheticFile {
-                    filename,
-                    contents: content_chunks.into_iter().flatten().cloned().collect(),
-                });
-            }
         }
     }
 }
