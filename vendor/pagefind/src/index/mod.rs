@@ -178,12 +178,14 @@ pub async fn build_indexes(
                     }
                 }
 
+                // casebook patch: the key is moved, not cloned, and the page
+                // list starts with room for the one page it will hold.
                 let packed_word =
                     local_word_map
-                        .entry(word.clone())
-                        .or_insert_with(|| PackedWord {
+                        .entry(word)
+                        .or_insert_with_key(|word| PackedWord {
                             word: word.clone(),
-                            pages: Vec::new(),
+                            pages: Vec::with_capacity(1),
                             additional_variants: Vec::new(),
                         });
 
@@ -230,12 +232,14 @@ pub async fn build_indexes(
                     }
                 }
 
+                // casebook patch: the key is moved, not cloned, and the page
+                // list starts with room for the one page it will hold.
                 let packed_word =
                     local_word_map
-                        .entry(word.clone())
-                        .or_insert_with(|| PackedWord {
+                        .entry(word)
+                        .or_insert_with_key(|word| PackedWord {
                             word: word.clone(),
-                            pages: Vec::new(),
+                            pages: Vec::with_capacity(1),
                             additional_variants: Vec::new(),
                         });
 
@@ -642,7 +646,8 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
         .into_iter()
         .map(|(_, w)| w)
         .collect::<Vec<PackedWord>>();
-    words.sort_by_key(|w| w.word.clone());
+    // casebook patch: compare in place; sort_by_key cloned a key per comparison.
+    words.sort_by(|a, b| a.word.cmp(&b.word));
 
     let mut index_chunks = Vec::new();
 
@@ -658,8 +663,8 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
             + word.additional_variants.len();
         index_chunk.push(word);
         if index_chunk_size >= chunk_size {
-            index_chunks.push(index_chunk.clone());
-            index_chunk.clear();
+            // casebook patch: move the chunk out rather than clone it.
+            index_chunks.push(std::mem::take(&mut index_chunk));
             index_chunk_size = 0;
         }
     }
