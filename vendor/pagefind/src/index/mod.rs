@@ -44,6 +44,10 @@ enum SortType {
     Number,
 }
 
+/// casebook patch: how many pages are processed in parallel before their
+/// results are merged (see `build_indexes`).
+const PAGE_BATCH: usize = 256;
+
 /// Results from processing a single page in parallel.
 /// Contains the word map, filter entries, and encoded page data for one page.
 struct PageProcessingResult {
@@ -147,7 +151,17 @@ pub async fn build_indexes(
     let language_ref = language.clone();
 
     // Process pages in parallel - each page builds its own word map
-    let page_results: Vec<PageProcessingResult> = pages
+    // casebook patch: a batch of pages at a time. The merge below consumes each
+    // batch's results (in page order, as before) before the next batch is
+    // processed, so only one batch of per-page word maps is held at once rather
+    // than all of them, which were most of the peak memory of a build.
+    let mut pages = pages.into_iter();
+    let page_batches = std::iter::from_fn(|| {
+        let batch: Vec<FossickedData> = pages.by_ref().take(PAGE_BATCH).collect();
+        (!batch.is_empty()).then_some(batch)
+    });
+    let page_results = page_batches.flat_map(|batch| {
+        batch
         .into_par_iter()
         .map(|page| {
             let mut local_word_map: HashMap<String, PackedWord> = HashMap::new();
@@ -324,7 +338,8 @@ pub async fn build_indexes(
                 encoded_page,
             }
         })
-        .collect();
+        .collect::<Vec<PageProcessingResult>>()
+    });
 
     // Merge results sequentially
     for result in page_results {
