@@ -32,59 +32,72 @@ pub fn build(records: &[Record]) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
 }
 
 async fn build_async(records: &[Record]) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
+    let mut index = new_index()?;
+    // One batch: the vendored Pagefind indexes it in parallel, in this order.
+    index
+        .add_custom_records(records.iter().map(custom_record).collect())
+        .await
+        .map_err(|e| IndexError(e.to_string()))?;
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    bundle_files(&mut index).await
+}
+
+fn new_index() -> Result<pagefind::api::PagefindIndex, IndexError> {
     let options = pagefind::options::PagefindServiceConfig::builder()
         .force_language("en".to_string())
         .keep_index_url(false)
         .build();
-    let mut index =
-        pagefind::api::PagefindIndex::new(Some(options)).map_err(|e| IndexError(e.to_string()))?;
-    for r in records {
-        // Only what the result list shows and the filters do not hold: every
-        // meta value is copied into each result's fragment and indexed as
-        // words again, and severity, status and systems are filters already.
-        let mut meta = BTreeMap::new();
-        meta.insert("title".to_owned(), r.title.clone());
-        meta.insert("date".to_owned(), r.date.clone());
-        let mut filters: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        filters.insert("system".to_owned(), r.systems.clone());
-        filters.insert("severity".to_owned(), r.severity.iter().cloned().collect());
-        filters.insert("year".to_owned(), vec![r.year.clone()]);
-        filters.insert("status".to_owned(), vec![r.status.to_owned()]);
-        filters.insert("tag".to_owned(), r.tags.clone());
-        filters.insert("follow-ups".to_owned(), vec![r.follow_up_state.to_owned()]);
-        filters.retain(|_, v| !v.is_empty());
-        let mut sort = BTreeMap::new();
-        sort.insert("date".to_owned(), r.date.clone());
-        // Title, systems, tags and factors are part of the searchable text too.
-        // Body first: Pagefind takes the excerpt from the densest run of matches,
-        // and a leading block of systems and tags would win it too often.
-        let content = format!(
-            "{}. {}\n{}. {}. {}.",
-            r.title,
-            r.text,
-            r.systems.join(", "),
-            r.factors
-                .iter()
-                .map(|f| f.replace('-', " "))
-                .collect::<Vec<_>>()
-                .join(", "),
-            r.tags.join(", "),
-        );
-        index
-            .add_custom_record(
-                format!("/incidents/{}/", r.id),
-                content,
-                "en".to_owned(),
-                Some(meta),
-                Some(filters),
-                Some(sort),
-            )
-            .await
-            .map_err(|e| IndexError(e.to_string()))?;
+    pagefind::api::PagefindIndex::new(Some(options)).map_err(|e| IndexError(e.to_string()))
+}
+
+fn custom_record(r: &Record) -> pagefind::api::CustomRecord {
+    // Only what the result list shows and the filters do not hold: every
+    // meta value is copied into each result's fragment and indexed as
+    // words again, and severity, status and systems are filters already.
+    let mut meta = BTreeMap::new();
+    meta.insert("title".to_owned(), r.title.clone());
+    meta.insert("date".to_owned(), r.date.clone());
+    let mut filters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    filters.insert("system".to_owned(), r.systems.clone());
+    filters.insert("severity".to_owned(), r.severity.iter().cloned().collect());
+    filters.insert("year".to_owned(), vec![r.year.clone()]);
+    filters.insert("status".to_owned(), vec![r.status.to_owned()]);
+    filters.insert("tag".to_owned(), r.tags.clone());
+    filters.insert("follow-ups".to_owned(), vec![r.follow_up_state.to_owned()]);
+    filters.retain(|_, v| !v.is_empty());
+    let mut sort = BTreeMap::new();
+    sort.insert("date".to_owned(), r.date.clone());
+    // Title, systems, tags and factors are part of the searchable text too.
+    // Body first: Pagefind takes the excerpt from the densest run of matches,
+    // and a leading block of systems and tags would win it too often.
+    let content = format!(
+        "{}. {}\n{}. {}. {}.",
+        r.title,
+        r.text,
+        r.systems.join(", "),
+        r.factors
+            .iter()
+            .map(|f| f.replace('-', " "))
+            .collect::<Vec<_>>()
+            .join(", "),
+        r.tags.join(", "),
+    );
+    pagefind::api::CustomRecord {
+        url: format!("/incidents/{}/", r.id),
+        content,
+        language: "en".to_owned(),
+        meta: Some(meta),
+        filters: Some(filters),
+        sort: Some(sort),
     }
-    if records.is_empty() {
-        return Ok(Vec::new());
-    }
+}
+
+/// The bundle's files that casebook ships.
+async fn bundle_files(
+    index: &mut pagefind::api::PagefindIndex,
+) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
     let files = index
         .get_files()
         .await
@@ -193,6 +206,75 @@ fn write_bundle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// More records than the vendored Pagefind processes in one parallel batch,
+    /// with words (and a word with a diacritic) shared between them.
+    fn sample_records() -> Vec<Record> {
+        (0..300)
+            .map(|i| Record {
+                id: format!("inc-{i:04}"),
+                title: format!(
+                    "Incident {i}: {} outage",
+                    ["replica", "dns", "timeout"][i % 3]
+                ),
+                date: format!("2025-{:02}-{:02}", i % 12 + 1, i % 28 + 1),
+                year: "2025".to_owned(),
+                severity: (i % 4 != 0).then(|| format!("sev{}", i % 3 + 1)),
+                status: "resolved",
+                systems: vec![format!("system-{}", i % 7)],
+                tags: match i % 5 {
+                    0 => vec![],
+                    _ => vec!["network".to_owned(), format!("tag{}", i % 11)],
+                },
+                factors: vec!["config-change".to_owned()],
+                text: format!(
+                    "The café replica lagged {i} seconds; failover to zone {} took {} minutes.",
+                    i % 3,
+                    i % 17
+                ),
+                follow_up_state: "none",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_batch_builds_what_one_record_at_a_time_builds() {
+        let records = sample_records();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let one_at_a_time = runtime.block_on(async {
+            let mut index = new_index().expect("index");
+            for r in &records {
+                let c = custom_record(r);
+                index
+                    .add_custom_record(c.url, c.content, c.language, c.meta, c.filters, c.sort)
+                    .await
+                    .expect("record");
+            }
+            bundle_files(&mut index).await.expect("files")
+        });
+        let batch = build(&records).expect("batch");
+        assert!(batch.iter().any(|(name, _)| name.ends_with(".pf_index")));
+        assert_same_files(&batch, &one_at_a_time);
+        assert_same_files(&batch, &build(&records).expect("again"));
+    }
+
+    /// Same names and bytes, in any order (names in the message, not bytes).
+    fn assert_same_files(a: &[(String, Vec<u8>)], b: &[(String, Vec<u8>)]) {
+        let sorted = |files: &[(String, Vec<u8>)]| {
+            let mut files: Vec<(String, Vec<u8>)> = files.to_vec();
+            files.sort();
+            files
+        };
+        let (a, b) = (sorted(a), sorted(b));
+        let names =
+            |files: &[(String, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&a), names(&b));
+        for ((name, x), (_, y)) in a.iter().zip(&b) {
+            assert!(x == y, "{name} differs");
+        }
+    }
 
     #[test]
     fn cached_bundle_round_trips() {
