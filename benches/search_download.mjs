@@ -22,8 +22,8 @@
 // does not need them. It also prints the size of SITE/search/ on disk.
 // By default it serves uncompressed, so body bytes are transfer bytes. With
 // --gzip the server compresses HTML, CSS, JS and JSON (gzip level 6) as real
-// static hosts do, and the table gets a "served KB" column: the body bytes on
-// the wire (Chromium's encoded size), next to the uncompressed "total KB".
+// static hosts do, and the table gets a "served kB" column: the body bytes on
+// the wire (Chromium's encoded size), next to the uncompressed "total kB" (kB: 1,000 bytes).
 // Pagefind's own index files and wasm are gzipped already either way.
 import { readdirSync, statSync, existsSync } from "node:fs";
 import path from "node:path";
@@ -136,11 +136,12 @@ try {
   if (json) {
     console.log(JSON.stringify(result, null, 2));
   } else {
-    const kb = (n) => (n / 1024).toFixed(1).padStart(9);
+    // Decimal kilobytes (1 kB = 1,000 bytes), the stricter reading of a "300 KB" goal.
+    const kb = (n) => (n / 1000).toFixed(1).padStart(9);
     console.log(`site ${site}, query "${query}": ${count}, ${shown} shown; ${rows.length} requests; ${gzip ? "served with gzip" : "served uncompressed"}`);
     console.log(`open ${result.open_ms} ms, query ${result.query_ms} ms (includes settle waits)`);
     const servedCol = (n) => (gzip ? ` ${kb(n)}` : "");
-    console.log(`${"category".padEnd(10)} ${"files".padStart(5)} ${"open KB".padStart(9)} ${"query KB".padStart(9)} ${"total KB".padStart(9)}${gzip ? " served KB" : ""}`);
+    console.log(`${"category".padEnd(10)} ${"files".padStart(5)} ${"open kB".padStart(9)} ${"query kB".padStart(9)} ${"total kB".padStart(9)}${gzip ? " served kB" : ""}`);
     for (const c of CATEGORIES) {
       const b = by[c];
       if (!b.files) continue;
@@ -148,9 +149,10 @@ try {
     }
     const open = rows.filter((r) => r.phase === "open").reduce((s, r) => s + r.bytes, 0);
     console.log(`${"total".padEnd(10)} ${String(rows.length).padStart(5)} ${kb(open)} ${kb(total - open)} ${kb(total)}${servedCol(served)}`);
-    console.log(`search/ on disk: ${(search.bytes / 1024).toFixed(1)} KB in ${search.files} files` +
-      ` (index ${(sub.index.bytes / 1024).toFixed(1)} KB/${sub.index.files}, filter ${(sub.filter.bytes / 1024).toFixed(1)} KB/${sub.filter.files},` +
-      ` fragment ${(sub.fragment.bytes / 1024).toFixed(1)} KB/${sub.fragment.files})`);
+    console.log(`total bytes: ${total}${gzip ? `, served bytes: ${served}` : ""}`);
+    console.log(`search/ on disk: ${kb(search.bytes).trim()} kB in ${search.files} files` +
+      ` (index ${kb(sub.index.bytes).trim()} kB/${sub.index.files}, filter ${kb(sub.filter.bytes).trim()} kB/${sub.filter.files},` +
+      ` fragment ${kb(sub.fragment.bytes).trim()} kB/${sub.fragment.files})`);
     for (const r of result.files) console.log(`  ${r.phase.padEnd(5)} ${r.category.padEnd(8)} ${String(r.bytes).padStart(9)}${gzip ? String(r.served).padStart(9) : ""}  ${r.status} ${r.path}`);
     if (bad.length) console.log(`HTTP errors: ${result.errors.join(", ")}`);
   }

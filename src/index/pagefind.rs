@@ -123,7 +123,7 @@ pub fn build_cached(
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
     // Bump when what `build` makes of the same records changes.
-    const BUNDLE_FORMAT: u32 = 4;
+    const BUNDLE_FORMAT: u32 = 5;
     BUNDLE_FORMAT.hash(&mut hasher);
     for r in records {
         (

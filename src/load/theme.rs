@@ -74,10 +74,12 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
         ));
     }
     for (name, bytes) in DEFAULT_STATIC {
-        // The built-in stylesheet is written to be read (comments, indentation) and
-        // shipped minified: it is a sixth of what a first search downloads.
+        // The built-in stylesheet and scripts are written to be read (comments,
+        // indentation) and shipped minified: they are a sixth of what a first
+        // search downloads.
         let bytes = match std::str::from_utf8(bytes) {
             Ok(css) if name.ends_with(".css") => minify_css(css).into_bytes(),
+            Ok(js) if name.ends_with(".js") => minify_js(js).into_bytes(),
             _ => bytes.to_vec(),
         };
         out.static_files.push((name.to_string(), bytes));
@@ -200,13 +202,62 @@ fn minify_css(css: &str) -> String {
     out
 }
 
+/// Drops what a script does not need line by line: indentation, trailing
+/// blanks, blank lines and whole-line `//` comments. Line breaks are kept, so
+/// automatic semicolon insertion reads the script as before. A script with a
+/// template literal or a string continued over a line break is returned as is:
+/// there, a line's indentation can be part of a string.
+fn minify_js(js: &str) -> String {
+    if js.contains('`') || js.contains("\\\n") || js.contains("\\\r\n") {
+        return js.to_string();
+    }
+    let mut out = String::with_capacity(js.len());
+    for line in js.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 fn needs_space_after(last: Option<char>) -> bool {
     last.is_some_and(|l| !"{};,:".contains(l))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::minify_css;
+    use super::{minify_css, minify_js};
+
+    #[test]
+    fn minified_js_drops_indentation_and_line_comments_only() {
+        let js = "// header\n(function () {\n  // why\n  const url = \"http://x/\"; // trailing kept\n\n  return url\n    + \"/\";\n})();\n";
+        assert_eq!(
+            minify_js(js),
+            "(function () {\nconst url = \"http://x/\"; // trailing kept\nreturn url\n+ \"/\";\n})();\n"
+        );
+        // Indentation inside a template literal or a continued string is content.
+        for untouched in ["const a = `x\n  y`;\n", "const a = \"x\\\n  y\";\n"] {
+            assert_eq!(minify_js(untouched), untouched);
+        }
+    }
+
+    #[test]
+    fn the_built_in_scripts_shrink() {
+        for (name, bytes) in super::DEFAULT_STATIC {
+            if let Some(source) = name.ends_with(".js").then(|| std::str::from_utf8(bytes)) {
+                let source = source.expect("utf-8");
+                let min = minify_js(source);
+                assert!(
+                    min.len() * 10 < source.len() * 9,
+                    "{name}: {} -> {}",
+                    source.len(),
+                    min.len()
+                );
+            }
+        }
+    }
 
     #[test]
     fn minified_css_keeps_strings_selectors_and_significant_spaces() {

@@ -426,12 +426,19 @@ async fn write(
     write_encoded(filename, encode(&content_chunks, compression), write_behavior).await
 }
 
+/// casebook patch: gzip level of the bundle's files (upstream: 9).
+const GZIP_LEVEL: u32 = 6;
+
 /// casebook patch: the encoding half of `write`, split out so that callers can
 /// compress many files in parallel.
 fn encode(content_chunks: &[&[u8]], compression: Compress) -> Vec<u8> {
     match compression {
         Compress::GZ => {
-            let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+            // casebook patch: level 6 rather than 9 (`best`). With zlib-rs, 9 takes
+            // over twice as long for a bundle a fraction of a percent larger
+            // (10,000 pages: a first query downloads ~2.3 KB *less* at 6, as the
+            // small fragment files compress no worse).
+            let mut gz = GzEncoder::new(Vec::new(), Compression::new(GZIP_LEVEL));
             for chunk in content_chunks {
                 gz.write_all(b"pagefind_dcd").unwrap();
                 gz.write_all(chunk).unwrap();
