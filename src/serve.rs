@@ -12,8 +12,9 @@ mod incremental;
 use crate::config::Config;
 use crate::{BuildError, Mode};
 use incremental::{Session, Update};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -129,47 +130,29 @@ pub fn serve(config: Config, options: &ServeOptions, log: Log) -> Result<(), Ser
         });
     }
 
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer = notify_debouncer_mini::new_debouncer(Duration::from_millis(60), tx)
-        .map_err(|e| ServeError::Watch {
-            path: config.root.clone(),
-            message: e.to_string(),
-        })?;
-    for (name, mode) in [
-        ("content", notify::RecursiveMode::Recursive),
-        ("templates", notify::RecursiveMode::Recursive),
-        ("static", notify::RecursiveMode::Recursive),
-        ("themes", notify::RecursiveMode::Recursive),
-        (
-            crate::config::CONFIG_FILE,
-            notify::RecursiveMode::NonRecursive,
-        ),
-    ] {
-        let path = config.root.join(name);
-        if path.exists() {
-            debouncer
-                .watcher()
-                .watch(&path, mode)
-                .map_err(|e| ServeError::Watch {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
-        }
-    }
+    let (_watcher, batches) = watch(&config.root)?;
     // Reading files during a rebuild can itself produce events; rebuild only
-    // when a source file's size or modification time really changed.
-    let mut seen = fingerprint(&config.root);
-    for events in rx {
-        let Ok(events) = events else { continue };
-        if !events.iter().any(|e| is_source(&config.root, &e.path)) {
-            continue;
-        }
-        let now = fingerprint(&config.root);
-        let changed = changed_paths(&seen, &now);
+    // when a source file's size or modification time really changed. Only the
+    // paths in the events are looked at: walking a 10,000-write-up archive
+    // takes longer than the rebuild a save needs.
+    let mut seen = Fingerprint::scan(&config.root);
+    for batch in batches {
+        let changed = match batch {
+            Batch::Paths(paths) => {
+                let paths: BTreeSet<PathBuf> = paths
+                    .into_iter()
+                    .filter(|p| is_source(&config.root, p))
+                    .collect();
+                if paths.is_empty() {
+                    continue;
+                }
+                seen.update(&config.root, &paths)
+            }
+            Batch::Rescan => seen.rescan(&config.root),
+        };
         if changed.is_empty() {
             continue;
         }
-        seen = now;
         let started = Instant::now();
         let what = describe(&config.root, &changed);
         let update = session.rebuild(&changed);
@@ -182,17 +165,189 @@ pub fn serve(config: Config, options: &ServeOptions, log: Log) -> Result<(), Ser
     Ok(())
 }
 
-type Fingerprint = BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>;
+/// Changed paths from the watcher, debounced.
+#[derive(Debug, PartialEq)]
+enum Batch {
+    Paths(BTreeSet<PathBuf>),
+    /// The watcher lost events (its queue overflowed): compare everything.
+    Rescan,
+}
 
-/// Files added, removed or changed between two fingerprints.
-fn changed_paths(before: &Fingerprint, after: &Fingerprint) -> Vec<PathBuf> {
-    let mut changed: Vec<PathBuf> = after
+/// How long the watcher must be quiet before a rebuild: an editor's save is
+/// several events (truncate, write, rename, chmod) within a few milliseconds.
+const QUIET: Duration = Duration::from_millis(40);
+/// The longest a rebuild waits for quiet, during a long stream of changes (a
+/// `git checkout` of many write-ups).
+const MAX_WAIT: Duration = Duration::from_millis(500);
+
+/// Watches what a build reads (content/, templates/, static/, themes/ and
+/// casebook.toml) and sends batches of changed paths, each once the watcher
+/// has been quiet for [`QUIET`]. The watcher stops when the returned handle drops.
+fn watch(root: &Path) -> Result<(notify::RecommendedWatcher, Receiver<Batch>), ServeError> {
+    use notify::Watcher;
+    let (raw_tx, raw_rx) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(raw_tx).map_err(|e| ServeError::Watch {
+        path: root.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let config = root.join(crate::config::CONFIG_FILE);
+    let watched = WATCHED
         .iter()
-        .filter(|(p, v)| before.get(*p) != Some(*v))
-        .map(|(p, _)| p.clone())
-        .collect();
-    changed.extend(before.keys().filter(|p| !after.contains_key(*p)).cloned());
-    changed
+        .map(|d| (root.join(d), notify::RecursiveMode::Recursive))
+        .chain([(config, notify::RecursiveMode::NonRecursive)]);
+    for (path, mode) in watched {
+        if path.exists() {
+            watcher.watch(&path, mode).map_err(|e| ServeError::Watch {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || debounce(&raw_rx, &tx, QUIET, MAX_WAIT));
+    Ok((watcher, rx))
+}
+
+/// Turns raw watcher events into [`Batch`]es until either channel closes.
+/// Opening and reading files are events too (a rebuild reads the write-up it
+/// rebuilds); they change nothing and are dropped, or every rebuild would
+/// cause another look.
+fn debounce(
+    raw: &Receiver<notify::Result<notify::Event>>,
+    out: &std::sync::mpsc::Sender<Batch>,
+    quiet: Duration,
+    max_wait: Duration,
+) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let relevant = |event: &notify::Result<notify::Event>| match event {
+        Ok(e) => !matches!(e.kind, notify::EventKind::Access(_)),
+        Err(_) => true,
+    };
+    loop {
+        let first = match raw.iter().find(relevant) {
+            Some(event) => event,
+            None => return,
+        };
+        let started = Instant::now();
+        let mut paths = BTreeSet::new();
+        let mut rescan = false;
+        let mut add = |event: notify::Result<notify::Event>| match event {
+            Ok(e) if e.need_rescan() => rescan = true,
+            Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => {}
+            Ok(e) => paths.extend(e.paths),
+            Err(_) => rescan = true,
+        };
+        add(first);
+        loop {
+            let wait = quiet.min(max_wait.saturating_sub(started.elapsed()));
+            match raw.recv_timeout(wait) {
+                Ok(event) => add(event),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        let batch = if rescan {
+            Batch::Rescan
+        } else {
+            Batch::Paths(paths)
+        };
+        if out.send(batch).is_err() {
+            return;
+        }
+    }
+}
+
+/// Size and modification time of every file a build reads, by path.
+#[derive(Debug, Default, PartialEq)]
+struct Fingerprint(BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>);
+
+/// The folders a build reads, under the root; the config file is watched too.
+const WATCHED: [&str; 4] = ["content", "templates", "static", "themes"];
+
+impl Fingerprint {
+    fn scan(root: &Path) -> Self {
+        let mut out = Fingerprint::default();
+        for dir in WATCHED {
+            out.scan_dir(&root.join(dir));
+        }
+        let config = root.join(crate::config::CONFIG_FILE);
+        if let Ok(meta) = std::fs::metadata(&config) {
+            out.0.insert(config, stamp(&meta));
+        }
+        out
+    }
+
+    fn scan_dir(&mut self, dir: &Path) {
+        for entry in walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if let Ok(meta) = entry.metadata() {
+                if meta.is_file() {
+                    self.0.insert(entry.path().to_path_buf(), stamp(&meta));
+                }
+            }
+        }
+    }
+
+    /// Scans everything again; returns the files added, removed or changed.
+    fn rescan(&mut self, root: &Path) -> Vec<PathBuf> {
+        let now = Fingerprint::scan(root);
+        let mut changed: Vec<PathBuf> = now
+            .0
+            .iter()
+            .filter(|(p, v)| self.0.get(*p) != Some(*v))
+            .map(|(p, _)| p.clone())
+            .collect();
+        changed.extend(self.0.keys().filter(|p| !now.0.contains_key(*p)).cloned());
+        *self = now;
+        changed
+    }
+
+    /// Looks again at the files (or folders) at `paths`, as the watcher
+    /// reported them; returns the files added, removed or changed.
+    fn update(&mut self, root: &Path, paths: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
+        let config = root.join(crate::config::CONFIG_FILE);
+        let watched =
+            |p: &Path| *p == config || WATCHED.iter().any(|d| p.starts_with(root.join(d)));
+        let mut changed = Vec::new();
+        for path in paths.iter().filter(|p| watched(p)) {
+            // What was known at or under this path (a file, or a folder that
+            // was renamed, removed or created).
+            let before: Fingerprint = Fingerprint(
+                self.0
+                    .range(path.clone()..)
+                    .take_while(|(p, _)| p.starts_with(path))
+                    .map(|(p, v)| (p.clone(), *v))
+                    .collect(),
+            );
+            let mut now = Fingerprint::default();
+            match std::fs::metadata(path) {
+                Ok(meta) if meta.is_file() => {
+                    now.0.insert(path.clone(), stamp(&meta));
+                }
+                Ok(meta) if meta.is_dir() => now.scan_dir(path),
+                _ => {}
+            }
+            for p in before.0.keys().filter(|p| !now.0.contains_key(*p)) {
+                self.0.remove(p);
+                changed.push(p.clone());
+            }
+            for (p, v) in now.0 {
+                if before.0.get(&p) != Some(&v) {
+                    changed.push(p.clone());
+                }
+                self.0.insert(p, v);
+            }
+        }
+        changed.sort();
+        changed.dedup();
+        changed
+    }
+}
+
+fn stamp(meta: &std::fs::Metadata) -> (u64, Option<std::time::SystemTime>) {
+    (meta.len(), meta.modified().ok())
 }
 
 /// "content/incidents/x.md" or "content/incidents/x.md and 2 more files".
@@ -209,32 +364,6 @@ fn describe(root: &Path, changed: &[PathBuf]) -> String {
             if n == 2 { "" } else { "s" }
         ),
     }
-}
-
-/// Size and modification time of every file a build reads.
-fn fingerprint(root: &Path) -> Fingerprint {
-    let mut out = Fingerprint::new();
-    for dir in ["content", "templates", "static", "themes"] {
-        for entry in walkdir::WalkDir::new(root.join(dir))
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-        {
-            if let Ok(meta) = entry.metadata() {
-                if meta.is_file() {
-                    out.insert(
-                        entry.path().to_path_buf(),
-                        (meta.len(), meta.modified().ok()),
-                    );
-                }
-            }
-        }
-    }
-    let config = root.join(crate::config::CONFIG_FILE);
-    if let Ok(meta) = std::fs::metadata(&config) {
-        out.insert(config, (meta.len(), meta.modified().ok()));
-    }
-    out
 }
 
 /// Editor swap and backup files do not change the site.
@@ -289,7 +418,7 @@ fn publish(
         }
     };
     let mut state = shared.lock();
-    let mut files: Files = if update.whole_site {
+    if update.whole_site {
         // Keep serving the previous search bundle until a new one is ready.
         let mut files: Files = state
             .files
@@ -298,17 +427,16 @@ fn publish(
             .map(|(p, b)| (p.clone(), Arc::clone(b)))
             .collect();
         files.reserve(update.pages.len());
-        files
-    } else {
-        (*state.files).clone()
-    };
+        state.files = Arc::new(files);
+    }
+    // Copied only while a request still holds the previous set of files.
+    let files = Arc::make_mut(&mut state.files);
     for path in &update.removed {
         files.remove(path);
     }
     for page in update.pages {
         files.insert(page.path, Arc::new(page.bytes));
     }
-    state.files = Arc::new(files);
     state.pending = update.pending.iter().cloned().collect();
     state.version += 1;
     state.error = None;
@@ -355,14 +483,13 @@ fn render_lists(job: incremental::ListJob, shared: Arc<Shared>, version: u64, lo
             Ok(None) => return,
             Ok(Some(done)) => {
                 let n = done.pages.len();
-                let mut files: Files = (*state.files).clone();
+                let files = Arc::make_mut(&mut state.files);
                 for path in &done.removed {
                     files.remove(path);
                 }
                 for page in done.pages {
                     files.insert(page.path, Arc::new(page.bytes));
                 }
-                state.files = Arc::new(files);
                 log(&format!(
                     "  then {n} list page{} in {} ms",
                     if n == 1 { "" } else { "s" },
@@ -591,6 +718,90 @@ mod tests {
     fn decodes_percent_escapes() {
         assert_eq!(percent_decode("tags/a%20b/"), "tags/a b/");
         assert_eq!(percent_decode("bad%zz"), "bad%zz");
+    }
+
+    #[test]
+    fn fingerprint_updates_from_event_paths_match_a_full_scan() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let incidents = root.join("content/incidents");
+        std::fs::create_dir_all(&incidents).expect("mkdir");
+        let write = |p: &Path, text: &str| std::fs::write(p, text).expect("write");
+        let (a, b) = (incidents.join("a.md"), incidents.join("b.md"));
+        write(&a, "a");
+        write(&b, "b");
+        let mut seen = Fingerprint::scan(root);
+        let update = |seen: &mut Fingerprint, paths: &[&Path]| {
+            let paths: BTreeSet<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
+            seen.update(root, &paths)
+        };
+
+        // An edit (new size), a new file and a deleted one.
+        write(&a, "a, longer");
+        let c = incidents.join("c.md");
+        write(&c, "c");
+        std::fs::remove_file(&b).expect("rm");
+        assert_eq!(
+            update(&mut seen, &[&a, &b, &c]),
+            vec![a.clone(), b.clone(), c.clone()]
+        );
+        // An event without a change (a file read, the same save reported twice).
+        assert!(update(&mut seen, &[&a]).is_empty());
+
+        // A folder moved in and one moved away, reported as the folder only.
+        let moved = root.join("elsewhere");
+        std::fs::create_dir_all(moved.join("2024")).expect("mkdir");
+        write(&moved.join("2024/d.md"), "d");
+        let dest = incidents.join("2024");
+        std::fs::rename(&moved, &dest).expect("mv");
+        assert_eq!(update(&mut seen, &[&dest]), vec![dest.join("2024/d.md")]);
+        assert_eq!(seen, Fingerprint::scan(root));
+        std::fs::remove_dir_all(&dest).expect("rm -r");
+        assert_eq!(update(&mut seen, &[&dest]), vec![dest.join("2024/d.md")]);
+        assert_eq!(seen, Fingerprint::scan(root));
+
+        // Paths outside what a build reads are not tracked.
+        let public = root.join("public/index.html");
+        std::fs::create_dir_all(root.join("public")).expect("mkdir");
+        write(&public, "x");
+        assert!(update(&mut seen, &[&public]).is_empty());
+        assert_eq!(seen.rescan(root), Vec::<PathBuf>::new());
+    }
+
+    #[test]
+    fn debounce_batches_a_save_storm_and_drops_reads() {
+        use notify::event::{AccessKind, CreateKind, EventKind, ModifyKind};
+        let (raw_tx, raw_rx) = std::sync::mpsc::channel();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let quiet = Duration::from_millis(30);
+        let worker = std::thread::spawn(move || {
+            debounce(&raw_rx, &tx, quiet, Duration::from_secs(5));
+        });
+        let event = |kind, path: &str| Ok(notify::Event::new(kind).add_path(path.into()));
+        let send = |e| raw_tx.send(e).expect("debouncer alive");
+        // Reads alone never make a batch.
+        send(event(EventKind::Access(AccessKind::Any), "/a/content/x.md"));
+        assert!(rx.recv_timeout(Duration::from_millis(150)).is_err());
+        // A save storm is one batch of its paths, reads among them dropped.
+        send(event(EventKind::Modify(ModifyKind::Any), "/a/content/x.md"));
+        send(event(EventKind::Access(AccessKind::Any), "/a/content/y.md"));
+        send(event(
+            EventKind::Create(CreateKind::File),
+            "/a/content/x.md",
+        ));
+        send(event(EventKind::Modify(ModifyKind::Any), "/a/content/z.md"));
+        let batch = rx.recv_timeout(Duration::from_secs(5)).expect("a batch");
+        let expected: BTreeSet<PathBuf> = ["/a/content/x.md", "/a/content/z.md"]
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        assert_eq!(batch, Batch::Paths(expected));
+        assert!(rx.recv_timeout(Duration::from_millis(100)).is_err());
+        // A watcher error means events were lost.
+        send(Err(notify::Error::generic("queue overflow")));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(Batch::Rescan));
+        drop(raw_tx);
+        worker.join().expect("debouncer ends when the watcher does");
     }
 
     #[test]
