@@ -285,12 +285,11 @@ pub fn analyze(
         .iter()
         .flat_map(|f| f.follow_ups.iter().cloned())
         .collect();
-    follow_ups.sort_by(|a, b| {
-        let due = |f: &FollowUpFact| archive.incidents[f.incident].follow_ups[f.index].due;
-        a.state
-            .cmp(&b.state)
-            .then_with(|| due(a).cmp(&due(b)))
-            .then_with(|| a.incident.cmp(&b.incident))
+    // Keys computed once: comparing through the archive was most of a
+    // preview rebuild's analysis at 10,000 write-ups.
+    follow_ups.sort_by_cached_key(|f| {
+        let due = archive.incidents[f.incident].follow_ups[f.index].due;
+        (f.state, due, f.incident)
     });
 
     let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();

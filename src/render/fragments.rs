@@ -11,6 +11,9 @@
 //! Links in list markup are relative to the page (`{{ root }}`), so a fragment
 //! is rendered per page depth that needs it; the list pages live at one or two
 //! levels below the site root.
+//!
+//! `casebook serve` keeps the fragments between rebuilds ([`FragmentCache`]):
+//! after a save only the entries whose view changed are rendered again.
 
 use super::views::{self, FollowUpView, Row};
 use super::{error_chain, Renderer};
@@ -18,6 +21,30 @@ use crate::analyze::FollowUpFact;
 use crate::diagnostic::Diagnostic;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+
+/// Rendered entries by template and page depth, then by entry key, each with
+/// the view it was rendered from.
+type Store<K, T> = Mutex<HashMap<(&'static str, String), HashMap<K, (T, String)>>>;
+
+/// List fragments kept across renders with the same compiled templates. An
+/// entry is reused only when its view (everything the macro can read) is equal
+/// to the one it was rendered from, so a stale entry is never served: it is
+/// rendered again. Drop the cache when the templates change.
+#[derive(Default)]
+pub struct FragmentCache {
+    /// Incident rows and history items, by incident id.
+    rows: Store<String, Row>,
+    /// Follow-ups, by incident id and the follow-up's index in its incident.
+    follow_ups: Store<(String, usize), FollowUpView>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panicked render leaves whole entries only: the data is still good.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Ends each entry in a batch's output. Template output never contains it:
 /// [`super::escape`] drops control characters from every value.
@@ -146,19 +173,31 @@ impl Renderer<'_> {
             }
             by_position
         };
-        let rows_of_selected =
-            || -> Vec<&Row> { selected.iter().filter_map(|&i| self.rows.get(i)).collect() };
+        let rows_of_selected = || -> Vec<Row> {
+            selected
+                .iter()
+                .filter_map(|&i| self.rows.get(i).cloned())
+                .collect()
+        };
+        let row_store = self.fragment_cache.as_ref().map(|c| &c.rows);
+        let render_rows = |template| -> Result<Vec<String>, Diagnostic> {
+            let rows = rows_of_selected();
+            let keys = rows.iter().map(|r| r.id.clone()).collect();
+            Ok(place(
+                self.cached_batches(template, keys, &rows, root, row_store)?,
+            ))
+        };
         let rows = || -> Result<Vec<String>, Diagnostic> {
             if !wanted.rows {
                 return Ok(Vec::new());
             }
-            Ok(place(self.batches(ROWS, &rows_of_selected(), root)?))
+            render_rows(ROWS)
         };
         let items = || -> Result<Vec<String>, Diagnostic> {
             if !wanted.items {
                 return Ok(Vec::new());
             }
-            Ok(place(self.batches(ITEMS, &rows_of_selected(), root)?))
+            render_rows(ITEMS)
         };
         let follow_ups = || -> Result<Vec<Vec<String>>, Diagnostic> {
             let wanted_fact = |f: &FollowUpFact| match wanted.follow_ups {
@@ -176,16 +215,19 @@ impl Renderer<'_> {
                     .map(|f| f.follow_ups.as_slice())
                     .unwrap_or_default()
             };
-            let views: Vec<FollowUpView> = selected
+            let (keys, views): (Vec<(String, usize)>, Vec<FollowUpView>) = selected
                 .par_iter()
                 .flat_map_iter(|&i| {
-                    facts(i)
-                        .iter()
-                        .filter(|f| wanted_fact(f))
-                        .map(|f| views::follow_up(self.archive, f))
+                    facts(i).iter().filter(|f| wanted_fact(f)).map(|f| {
+                        let view = views::follow_up(self.archive, f);
+                        ((view.incident_id.clone(), f.index), view)
+                    })
                 })
-                .collect();
-            let mut flat = self.batches(FOLLOW_UPS, &views, root)?.into_iter();
+                .unzip();
+            let store = self.fragment_cache.as_ref().map(|c| &c.follow_ups);
+            let mut flat = self
+                .cached_batches(FOLLOW_UPS, keys, &views, root, store)?
+                .into_iter();
             let mut by_position = vec![Vec::new(); n];
             for &i in selected {
                 if let Some(slot) = by_position.get_mut(i) {
@@ -208,6 +250,52 @@ impl Renderer<'_> {
             items: items?,
             follow_ups: follow_ups?,
         })
+    }
+
+    /// [`Renderer::batches`], taking from `store` the entries rendered before
+    /// from an equal view, and keeping the ones rendered now. `keys[i]` names
+    /// `entries[i]`.
+    fn cached_batches<K, T>(
+        &self,
+        template: &'static str,
+        keys: Vec<K>,
+        entries: &[T],
+        root: &str,
+        store: Option<&Store<K, T>>,
+    ) -> Result<Vec<String>, Diagnostic>
+    where
+        K: Hash + Eq + Clone,
+        T: Serialize + Sync + Clone + PartialEq,
+    {
+        let Some(store) = store else {
+            return self.batches(template, entries, root);
+        };
+        let slot = (template, root.to_owned());
+        let mut out: Vec<Option<String>> = {
+            let store = lock(store);
+            let kept = store.get(&slot);
+            keys.iter()
+                .zip(entries)
+                .map(|(k, entry)| {
+                    let (view, html) = kept?.get(k)?;
+                    (view == entry).then(|| html.clone())
+                })
+                .collect()
+        };
+        let missing: Vec<usize> = (0..out.len()).filter(|&i| out[i].is_none()).collect();
+        if !missing.is_empty() {
+            let to_render: Vec<T> = missing.iter().map(|&i| entries[i].clone()).collect();
+            let rendered = self.batches(template, &to_render, root)?;
+            let mut store = lock(store);
+            let kept = store.entry(slot).or_default();
+            for ((i, view), html) in missing.iter().zip(to_render).zip(rendered) {
+                if let Some(key) = keys.get(*i) {
+                    out[*i] = Some(html.clone());
+                    kept.insert(key.clone(), (view, html));
+                }
+            }
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
     }
 
     /// One fragment per entry, rendered `BATCH` entries per template call, in parallel.

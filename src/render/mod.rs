@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::load::theme::Theme;
 use crate::model::Archive;
+pub use fragments::FragmentCache;
 use fragments::Fragments;
 use markdown::Markdown;
 use rayon::prelude::*;
@@ -45,6 +46,7 @@ pub struct Renderer<'a> {
     analysis: &'a Analysis,
     site: SiteView,
     rows: Arc<Vec<Row>>,
+    fragment_cache: Option<Arc<FragmentCache>>,
 }
 
 /// Compiles a theme's templates; an error names the template and its line.
@@ -217,7 +219,15 @@ impl<'a> Renderer<'a> {
             analysis,
             site: SiteView::new(config, archive),
             rows,
+            fragment_cache: None,
         }
+    }
+
+    /// Reuses list fragments kept from earlier renders with the same templates
+    /// (`casebook serve`): only entries whose row changed are rendered again.
+    pub fn with_fragment_cache(mut self, cache: Arc<FragmentCache>) -> Self {
+        self.fragment_cache = Some(cache);
+        self
     }
 
     /// The row every list shows for each incident, by position.

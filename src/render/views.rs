@@ -96,7 +96,7 @@ pub fn row(config: &Config, inc: &Incident, analysis: &Analysis, i: usize) -> Ro
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FollowUpView {
     pub title: String,
     pub owner: Option<String>,

@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, Kind};
 use crate::model::{self, Archive, Incident, Item, SourceRead};
-use crate::render::{self, views::Row, Page, Renderer};
+use crate::render::{self, views::Row, FragmentCache, Page, Renderer};
 use crate::{BuildError, Mode};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -71,6 +71,7 @@ pub struct Update {
 /// List pages still to render after an incremental rebuild.
 pub struct ListJob {
     tera: Arc<tera::Tera>,
+    fragment_cache: Arc<FragmentCache>,
     config: Config,
     archive: Arc<Archive>,
     analysis: Arc<Analysis>,
@@ -98,7 +99,8 @@ impl ListJob {
             &self.archive,
             &self.analysis,
             self.rows,
-        );
+        )
+        .with_fragment_cache(self.fragment_cache);
         let pages = match self.scope {
             Lists::None => Ok(Vec::new()),
             Lists::BodyDependent => renderer.body_dependent_pages(),
@@ -142,6 +144,8 @@ pub struct Session {
     /// By (kind, path relative to the root), in the order a full load reads them.
     sources: BTreeMap<(u8, PathBuf), SourceRead>,
     templates: Option<Templates>,
+    /// List entries rendered with `templates`, kept for the next rebuild.
+    fragment_cache: Arc<FragmentCache>,
     /// Possible repeats from the first (full) analysis, by incident id: preview
     /// rebuilds skip the similarity search, and keep these.
     similar: HashMap<String, Vec<(String, f32)>>,
@@ -261,6 +265,7 @@ impl Session {
             config,
             sources: BTreeMap::new(),
             templates: None,
+            fragment_cache: Arc::default(),
             similar: HashMap::new(),
             last: None,
             aggregate_paths: Arc::default(),
@@ -393,7 +398,8 @@ impl Session {
             &last.archive,
             &last.analysis,
             Arc::clone(&last.rows),
-        );
+        )
+        .with_fragment_cache(Arc::clone(&self.fragment_cache));
         let mut pages = Vec::new();
         let mut removed = Vec::new();
         for (i, inc) in &swaps {
@@ -431,7 +437,8 @@ impl Session {
             return self.full(Mode::Preview);
         };
         let renderer =
-            Renderer::with_templates(Arc::clone(tera), &self.config, &archive, &analysis);
+            Renderer::with_templates(Arc::clone(tera), &self.config, &archive, &analysis)
+                .with_fragment_cache(Arc::clone(&self.fragment_cache));
         let rows = Arc::clone(renderer.rows());
 
         // Incidents whose row changed (title, date, severity, follow-up
@@ -578,6 +585,7 @@ impl Session {
         };
         let job = ListJob {
             tera: Arc::clone(tera),
+            fragment_cache: Arc::clone(&self.fragment_cache),
             config: self.config.clone(),
             archive: Arc::clone(&last.archive),
             analysis: Arc::clone(&last.analysis),
@@ -624,7 +632,10 @@ impl Session {
             match load::theme::load(&self.config.root, self.config.file.theme.as_deref())
                 .and_then(|t| Ok((Arc::new(render::compile(&t)?), t.static_files)))
             {
-                Ok(t) => self.templates = Some(t),
+                Ok(t) => {
+                    self.templates = Some(t);
+                    self.fragment_cache = Arc::default();
+                }
                 Err(d) => loaded.diagnostics.push(d),
             }
         }
@@ -643,7 +654,8 @@ impl Session {
             return Err(BuildError::Invalid(diagnostics));
         };
         let renderer =
-            Renderer::with_templates(Arc::clone(tera), &self.config, &archive, &analysis);
+            Renderer::with_templates(Arc::clone(tera), &self.config, &archive, &analysis)
+                .with_fragment_cache(Arc::clone(&self.fragment_cache));
         // As in a build: the search bundle is made while the pages render.
         let (pages, bundle) = rayon::join(
             || renderer.render(),

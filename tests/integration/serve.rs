@@ -194,6 +194,7 @@ fn serve_rerenders_every_page_that_shows_a_change() {
         "/systems/payments-db/",
         "/incidents/",
         "/incidents/oldest/",
+        "/follow-ups/",
         "/",
     ] {
         assert!(
@@ -206,6 +207,29 @@ fn serve_rerenders_every_page_that_shows_a_change() {
         !index.contains("Payments DB failover (first)"),
         "the old title is gone from the lists"
     );
+
+    // A renamed follow-up: the board and the system page (which keep list
+    // entries between rebuilds) show the new title only.
+    std::thread::sleep(Duration::from_millis(1100));
+    let renamed = a.read("content/incidents/a.md");
+    a.write(
+        "content/incidents/a.md",
+        &renamed.replace(
+            "Recycle pool on failover",
+            "Recycle the pool on every failover",
+        ),
+    );
+    until("the renamed follow-up on the incident", || {
+        shows("/incidents/a/", "Recycle the pool on every failover")
+    });
+    for path in ["/follow-ups/", "/systems/payments-db/"] {
+        let (_, body) = get(port, path).expect(path);
+        assert!(
+            body.contains("Recycle the pool on every failover")
+                && !body.contains("Recycle pool on failover"),
+            "{path} shows the follow-up's new title only"
+        );
+    }
 
     // A new write-up appears everywhere; deleting it removes its page.
     std::thread::sleep(Duration::from_millis(1100));
