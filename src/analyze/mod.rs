@@ -295,11 +295,17 @@ pub fn analyze(
     let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut factors: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, inc) in archive.incidents.iter().enumerate() {
-        for t in &inc.tags {
-            tags.entry(t.clone()).or_default().push(i);
-        }
-        for t in &inc.contributing_factors {
-            factors.entry(t.clone()).or_default().push(i);
+        // Looked up before inserting: most terms are there already, and an
+        // owned key would be a copy per use.
+        for (terms, map) in [(&inc.tags, &mut tags), (&inc.contributing_factors, &mut factors)] {
+            for t in terms {
+                match map.get_mut(t) {
+                    Some(ids) => ids.push(i),
+                    None => {
+                        map.insert(t.clone(), vec![i]);
+                    }
+                }
+            }
         }
     }
 

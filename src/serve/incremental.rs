@@ -196,12 +196,20 @@ fn summary_key(archive: &Archive, analysis: &Analysis, id: &str) -> Option<u64> 
     Some(h.finish())
 }
 
-/// For each incident, the incidents that list it as a possible repeat.
-fn suggested_by(analysis: &Analysis) -> HashMap<usize, Vec<usize>> {
+/// For each of the incidents `of` (by id), the incidents that list it as a
+/// possible repeat. One pass, keeping only what the rebuild will look up.
+fn suggested_by(
+    archive: &Archive,
+    analysis: &Analysis,
+    of: &HashSet<String>,
+) -> HashMap<usize, Vec<usize>> {
+    let targets: HashSet<usize> = of.iter().filter_map(|id| archive.position(id)).collect();
     let mut by: HashMap<usize, Vec<usize>> = HashMap::new();
     for (j, f) in analysis.incidents.iter().enumerate() {
         for &(k, _) in &f.possibly_related {
-            by.entry(k).or_default().push(j);
+            if targets.contains(&k) {
+                by.entry(k).or_default().push(j);
+            }
         }
     }
     by
@@ -464,7 +472,8 @@ impl Session {
             });
 
         let mut affected = touched.clone();
-        let (old_by, new_by) = (suggested_by(&last.analysis), suggested_by(&analysis));
+        let old_by = suggested_by(&last.archive, &last.analysis, &touched);
+        let new_by = suggested_by(&archive, &analysis, &touched);
         for id in &touched {
             if let Some(i) = last.archive.position(id) {
                 neighbours(&last.archive, &last.analysis, &old_by, i, &mut affected);
@@ -521,6 +530,9 @@ impl Session {
             rows,
             diagnostics: diagnostics.clone(),
         });
+        // Freeing the previous archive and analysis (millions of small
+        // allocations at 10,000 write-ups) need not delay the reload.
+        std::thread::spawn(move || drop(last));
         let scope = if lists_changed {
             Lists::All
         } else {
