@@ -175,7 +175,7 @@ enum Batch {
 
 /// How long the watcher must be quiet before a rebuild: an editor's save is
 /// several events (truncate, write, rename, chmod) within a few milliseconds.
-const QUIET: Duration = Duration::from_millis(40);
+const QUIET: Duration = Duration::from_millis(25);
 /// The longest a rebuild waits for quiet, during a long stream of changes (a
 /// `git checkout` of many write-ups).
 const MAX_WAIT: Duration = Duration::from_millis(500);

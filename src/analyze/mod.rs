@@ -297,7 +297,10 @@ pub fn analyze(
     for (i, inc) in archive.incidents.iter().enumerate() {
         // Looked up before inserting: most terms are there already, and an
         // owned key would be a copy per use.
-        for (terms, map) in [(&inc.tags, &mut tags), (&inc.contributing_factors, &mut factors)] {
+        for (terms, map) in [
+            (&inc.tags, &mut tags),
+            (&inc.contributing_factors, &mut factors),
+        ] {
             for t in terms {
                 match map.get_mut(t) {
                     Some(ids) => ids.push(i),

@@ -499,9 +499,12 @@ impl Session {
             .par_iter()
             .map(|&i| renderer.incident_pages(i))
             .collect();
+        // When the list pages are re-rendered anyway (every system page is one
+        // of them, and requests for them wait until they are), the systems'
+        // pages need not delay the reload of the incident's.
         let system_pages: Vec<Result<Page, Diagnostic>> = systems
             .par_iter()
-            .filter(|s| archive.system(s).is_some())
+            .filter(|s| !lists_changed && archive.system(s).is_some())
             .map(|s| renderer.system_page_of(s))
             .collect();
         drop(renderer);
