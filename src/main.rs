@@ -87,7 +87,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config,
                 &casebook::serve::ServeOptions { bind, port },
                 std::sync::Arc::new(move |line: &str| {
-                    if !quiet || line.starts_with("Build failed") {
+                    if !quiet || line.starts_with("Build failed") || line.starts_with("WARNING") {
                         eprintln!("{line}");
                     }
                 }),

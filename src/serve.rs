@@ -20,10 +20,27 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot listen on {addr}: {message}")]
+    #[error("cannot listen on {addr}: {message}\n  = hint: {}", bind_hint(message))]
     Bind { addr: String, message: String },
     #[error("cannot watch {path}: {message}")]
     Watch { path: PathBuf, message: String },
+}
+
+fn bind_hint(message: &str) -> &'static str {
+    if message.to_ascii_lowercase().contains("in use") {
+        "another program (another `casebook serve`?) is using that port; pick a free one with `--port`"
+    } else {
+        "check `--bind` (an address of this machine, e.g. 127.0.0.1) and `--port` (1024 or above unless privileged)"
+    }
+}
+
+/// Whether `bind` (an IP address or a host name) only accepts connections
+/// from this machine.
+fn is_loopback(bind: &str) -> bool {
+    match bind.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bind.eq_ignore_ascii_case("localhost"),
+    }
 }
 
 type Files = HashMap<String, Arc<Vec<u8>>>;
@@ -114,6 +131,13 @@ pub fn serve(config: Config, options: &ServeOptions, log: Log) -> Result<(), Ser
         addr: addr.clone(),
         message: e.to_string(),
     })?;
+    if !is_loopback(&options.bind) {
+        log(&format!(
+            "WARNING: listening on {addr}, not on loopback: anyone who can reach this machine \
+             can read this preview, internal incidents and drafts included. Leave out `--bind` \
+             to serve on 127.0.0.1 only."
+        ));
+    }
     log(&format!(
         "Serving {} at http://{addr}/ (Ctrl-C to stop)",
         config.root.display()
@@ -802,6 +826,16 @@ mod tests {
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(Batch::Rescan));
         drop(raw_tx);
         worker.join().expect("debouncer ends when the watcher does");
+    }
+
+    #[test]
+    fn only_loopback_addresses_count_as_loopback() {
+        for bind in ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"] {
+            assert!(is_loopback(bind), "{bind}");
+        }
+        for bind in ["0.0.0.0", "::", "192.168.1.10", "example.com"] {
+            assert!(!is_loopback(bind), "{bind}");
+        }
     }
 
     #[test]

@@ -264,3 +264,136 @@ fn serve_rerenders_every_page_that_shows_a_change() {
         "and how many pages were rendered: {log}"
     );
 }
+
+/// GET `path` verbatim (no client-side normalisation of `..`); returns the
+/// status line's code, the header block and the body.
+fn get_raw(port: u16, path: &str) -> Option<(u16, String, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, head.to_ascii_lowercase(), body.to_owned()))
+}
+
+/// Only files of the built site are served: traversal in every spelling, an
+/// absolute path and a symlink out of the site get 404 and never the file;
+/// each file has its content type; a folder is never listed.
+#[test]
+fn serve_serves_only_the_built_site() {
+    let a = Archive::fixture("analysis");
+    a.write("secret.txt", "TOP SECRET, outside the site");
+    #[cfg(unix)]
+    {
+        std::fs::create_dir_all(a.path().join("static")).expect("static/");
+        std::os::unix::fs::symlink(
+            a.path().join("secret.txt"),
+            a.path().join("static/leak.txt"),
+        )
+        .expect("symlink");
+    }
+    let port = free_port();
+    let _server = serve(&a, port, Stdio::null());
+    until("the server", || get(port, "/"));
+
+    let absolute = format!("/{}", a.path().join("secret.txt").display());
+    for path in [
+        "/../secret.txt",
+        "/incidents/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E%2Fsecret.txt",
+        "/incidents/%2e%2e/%2e%2e/secret.txt",
+        "/..%5csecret.txt",
+        "//secret.txt",
+        absolute.as_str(),
+        "/leak.txt",
+        "/casebook.toml",
+        "/content/incidents/a.md",
+    ] {
+        let (status, _, body) = get_raw(port, path).expect(path);
+        assert_eq!(status, 404, "{path} is not a file of the site");
+        assert!(!body.contains("TOP SECRET"), "{path} leaks the file");
+    }
+
+    for (path, content_type) in [
+        ("/", "text/html"),
+        ("/incidents/a/", "text/html"),
+        ("/style.css", "text/css"),
+        ("/casebook.js", "text/javascript"),
+        ("/casebook.json", "application/json"),
+        ("/feed.xml", "application/xml"),
+        ("/favicon.svg", "image/svg+xml"),
+    ] {
+        let (status, head, _) = get_raw(port, path).expect(path);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            head.contains(&format!("content-type: {content_type}")),
+            "{path} is served as {content_type}: {head}"
+        );
+    }
+
+    // A folder is its index page or nothing, never a listing.
+    let (status, head, _) = get_raw(port, "/incidents").expect("folder");
+    assert_eq!(status, 301, "a folder without its slash redirects");
+    assert!(head.contains("location: /incidents/"), "{head}");
+    let (status, _, body) = get_raw(port, "/search/fragment/").expect("folder");
+    assert_eq!(status, 404, "a folder without an index page is not listed");
+    assert!(!body.contains(".pf_fragment"));
+}
+
+/// The port in use gets an error naming it and what to do; binding beyond
+/// loopback gets a loud warning; Ctrl-C stops the server and frees the port.
+#[test]
+fn serve_reports_a_busy_port_warns_off_loopback_and_stops_on_ctrl_c() {
+    let a = Archive::fixture("analysis");
+    let busy = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = busy.local_addr().expect("addr").port().to_string();
+    let run = a.casebook(&["serve", "--port", &port, "--as-of", "2025-06-01"]);
+    assert!(
+        run.code().is_some_and(|c| c != 0),
+        "fails: {}",
+        run.stderr()
+    );
+    let err = run.stderr();
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")) && err.contains("--port"),
+        "names the address and the way out: {err}"
+    );
+    drop(busy);
+
+    let port = free_port();
+    let log_path = a.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_casebook"))
+            .args(["--root", a.path().to_str().expect("path"), "serve"])
+            .args(["--bind", "0.0.0.0", "--port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start serve"),
+    );
+    until("the server", || get(port, "/"));
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    assert!(
+        log.contains("WARNING") && log.contains("not on loopback"),
+        "binding beyond loopback is announced: {log}"
+    );
+
+    #[cfg(unix)]
+    {
+        let pid = server.0.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "SIGINT sent");
+        until("the server to stop", || server.0.try_wait().ok().flatten());
+        assert!(
+            TcpListener::bind(("0.0.0.0", port)).is_ok(),
+            "the port is free again"
+        );
+    }
+}
