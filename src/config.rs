@@ -151,6 +151,24 @@ impl Config {
         })
     }
 
+    /// Reads `casebook.toml` again (`casebook serve` after a save), keeping the
+    /// command line's options. On an error the configuration is unchanged.
+    pub fn reload_file(&mut self) -> Result<(), Diagnostic> {
+        let file = match std::fs::read_to_string(self.root.join(CONFIG_FILE)) {
+            Ok(text) => parse_file_config(&text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
+            Err(e) => {
+                return Err(Diagnostic::error(CONFIG_FILE, format!("cannot read: {e}")));
+            }
+        };
+        // A base URL from the command line wins over the file's, as in `load`.
+        if self.base_url == self.file.base_url.trim_end_matches('/') {
+            self.base_url = file.base_url.trim_end_matches('/').to_owned();
+        }
+        self.file = file;
+        Ok(())
+    }
+
     pub fn is_public(&self) -> bool {
         self.audience == Audience::Public
     }

@@ -214,11 +214,12 @@ fn watch(root: &Path) -> Result<(notify::RecommendedWatcher, Receiver<Batch>), S
         path: root.to_path_buf(),
         message: e.to_string(),
     })?;
-    let config = root.join(crate::config::CONFIG_FILE);
+    // The root itself, not casebook.toml: an editor that saves by renaming a
+    // new file over the old one would leave a watch on the file behind.
     let watched = WATCHED
         .iter()
         .map(|d| (root.join(d), notify::RecursiveMode::Recursive))
-        .chain([(config, notify::RecursiveMode::NonRecursive)]);
+        .chain([(root.to_path_buf(), notify::RecursiveMode::NonRecursive)]);
     for (path, mode) in watched {
         if path.exists() {
             watcher.watch(&path, mode).map_err(|e| ServeError::Watch {

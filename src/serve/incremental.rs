@@ -322,6 +322,11 @@ impl Session {
                 _ => whole = true,
             }
         }
+        if paths.contains(&root.join(crate::config::CONFIG_FILE)) {
+            self.config
+                .reload_file()
+                .map_err(|d| BuildError::Invalid(vec![d]))?;
+        }
         if whole {
             return self.full(Mode::Preview);
         }

@@ -141,6 +141,31 @@ fn serve_rebuilds_on_save_and_shows_errors_until_fixed() {
     until("the fix to clear the overlay", || {
         page_has("/", "\"error\":null")
     });
+
+    // The configuration is read again: a new title reaches every page, also
+    // when the editor saves by renaming a new file over the old one.
+    std::thread::sleep(Duration::from_millis(1100));
+    a.write(
+        "casebook.toml.new",
+        "title = \"Payments incident archive\"\n",
+    );
+    std::fs::rename(
+        a.path().join("casebook.toml.new"),
+        a.path().join("casebook.toml"),
+    )
+    .expect("rename");
+    until("the new site title", || {
+        page_has("/incidents/d/", "Payments incident archive")
+    });
+    std::thread::sleep(Duration::from_millis(1100));
+    a.write("casebook.toml", "title = [\"not a string\"]\n");
+    until("the configuration error overlay", || {
+        page_has("/", "casebook.toml:1")
+    });
+    a.write("casebook.toml", "title = \"Payments archive\"\n");
+    until("the fixed configuration", || {
+        page_has("/", "<title>Payments archive")
+    });
 }
 
 /// Incremental rebuilds: what a save changes shows up on every page that shows
