@@ -27,19 +27,7 @@ fn free_port() -> u16 {
 
 /// A plain HTTP/1.0 GET; returns (status, body).
 fn get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split_whitespace().nth(1)?.parse().ok()?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Some((status, body))
+    get_raw(port, path).map(|(status, _, body)| (status, body))
 }
 
 fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
