@@ -128,14 +128,7 @@ pub struct Config {
 impl Config {
     /// Reads `casebook.toml` under `root` (if any) and applies `options`.
     pub fn load(root: &Path, options: BuildOptions) -> Result<Self, Diagnostic> {
-        let path = root.join(CONFIG_FILE);
-        let file = match std::fs::read_to_string(&path) {
-            Ok(text) => parse_file_config(&text)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
-            Err(e) => {
-                return Err(Diagnostic::error(CONFIG_FILE, format!("cannot read: {e}")));
-            }
-        };
+        let file = read_file_config(root)?;
         let base_url = options.base_url.unwrap_or_else(|| file.base_url.clone());
         let output = options.output.unwrap_or_else(|| root.join("public"));
         let as_of = options.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
@@ -154,13 +147,7 @@ impl Config {
     /// Reads `casebook.toml` again (`casebook serve` after a save), keeping the
     /// command line's options. On an error the configuration is unchanged.
     pub fn reload_file(&mut self) -> Result<(), Diagnostic> {
-        let file = match std::fs::read_to_string(self.root.join(CONFIG_FILE)) {
-            Ok(text) => parse_file_config(&text)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
-            Err(e) => {
-                return Err(Diagnostic::error(CONFIG_FILE, format!("cannot read: {e}")));
-            }
-        };
+        let file = read_file_config(&self.root)?;
         // A base URL from the command line wins over the file's, as in `load`.
         if self.base_url == self.file.base_url.trim_end_matches('/') {
             self.base_url = file.base_url.trim_end_matches('/').to_owned();
@@ -176,6 +163,15 @@ impl Config {
     /// Rank of a severity on the configured scale, 0 = worst.
     pub fn severity_rank(&self, severity: &str) -> Option<usize> {
         self.file.severities.iter().position(|s| s == severity)
+    }
+}
+
+/// `root/casebook.toml`, or the defaults when there is none.
+fn read_file_config(root: &Path) -> Result<FileConfig, Diagnostic> {
+    match std::fs::read_to_string(root.join(CONFIG_FILE)) {
+        Ok(text) => parse_file_config(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+        Err(e) => Err(Diagnostic::error(CONFIG_FILE, format!("cannot read: {e}"))),
     }
 }
 

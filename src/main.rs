@@ -86,8 +86,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             casebook::serve::serve(
                 config,
                 &casebook::serve::ServeOptions { bind, port },
-                std::sync::Arc::new(move |line: &str| {
-                    if !quiet || line.starts_with("Build failed") || line.starts_with("WARNING") {
+                std::sync::Arc::new(move |importance, line: &str| {
+                    if !quiet || importance == casebook::serve::Importance::Alert {
                         eprintln!("{line}");
                     }
                 }),

@@ -45,8 +45,17 @@ fn is_loopback(bind: &str) -> bool {
 
 type Files = HashMap<String, Arc<Vec<u8>>>;
 
+/// How much a line of serve's log matters: `--quiet` keeps only alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Importance {
+    /// Builds, rebuilds and where the site is served.
+    Info,
+    /// A failed build, or a preview reachable beyond this machine.
+    Alert,
+}
+
 /// Where serve reports each event (one line each).
-pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
+pub type Log = Arc<dyn Fn(Importance, &str) + Send + Sync>;
 
 /// What is being served right now.
 #[derive(Default)]
@@ -132,16 +141,22 @@ pub fn serve(config: Config, options: &ServeOptions, log: Log) -> Result<(), Ser
         message: e.to_string(),
     })?;
     if !is_loopback(&options.bind) {
-        log(&format!(
-            "WARNING: listening on {addr}, not on loopback: anyone who can reach this machine \
+        log(
+            Importance::Alert,
+            &format!(
+                "WARNING: listening on {addr}, not on loopback: anyone who can reach this machine \
              can read this preview, internal incidents and drafts included. Leave out `--bind` \
              to serve on 127.0.0.1 only."
-        ));
+            ),
+        );
     }
-    log(&format!(
-        "Serving {} at http://{addr}/ (Ctrl-C to stop)",
-        config.root.display()
-    ));
+    log(
+        Importance::Info,
+        &format!(
+            "Serving {} at http://{addr}/ (Ctrl-C to stop)",
+            config.root.display()
+        ),
+    );
     let server = Arc::new(server);
     {
         let shared = Arc::clone(&shared);
@@ -162,16 +177,7 @@ pub fn serve(config: Config, options: &ServeOptions, log: Log) -> Result<(), Ser
     let mut seen = Fingerprint::scan(&config.root);
     for batch in batches {
         let changed = match batch {
-            Batch::Paths(paths) => {
-                let paths: BTreeSet<PathBuf> = paths
-                    .into_iter()
-                    .filter(|p| is_source(&config.root, p))
-                    .collect();
-                if paths.is_empty() {
-                    continue;
-                }
-                seen.update(&config.root, &paths)
-            }
+            Batch::Paths(paths) => seen.update(&config.root, &paths),
             Batch::Rescan => seen.rescan(&config.root),
         };
         if changed.is_empty() {
@@ -244,12 +250,9 @@ fn debounce(
     max_wait: Duration,
 ) {
     use std::sync::mpsc::RecvTimeoutError;
-    let relevant = |event: &notify::Result<notify::Event>| match event {
-        Ok(e) => !matches!(e.kind, notify::EventKind::Access(_)),
-        Err(_) => true,
-    };
+    let is_read = |event: &notify::Result<notify::Event>| matches!(event, Ok(e) if matches!(e.kind, notify::EventKind::Access(_)));
     loop {
-        let first = match raw.iter().find(relevant) {
+        let first = match raw.iter().find(|e| !is_read(e)) {
             Some(event) => event,
             None => return,
         };
@@ -257,8 +260,8 @@ fn debounce(
         let mut paths = BTreeSet::new();
         let mut rescan = false;
         let mut add = |event: notify::Result<notify::Event>| match event {
+            _ if is_read(&event) => {}
             Ok(e) if e.need_rescan() => rescan = true,
-            Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => {}
             Ok(e) => paths.extend(e.paths),
             Err(_) => rescan = true,
         };
@@ -292,13 +295,7 @@ const WATCHED: [&str; 4] = ["content", "templates", "static", "themes"];
 impl Fingerprint {
     fn scan(root: &Path) -> Self {
         let mut out = Fingerprint::default();
-        for dir in WATCHED {
-            out.scan_dir(&root.join(dir));
-        }
-        let config = root.join(crate::config::CONFIG_FILE);
-        if let Ok(meta) = std::fs::metadata(&config) {
-            out.0.insert(config, stamp(&meta));
-        }
+        out.rescan(root);
         out
     }
 
@@ -317,35 +314,34 @@ impl Fingerprint {
 
     /// Scans everything again; returns the files added, removed or changed.
     fn rescan(&mut self, root: &Path) -> Vec<PathBuf> {
-        let now = Fingerprint::scan(root);
-        let mut changed: Vec<PathBuf> = now
-            .0
+        let everything = WATCHED
             .iter()
-            .filter(|(p, v)| self.0.get(*p) != Some(*v))
-            .map(|(p, _)| p.clone())
+            .chain([&crate::config::CONFIG_FILE])
+            .map(|name| root.join(name))
             .collect();
-        changed.extend(self.0.keys().filter(|p| !now.0.contains_key(*p)).cloned());
-        *self = now;
-        changed
+        self.update(root, &everything)
     }
 
     /// Looks again at the files (or folders) at `paths`, as the watcher
-    /// reported them; returns the files added, removed or changed.
+    /// reported them; returns the files added, removed or changed. Paths a
+    /// build does not read (editor files, anything outside the watched
+    /// folders and casebook.toml) are not looked at.
     fn update(&mut self, root: &Path, paths: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
         let config = root.join(crate::config::CONFIG_FILE);
-        let watched =
-            |p: &Path| *p == config || WATCHED.iter().any(|d| p.starts_with(root.join(d)));
+        let watched = |p: &Path| {
+            is_source(root, p)
+                && (*p == config || WATCHED.iter().any(|d| p.starts_with(root.join(d))))
+        };
         let mut changed = Vec::new();
         for path in paths.iter().filter(|p| watched(p)) {
             // What was known at or under this path (a file, or a folder that
             // was renamed, removed or created).
-            let before: Fingerprint = Fingerprint(
-                self.0
-                    .range(path.clone()..)
-                    .take_while(|(p, _)| p.starts_with(path))
-                    .map(|(p, v)| (p.clone(), *v))
-                    .collect(),
-            );
+            let before: BTreeMap<PathBuf, _> = self
+                .0
+                .range(path.clone()..)
+                .take_while(|(p, _)| p.starts_with(path))
+                .map(|(p, v)| (p.clone(), *v))
+                .collect();
             let mut now = Fingerprint::default();
             match std::fs::metadata(path) {
                 Ok(meta) if meta.is_file() => {
@@ -354,12 +350,12 @@ impl Fingerprint {
                 Ok(meta) if meta.is_dir() => now.scan_dir(path),
                 _ => {}
             }
-            for p in before.0.keys().filter(|p| !now.0.contains_key(*p)) {
+            for p in before.keys().filter(|p| !now.0.contains_key(*p)) {
                 self.0.remove(p);
                 changed.push(p.clone());
             }
             for (p, v) in now.0 {
-                if before.0.get(&p) != Some(&v) {
+                if before.get(&p) != Some(&v) {
                     changed.push(p.clone());
                 }
                 self.0.insert(p, v);
@@ -431,9 +427,10 @@ fn publish(
         Ok(u) => u,
         Err(e) => {
             let text = error_text(&e);
-            log(&format!(
-                "Build failed; still serving the last good site:\n{text}"
-            ));
+            log(
+                Importance::Alert,
+                &format!("Build failed; still serving the last good site:\n{text}"),
+            );
             let mut state = shared.lock();
             state.version += 1;
             state.error = Some(text);
@@ -484,12 +481,18 @@ fn publish(
         n => format!(", {n} warnings"),
     };
     if what.is_empty() {
-        log(&format!("Built {pages} pages in {ms} ms{warnings}"));
+        log(
+            Importance::Info,
+            &format!("Built {pages} pages in {ms} ms{warnings}"),
+        );
     } else {
-        log(&format!(
-            "Rebuilt after a change to {what}: {pages} page{} re-rendered in {ms} ms{warnings}",
-            if pages == 1 { "" } else { "s" }
-        ));
+        log(
+            Importance::Info,
+            &format!(
+                "Rebuilt after a change to {what}: {pages} page{} re-rendered in {ms} ms{warnings}",
+                if pages == 1 { "" } else { "s" }
+            ),
+        );
     }
 }
 
@@ -515,17 +518,21 @@ fn render_lists(job: incremental::ListJob, shared: Arc<Shared>, version: u64, lo
                 for page in done.pages {
                     files.insert(page.path, Arc::new(page.bytes));
                 }
-                log(&format!(
-                    "  then {n} list page{} in {} ms",
-                    if n == 1 { "" } else { "s" },
-                    started.elapsed().as_millis()
-                ));
+                log(
+                    Importance::Info,
+                    &format!(
+                        "  then {n} list page{} in {} ms",
+                        if n == 1 { "" } else { "s" },
+                        started.elapsed().as_millis()
+                    ),
+                );
             }
             Err(e) => {
                 let text = error_text(&e);
-                log(&format!(
-                    "Build failed; still serving the last good site:\n{text}"
-                ));
+                log(
+                    Importance::Alert,
+                    &format!("Build failed; still serving the last good site:\n{text}"),
+                );
                 state.version += 1;
                 state.error = Some(text);
             }

@@ -173,15 +173,9 @@ impl Renderer<'_> {
             }
             by_position
         };
-        let rows_of_selected = || -> Vec<Row> {
-            selected
-                .iter()
-                .filter_map(|&i| self.rows.get(i).cloned())
-                .collect()
-        };
         let row_store = self.fragment_cache.as_ref().map(|c| &c.rows);
         let render_rows = |template| -> Result<Vec<String>, Diagnostic> {
-            let rows = rows_of_selected();
+            let rows: Vec<&Row> = selected.iter().filter_map(|&i| self.rows.get(i)).collect();
             let keys = rows.iter().map(|r| r.id.clone()).collect();
             Ok(place(
                 self.cached_batches(template, keys, &rows, root, row_store)?,
@@ -224,6 +218,7 @@ impl Renderer<'_> {
                     })
                 })
                 .unzip();
+            let views: Vec<&FollowUpView> = views.iter().collect();
             let store = self.fragment_cache.as_ref().map(|c| &c.follow_ups);
             let mut flat = self
                 .cached_batches(FOLLOW_UPS, keys, &views, root, store)?
@@ -259,7 +254,7 @@ impl Renderer<'_> {
         &self,
         template: &'static str,
         keys: Vec<K>,
-        entries: &[T],
+        entries: &[&T],
         root: &str,
         store: Option<&Store<K, T>>,
     ) -> Result<Vec<String>, Diagnostic>
@@ -278,20 +273,20 @@ impl Renderer<'_> {
                 .zip(entries)
                 .map(|(k, entry)| {
                     let (view, html) = kept?.get(k)?;
-                    (view == entry).then(|| html.clone())
+                    (view == *entry).then(|| html.clone())
                 })
                 .collect()
         };
         let missing: Vec<usize> = (0..out.len()).filter(|&i| out[i].is_none()).collect();
         if !missing.is_empty() {
-            let to_render: Vec<T> = missing.iter().map(|&i| entries[i].clone()).collect();
+            let to_render: Vec<&T> = missing.iter().map(|&i| entries[i]).collect();
             let rendered = self.batches(template, &to_render, root)?;
             let mut store = lock(store);
             let kept = store.entry(slot).or_default();
-            for ((i, view), html) in missing.iter().zip(to_render).zip(rendered) {
-                if let Some(key) = keys.get(*i) {
-                    out[*i] = Some(html.clone());
-                    kept.insert(key.clone(), (view, html));
+            for ((&i, &view), html) in missing.iter().zip(&to_render).zip(rendered) {
+                if let Some(key) = keys.get(i) {
+                    out[i] = Some(html.clone());
+                    kept.insert(key.clone(), (view.clone(), html));
                 }
             }
         }

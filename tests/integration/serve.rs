@@ -65,6 +65,15 @@ fn serve(archive: &Archive, port: u16, stderr: Stdio) -> Server {
     )
 }
 
+/// Replaces `from` with `to` in the archive's file `rel`, saved with a
+/// modification time after the previous save's, even on coarse clocks.
+fn edit(a: &Archive, rel: &str, from: &str, to: &str) {
+    std::thread::sleep(Duration::from_millis(1100));
+    let text = a.read(rel);
+    assert!(text.contains(from), "{rel} contains {from:?}");
+    a.write(rel, &text.replace(from, to));
+}
+
 fn version(port: u16) -> u64 {
     let (_, body) = get(port, "/__casebook/wait?v=999999").expect("wait endpoint");
     let json: serde_json::Value = serde_json::from_str(&body).expect("json");
@@ -187,14 +196,11 @@ fn serve_rerenders_every_page_that_shows_a_change() {
 
     // A new title: the later incidents in its chain, its system page and every
     // list show it.
-    std::thread::sleep(Duration::from_millis(1100));
-    let first = a.read("content/incidents/a.md");
-    a.write(
+    edit(
+        &a,
         "content/incidents/a.md",
-        &first.replace(
-            "Payments DB failover (first)",
-            "Payments DB primary lost (first)",
-        ),
+        "Payments DB failover (first)",
+        "Payments DB primary lost (first)",
     );
     until("the new title on the incident", || {
         shows("/incidents/a/", "Payments DB primary lost (first)")
@@ -223,14 +229,11 @@ fn serve_rerenders_every_page_that_shows_a_change() {
 
     // A renamed follow-up: the board and the system page (which keep list
     // entries between rebuilds) show the new title only.
-    std::thread::sleep(Duration::from_millis(1100));
-    let renamed = a.read("content/incidents/a.md");
-    a.write(
+    edit(
+        &a,
         "content/incidents/a.md",
-        &renamed.replace(
-            "Recycle pool on failover",
-            "Recycle the pool on every failover",
-        ),
+        "Recycle pool on failover",
+        "Recycle the pool on every failover",
     );
     until("the renamed follow-up on the incident", || {
         shows("/incidents/a/", "Recycle the pool on every failover")
