@@ -87,6 +87,7 @@ fn serve_rebuilds_on_save_and_shows_errors_until_fixed() {
         "content/incidents/draft.md",
         "+++\ntitle = \"Work in progress\"\ndate = 2025-05-30\ndraft = true\n+++\nDraft text.\n",
     );
+    a.write("static/notes.txt", "first notes");
     let port = free_port();
     let _server = serve(&a, port, Stdio::null());
     let (status, home) = until("the server", || get(port, "/"));
@@ -137,6 +138,12 @@ fn serve_rebuilds_on_save_and_shows_errors_until_fixed() {
     a.write("content/incidents/d.md", &page);
     until("the fix to clear the overlay", || {
         page_has("/", "\"error\":null")
+    });
+
+    // static/ is watched too: a changed file is served changed.
+    edit(&a, "static/notes.txt", "first notes", "second notes");
+    until("the changed static file", || {
+        page_has("/notes.txt", "second notes")
     });
 
     // The configuration is read again: a new title reaches every page, also
