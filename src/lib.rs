@@ -284,7 +284,8 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         })
         .collect();
     let started_writing = Instant::now();
-    write::write_site(&config.output, &files)?;
+    let store = write::Store::open(&config.root.join(index::search::CACHE_DIR).join("store"));
+    write::write_site(&config.output, &files, store)?;
     let mut timings = site.timings;
     timings.push(("write", started_writing.elapsed()));
     Ok(BuildReport {

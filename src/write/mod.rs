@@ -2,6 +2,10 @@
 //! swap it into place, so a failed build leaves the previous site untouched and a
 //! reader never sees half a site. Knows nothing of incidents.
 
+mod store;
+
+pub use store::Store;
+
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::io;
@@ -66,7 +70,12 @@ pub fn sweep_old_outputs(output: &Path) -> std::thread::JoinHandle<()> {
 }
 
 /// Writes `files` as the complete contents of `output`, atomically replacing it.
-pub fn write_site(output: &Path, files: &[OutputFile<'_>]) -> Result<(), WriteError> {
+/// With a `store`, files are hard links to its entries (see [`Store`]).
+pub fn write_site(
+    output: &Path,
+    files: &[OutputFile<'_>],
+    store: Option<Store>,
+) -> Result<(), WriteError> {
     let is_ours = output.join(MARKER).exists();
     let non_empty = output
         .read_dir()
@@ -95,14 +104,19 @@ pub fn write_site(output: &Path, files: &[OutputFile<'_>]) -> Result<(), WriteEr
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
     }
-    let result = fill(&staging, files).and_then(|()| swap(&staging, output, &old));
+    let result = fill(&staging, files, store.as_ref()).and_then(|()| swap(&staging, output, &old));
     if result.is_err() && staging.exists() {
         let _ = std::fs::remove_dir_all(&staging);
+    }
+    if result.is_ok() {
+        if let Some(store) = store {
+            store.finish();
+        }
     }
     result
 }
 
-fn fill(staging: &Path, files: &[OutputFile<'_>]) -> Result<(), WriteError> {
+fn fill(staging: &Path, files: &[OutputFile<'_>], store: Option<&Store>) -> Result<(), WriteError> {
     std::fs::create_dir_all(staging).map_err(io_err(staging))?;
     for f in files {
         if f.path
@@ -113,16 +127,35 @@ fn fill(staging: &Path, files: &[OutputFile<'_>]) -> Result<(), WriteError> {
             return Err(WriteError::BadPath(f.path.to_owned()));
         }
     }
-    let dirs: BTreeSet<PathBuf> = files
-        .iter()
-        .filter_map(|f| Path::new(f.path).parent().map(|p| staging.join(p)))
-        .collect();
-    for d in &dirs {
-        std::fs::create_dir_all(d).map_err(io_err(d))?;
+    // Folders by depth, each depth made in parallel once its parents exist: a site
+    // has a folder per incident, and making ten thousand of them is not free.
+    let mut dirs: BTreeSet<(usize, &Path)> = BTreeSet::new();
+    for f in files {
+        let mut parent = Path::new(f.path).parent();
+        while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
+            if !dirs.insert((dir.components().count(), dir)) {
+                break;
+            }
+            parent = dir.parent();
+        }
+    }
+    let dirs: Vec<(usize, &Path)> = dirs.into_iter().collect();
+    for level in dirs.chunk_by(|a, b| a.0 == b.0) {
+        level.par_iter().try_for_each(|(_, dir)| {
+            let path = staging.join(dir);
+            match std::fs::create_dir(&path) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(io_err(&path)(e)),
+                _ => Ok(()),
+            }
+        })?;
     }
     files.par_iter().try_for_each(|f| {
         let path = staging.join(f.path);
-        std::fs::write(&path, f.bytes).map_err(io_err(&path))
+        match store {
+            Some(store) => store.place(&path, f.bytes),
+            None => std::fs::write(&path, f.bytes),
+        }
+        .map_err(io_err(&path))
     })?;
     let marker = staging.join(MARKER);
     std::fs::write(
@@ -165,6 +198,7 @@ mod tests {
                 path: "a/index.html",
                 bytes: b"one",
             }],
+            None,
         )
         .expect("first");
         write_site(
@@ -173,6 +207,7 @@ mod tests {
                 path: "b.html",
                 bytes: b"two",
             }],
+            None,
         )
         .expect("second");
         assert!(!out.join("a/index.html").exists());
@@ -187,6 +222,7 @@ mod tests {
                 path: "x.html",
                 bytes: b"",
             }],
+            None,
         )
         .expect_err("must refuse");
         assert!(matches!(err, WriteError::NotOurs(_)));
