@@ -152,9 +152,8 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
     diagnostics
 }
 
-/// A whole site in memory: every file by its path under the output root.
+/// What a build rendered, besides the files themselves.
 pub struct Site {
-    pub files: Vec<render::Page>,
     pub incidents: usize,
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
@@ -171,11 +170,16 @@ pub enum Mode {
     Preview,
 }
 
-/// Runs the pipeline up to rendered files in memory, without touching the output.
+/// Runs the pipeline, handing every file of the site to `emit` as it is made
+/// (pages, theme files, the search bundle). `ready` is called once the archive
+/// has been found valid, before the first file: a build makes its staging folder
+/// there, so an invalid archive touches nothing.
 pub fn render_site(
     config: &Config,
     mode: Mode,
     progress: &dyn Fn(Stage),
+    ready: &mut dyn FnMut() -> Result<(), BuildError>,
+    emit: &(dyn Fn(render::Page) + Sync),
 ) -> Result<Site, BuildError> {
     progress(Stage::Load);
     let mut timings = Vec::new();
@@ -198,14 +202,22 @@ pub fn render_site(
     let Some(theme) = theme else {
         return Err(BuildError::Invalid(diagnostics));
     };
+    ready()?;
     progress(Stage::Render);
+    let pages = std::sync::atomic::AtomicUsize::new(0);
+    let count_and_emit = |page: render::Page| {
+        if page.path.ends_with(".html") {
+            pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        emit(page);
+    };
     // The search index is built from records, not from the HTML, so it can be
     // built while the pages render.
-    let ((pages, render_time), (bundle, index_time)) = rayon::join(
+    let ((rendered, render_time), (bundle, index_time)) = rayon::join(
         || {
             let started = Instant::now();
             (
-                render::render(&theme, config, &archive, &analysis),
+                render::render_each(&theme, config, &archive, &analysis, &count_and_emit),
                 started.elapsed(),
             )
         },
@@ -221,25 +233,17 @@ pub fn render_site(
     if mode == Mode::Full {
         timings.push(("search index", index_time));
     }
-    let mut files = match pages {
-        Ok(p) => p,
-        Err(d) => {
-            diagnostics.push(d);
-            return Err(BuildError::Invalid(diagnostics));
-        }
-    };
-    let pages = files.iter().filter(|p| p.path.ends_with(".html")).count();
-    files.extend(
-        theme
-            .static_files
-            .into_iter()
-            .map(|(path, bytes)| render::Page { path, bytes }),
-    );
-    files.extend(bundle?);
+    if let Err(d) = rendered {
+        diagnostics.push(d);
+        return Err(BuildError::Invalid(diagnostics));
+    }
+    for (path, bytes) in theme.static_files {
+        emit(render::Page { path, bytes });
+    }
+    bundle?.into_iter().for_each(emit);
     Ok(Site {
-        files,
         incidents: archive.incidents.len(),
-        pages,
+        pages: pages.into_inner(),
         diagnostics,
         tracker,
         timings,
@@ -256,7 +260,10 @@ fn search_pages(
     if mode == Mode::Preview {
         return Ok(Vec::new());
     }
-    let bundle = index::pagefind::build_cached(&config.root, &index::records(archive, analysis))?;
+    let bundle =
+        index::pagefind::build_cached(&config.root, index::records_key(archive, analysis), || {
+            index::records(archive, analysis)
+        })?;
     Ok(bundle
         .into_iter()
         .map(|(p, bytes)| render::Page {
@@ -273,21 +280,31 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
     // busy disk that can take longer than the build, and whatever is left when
     // the process ends is deleted by the next build.
     drop(write::sweep_old_outputs(&config.output));
-    let site = render_site(config, Mode::Full, progress)?;
+    let staging = std::sync::OnceLock::new();
+    let site = render_site(
+        config,
+        Mode::Full,
+        progress,
+        &mut || {
+            let store =
+                write::Store::open(&config.root.join(index::search::CACHE_DIR).join("store"));
+            let _ = staging.set(write::Staging::begin(&config.output, store)?);
+            Ok(())
+        },
+        &|page| {
+            if let Some(staging) = staging.get() {
+                staging.add(page.path, page.bytes);
+            }
+        },
+    )?;
     progress(Stage::Write);
-    let files: Vec<write::OutputFile<'_>> = site
-        .files
-        .iter()
-        .map(|p| write::OutputFile {
-            path: &p.path,
-            bytes: &p.bytes,
-        })
-        .collect();
-    let started_writing = Instant::now();
-    let store = write::Store::open(&config.root.join(index::search::CACHE_DIR).join("store"));
-    write::write_site(&config.output, &files, store)?;
+    let finishing = Instant::now();
+    if let Some(staging) = staging.into_inner() {
+        staging.commit()?;
+    }
     let mut timings = site.timings;
-    timings.push(("write", started_writing.elapsed()));
+    // Files are written while pages render; this is what remained after.
+    timings.push(("write", finishing.elapsed()));
     Ok(BuildReport {
         output: config.output.clone(),
         incidents: site.incidents,

@@ -566,9 +566,12 @@ fn refresh_search(session: &Session, shared: Arc<Shared>, version: u64) {
         if state_version(&shared) != version {
             return;
         }
-        let records = crate::index::records(&archive, &analysis);
+        let key = crate::index::records_key(&archive, &analysis);
+        let bundle = crate::index::pagefind::build_cached(&root, key, || {
+            crate::index::records(&archive, &analysis)
+        });
         drop((archive, analysis));
-        let Ok(bundle) = crate::index::pagefind::build_cached(&root, &records) else {
+        let Ok(bundle) = bundle else {
             return;
         };
         let mut state = shared.lock();

@@ -6,8 +6,8 @@
 pub mod pagefind;
 pub mod search;
 
-use crate::analyze::{Analysis, FollowUpState};
-use crate::model::Archive;
+use crate::analyze::{Analysis, FollowUpState, IncidentFacts};
+use crate::model::{Archive, Incident};
 
 /// What search knows about one incident.
 #[derive(Debug, Clone)]
@@ -27,61 +27,125 @@ pub struct Record {
     pub follow_up_state: &'static str,
 }
 
+/// What one record is made of, borrowed from the model. Hashing these keys the
+/// cached search bundle without deriving any text: turning ten thousand bodies into
+/// plain text costs more than the rest of a build that reuses the bundle.
+#[derive(Hash)]
+struct Inputs<'a> {
+    id: &'a str,
+    title: &'a str,
+    date: jiff::civil::Date,
+    severity: Option<&'a str>,
+    status: &'static str,
+    systems: &'a [String],
+    tags: &'a [String],
+    factors: &'a [String],
+    summary: Option<&'a str>,
+    impact: Option<&'a str>,
+    body: &'a str,
+    follow_ups: Vec<&'a str>,
+    follow_up_state: &'static str,
+}
+
+impl<'a> Inputs<'a> {
+    fn of(inc: &'a Incident, facts: &'a IncidentFacts) -> Self {
+        let follow_up_state = if facts.follow_ups.is_empty() {
+            "none"
+        } else if facts
+            .follow_ups
+            .iter()
+            .any(|f| f.state == FollowUpState::Overdue)
+        {
+            "has overdue"
+        } else if facts.follow_ups.iter().any(|f| f.state.is_pending()) {
+            "has open"
+        } else {
+            "all done"
+        };
+        Inputs {
+            id: &inc.id,
+            title: &inc.title,
+            date: inc.date,
+            severity: inc.severity.as_deref(),
+            status: inc.status.as_str(),
+            systems: &inc.systems,
+            tags: &inc.tags,
+            factors: &inc.contributing_factors,
+            summary: inc.summary.as_deref(),
+            impact: inc.public.impact.as_deref(),
+            body: &inc.body,
+            follow_ups: inc.follow_ups.iter().map(|f| f.title.as_str()).collect(),
+            follow_up_state,
+        }
+    }
+
+    fn record(&self) -> Record {
+        use crate::model::body::plain_text;
+        let mut text = String::with_capacity(self.body.len() + 512);
+        let body = plain_text(self.body);
+        if let Some(s) = self.summary {
+            // A summary taken from (or copied out of) the body's first
+            // paragraph would be indexed, counted and shipped twice.
+            let summary = plain_text(s);
+            if !body.contains(summary.trim()) {
+                text.push_str(&summary);
+                text.push('\n');
+            }
+        }
+        if let Some(s) = self.impact {
+            if self.body.is_empty() {
+                text.push_str(&plain_text(s));
+                text.push('\n');
+            }
+        }
+        text.push_str(&body);
+        for title in &self.follow_ups {
+            text.push('\n');
+            text.push_str(title);
+        }
+        Record {
+            id: self.id.to_owned(),
+            title: self.title.to_owned(),
+            date: self.date.to_string(),
+            year: self.date.year().to_string(),
+            severity: self.severity.map(str::to_owned),
+            status: self.status,
+            systems: self.systems.to_vec(),
+            tags: self.tags.to_vec(),
+            factors: self.factors.to_vec(),
+            text,
+            follow_up_state: self.follow_up_state,
+        }
+    }
+}
+
+/// Every incident's search record, in archive order.
 pub fn records(archive: &Archive, analysis: &Analysis) -> Vec<Record> {
     use rayon::prelude::*;
     archive
         .incidents
         .par_iter()
         .zip(&analysis.incidents)
-        .map(|(inc, facts)| {
-            let mut text = String::with_capacity(inc.body.len() + 512);
-            let body = crate::model::body::plain_text(&inc.body);
-            if let Some(s) = &inc.summary {
-                // A summary taken from (or copied out of) the body's first
-                // paragraph would be indexed, counted and shipped twice.
-                let summary = crate::model::body::plain_text(s);
-                if !body.contains(summary.trim()) {
-                    text.push_str(&summary);
-                    text.push('\n');
-                }
-            }
-            if let Some(s) = &inc.public.impact {
-                if inc.body.is_empty() {
-                    text.push_str(&crate::model::body::plain_text(s));
-                    text.push('\n');
-                }
-            }
-            text.push_str(&body);
-            for f in &inc.follow_ups {
-                text.push('\n');
-                text.push_str(&f.title);
-            }
-            let follow_up_state = if facts.follow_ups.is_empty() {
-                "none"
-            } else if facts
-                .follow_ups
-                .iter()
-                .any(|f| f.state == FollowUpState::Overdue)
-            {
-                "has overdue"
-            } else if facts.follow_ups.iter().any(|f| f.state.is_pending()) {
-                "has open"
-            } else {
-                "all done"
-            };
-            Record {
-                id: inc.id.clone(),
-                title: inc.title.clone(),
-                date: inc.date.to_string(),
-                year: inc.date.year().to_string(),
-                severity: inc.severity.clone(),
-                status: inc.status.as_str(),
-                systems: inc.systems.clone(),
-                tags: inc.tags.clone(),
-                factors: inc.contributing_factors.clone(),
-                text,
-                follow_up_state,
-            }
-        })
+        .map(|(inc, facts)| Inputs::of(inc, facts).record())
         .collect()
+}
+
+/// A hash of everything [`records`] would derive its records from: equal keys,
+/// equal records (for one version of casebook).
+pub fn records_key(archive: &Archive, analysis: &Analysis) -> u64 {
+    use rayon::prelude::*;
+    use std::hash::{Hash, Hasher};
+    let each: Vec<u64> = archive
+        .incidents
+        .par_iter()
+        .zip(&analysis.incidents)
+        .map(|(inc, facts)| {
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            Inputs::of(inc, facts).hash(&mut hasher);
+            hasher.finish()
+        })
+        .collect();
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    each.hash(&mut hasher);
+    hasher.finish()
 }

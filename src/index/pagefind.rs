@@ -113,11 +113,14 @@ async fn bundle_files(
 }
 
 /// Like [`build`], but reuses the bundle from `ROOT/.casebook-cache/` when the
-/// records are the same as in an earlier build. Pagefind indexing is the slowest
+/// records would be made of the same inputs (`records_key`, see
+/// [`super::records_key`]) as in an earlier build; `records` is called only when
+/// not. Pagefind indexing is the slowest
 /// part of a build and its output depends only on the records.
 pub fn build_cached(
     root: &std::path::Path,
-    records: &[Record],
+    records_key: u64,
+    records: impl FnOnce() -> Vec<Record>,
 ) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -125,27 +128,13 @@ pub fn build_cached(
     // Bump when what `build` makes of the same records changes.
     const BUNDLE_FORMAT: u32 = 5;
     BUNDLE_FORMAT.hash(&mut hasher);
-    for r in records {
-        (
-            &r.id,
-            &r.title,
-            &r.date,
-            &r.severity,
-            r.status,
-            &r.systems,
-            &r.tags,
-            &r.factors,
-            &r.text,
-            r.follow_up_state,
-        )
-            .hash(&mut hasher);
-    }
+    records_key.hash(&mut hasher);
     let cache = root.join(super::search::CACHE_DIR);
     let dir = cache.join(format!("pagefind-{:016x}", hasher.finish()));
     if let Some(files) = read_bundle(&dir) {
         return Ok(files);
     }
-    let files = build(records)?;
+    let files = build(&records())?;
     // The cache is an optimisation: a read-only archive folder still builds.
     let _ = write_bundle(&cache, &dir, &files);
     Ok(files)

@@ -246,21 +246,31 @@ impl<'a> Renderer<'a> {
 
     /// Every page of the site, rendered in parallel.
     pub fn render(&self) -> Result<Vec<Page>, Diagnostic> {
+        let pages =
+            std::sync::Mutex::new(Vec::with_capacity(self.archive.incidents.len() * 2 + 64));
+        self.render_each(&|page| {
+            pages.lock().unwrap_or_else(|e| e.into_inner()).push(page);
+        })?;
+        Ok(pages.into_inner().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Every page, each handed to `emit` as soon as it is rendered, in no set
+    /// order: a build writes incident pages while the rest still render.
+    pub fn render_each(&self, emit: &(dyn Fn(Page) + Sync)) -> Result<(), Diagnostic> {
         let (aggregates, incidents) = rayon::join(
             || self.aggregate_pages(),
             || {
                 (0..self.archive.incidents.len())
                     .into_par_iter()
-                    .map(|i| self.incident_pages(i))
-                    .collect::<Vec<_>>()
+                    .try_for_each(|i| {
+                        self.incident_pages(i)?.into_iter().for_each(emit);
+                        Ok(())
+                    })
             },
         );
-        let mut pages = Vec::with_capacity(self.archive.incidents.len() * 2 + 64);
-        for p in incidents {
-            pages.extend(p?);
-        }
-        pages.extend(aggregates?);
-        Ok(pages)
+        incidents?;
+        aggregates?.into_iter().for_each(emit);
+        Ok(())
     }
 
     /// The paths of one incident's pages.
@@ -970,6 +980,17 @@ pub fn render(
     analysis: &Analysis,
 ) -> Result<Vec<Page>, Diagnostic> {
     Renderer::new(theme, config, archive, analysis)?.render()
+}
+
+/// Renders the whole site, handing each page to `emit` as it is done.
+pub fn render_each(
+    theme: &Theme,
+    config: &Config,
+    archive: &Archive,
+    analysis: &Analysis,
+    emit: &(dyn Fn(Page) + Sync),
+) -> Result<(), Diagnostic> {
+    Renderer::new(theme, config, archive, analysis)?.render_each(emit)
 }
 
 #[cfg(test)]

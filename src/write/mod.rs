@@ -1,15 +1,18 @@
 //! Write: put rendered files into a fresh staging folder beside the output, then
 //! swap it into place, so a failed build leaves the previous site untouched and a
-//! reader never sees half a site. Knows nothing of incidents.
+//! reader never sees half a site. Files are written as they are rendered, on a
+//! thread of their own, as hard links into the output [`Store`] where it can.
+//! Knows nothing of incidents.
 
 mod store;
 
 pub use store::Store;
 
-use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 /// A file the site should contain: its path under the output root and its bytes.
 pub struct OutputFile<'a> {
@@ -43,16 +46,8 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
 /// builds, on a thread of its own (join the handle to wait for it). The copies
 /// are listed before this returns, so the one this build sets aside is kept.
 pub fn sweep_old_outputs(output: &Path) -> std::thread::JoinHandle<()> {
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = output
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("public")
-        .to_owned();
-    let prefix = format!(".{name}.casebook-old-");
+    let parent = parent_of(output);
+    let prefix = format!(".{}.casebook-old-", name_of(output));
     let old: Vec<PathBuf> = std::fs::read_dir(&parent)
         .map(|entries| {
             entries
@@ -69,6 +64,116 @@ pub fn sweep_old_outputs(output: &Path) -> std::thread::JoinHandle<()> {
     })
 }
 
+/// A site being written: a fresh staging folder beside the output, filled by a
+/// writer thread while pages are still rendering, and swapped into place by
+/// [`Staging::commit`]. Dropped without a commit, the staging folder is removed and
+/// the output is untouched.
+///
+/// One thread does all the file system work: folders made in one parent folder
+/// queue on that folder's lock in the kernel anyway, and a second thread waiting
+/// there spins on a core that could be rendering.
+pub struct Staging {
+    output: PathBuf,
+    staging: PathBuf,
+    files: Option<mpsc::Sender<(String, Vec<u8>)>>,
+    writer: Option<JoinHandle<Result<Option<Store>, WriteError>>>,
+}
+
+impl Staging {
+    /// Makes the staging folder for `output` and starts the writer. Refuses an
+    /// output folder that exists, is not empty and was not made by casebook.
+    pub fn begin(output: &Path, store: Option<Store>) -> Result<Staging, WriteError> {
+        let is_ours = output.join(MARKER).exists();
+        let non_empty = output
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false);
+        if output.exists() && non_empty && !is_ours {
+            return Err(WriteError::NotOurs(output.to_path_buf()));
+        }
+        let parent = parent_of(output);
+        std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+        let staging = parent.join(format!(
+            ".{}.casebook-new-{}",
+            name_of(output),
+            std::process::id()
+        ));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+        }
+        std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
+        let (files, received) = mpsc::channel();
+        let root = staging.clone();
+        let writer = std::thread::Builder::new()
+            .name("casebook-write".into())
+            .spawn(move || write_all(&root, received, store))
+            .map_err(io_err(&staging))?;
+        Ok(Staging {
+            output: output.to_path_buf(),
+            staging,
+            files: Some(files),
+            writer: Some(writer),
+        })
+    }
+
+    /// Queues one file, `path` relative to the site root. A write error stops the
+    /// writer; [`Staging::commit`] reports it.
+    pub fn add(&self, path: String, bytes: Vec<u8>) {
+        if let Some(files) = &self.files {
+            // A send fails only once the writer has stopped on an error.
+            let _ = files.send((path, bytes));
+        }
+    }
+
+    /// Waits for every queued file, then swaps the staging folder in as the output.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        let store = self.wait()?;
+        let marker = self.staging.join(MARKER);
+        std::fs::write(
+            &marker,
+            b"This folder is replaced by every `casebook build`.\n",
+        )
+        .map_err(io_err(&marker))?;
+        let old = parent_of(&self.output).join(format!(
+            ".{}.casebook-old-{}-{}",
+            name_of(&self.output),
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        swap(&self.staging, &self.output, &old)?;
+        if let Some(store) = store {
+            // After the swap, so the new site's links count.
+            store.finish();
+        }
+        Ok(())
+    }
+
+    fn wait(&mut self) -> Result<Option<Store>, WriteError> {
+        drop(self.files.take());
+        match self.writer.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(WriteError::Io {
+                path: self.staging.clone(),
+                source: io::Error::other("the writer thread panicked"),
+            }),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = self.wait();
+        }
+        if self.staging.exists() {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
 /// Writes `files` as the complete contents of `output`, atomically replacing it.
 /// With a `store`, files are hard links to its entries (see [`Store`]).
 pub fn write_site(
@@ -76,93 +181,58 @@ pub fn write_site(
     files: &[OutputFile<'_>],
     store: Option<Store>,
 ) -> Result<(), WriteError> {
-    let is_ours = output.join(MARKER).exists();
-    let non_empty = output
-        .read_dir()
-        .map(|mut d| d.next().is_some())
-        .unwrap_or(false);
-    if output.exists() && non_empty && !is_ours {
-        return Err(WriteError::NotOurs(output.to_path_buf()));
+    let staging = Staging::begin(output, store)?;
+    for f in files {
+        staging.add(f.path.to_owned(), f.bytes.to_vec());
     }
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
-    let name = output
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("public");
-    let staging = parent.join(format!(".{name}.casebook-new-{}", std::process::id()));
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let old = parent.join(format!(
-        ".{name}.casebook-old-{}-{stamp}",
-        std::process::id()
-    ));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
-    }
-    let result = fill(&staging, files, store.as_ref()).and_then(|()| swap(&staging, output, &old));
-    if result.is_err() && staging.exists() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    if result.is_ok() {
-        if let Some(store) = store {
-            store.finish();
-        }
-    }
-    result
+    staging.commit()
 }
 
-fn fill(staging: &Path, files: &[OutputFile<'_>], store: Option<&Store>) -> Result<(), WriteError> {
-    std::fs::create_dir_all(staging).map_err(io_err(staging))?;
-    for f in files {
-        if f.path
-            .split('/')
-            .any(|part| part == ".." || part.is_empty())
-            || f.path.starts_with('/')
-        {
-            return Err(WriteError::BadPath(f.path.to_owned()));
-        }
+fn parent_of(output: &Path) -> PathBuf {
+    match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
     }
-    // Folders by depth, each depth made in parallel once its parents exist: a site
-    // has a folder per incident, and making ten thousand of them is not free.
-    let mut dirs: BTreeSet<(usize, &Path)> = BTreeSet::new();
-    for f in files {
-        let mut parent = Path::new(f.path).parent();
-        while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
-            if !dirs.insert((dir.components().count(), dir)) {
-                break;
+}
+
+fn name_of(output: &Path) -> &str {
+    output
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("public")
+}
+
+/// The writer thread: each file's folders (made once), then the file.
+fn write_all(
+    staging: &Path,
+    files: mpsc::Receiver<(String, Vec<u8>)>,
+    store: Option<Store>,
+) -> Result<Option<Store>, WriteError> {
+    let mut made: HashSet<PathBuf> = HashSet::new();
+    for (path, bytes) in files {
+        if path.split('/').any(|part| part == ".." || part.is_empty()) || path.starts_with('/') {
+            return Err(WriteError::BadPath(path));
+        }
+        let dest = staging.join(&path);
+        if let Some(dir) = dest.parent() {
+            if !made.contains(dir) {
+                std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+                let mut dir = Some(dir);
+                while let Some(d) = dir.filter(|d| *d != staging) {
+                    if !made.insert(d.to_path_buf()) {
+                        break;
+                    }
+                    dir = d.parent();
+                }
             }
-            parent = dir.parent();
         }
-    }
-    let dirs: Vec<(usize, &Path)> = dirs.into_iter().collect();
-    for level in dirs.chunk_by(|a, b| a.0 == b.0) {
-        level.par_iter().try_for_each(|(_, dir)| {
-            let path = staging.join(dir);
-            match std::fs::create_dir(&path) {
-                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(io_err(&path)(e)),
-                _ => Ok(()),
-            }
-        })?;
-    }
-    files.par_iter().try_for_each(|f| {
-        let path = staging.join(f.path);
-        match store {
-            Some(store) => store.place(&path, f.bytes),
-            None => std::fs::write(&path, f.bytes),
+        match &store {
+            Some(store) => store.place(&dest, &bytes),
+            None => std::fs::write(&dest, &bytes),
         }
-        .map_err(io_err(&path))
-    })?;
-    let marker = staging.join(MARKER);
-    std::fs::write(
-        &marker,
-        b"This folder is replaced by every `casebook build`.\n",
-    )
-    .map_err(io_err(&marker))
+        .map_err(io_err(&dest))?;
+    }
+    Ok(store)
 }
 
 fn swap(staging: &Path, output: &Path, old: &Path) -> Result<(), WriteError> {

@@ -128,3 +128,28 @@ fn a_rebuild_links_unchanged_pages_and_rewrites_tampered_ones() {
     a.build(&[]);
     assert_eq!(std::fs::read(&home).expect("home"), home_bytes);
 }
+
+#[test]
+fn the_search_bundle_follows_an_edited_body() {
+    let a = Archive::fixture("good");
+    a.build(&[]);
+    let in_fragments = |word: &str| {
+        crate::support::output_texts(&a.path().join("public"))
+            .iter()
+            .any(|(name, text)| name.starts_with("search/fragment/") && text.contains(word))
+    };
+    assert!(!in_fragments("zebrafinch"));
+    // Only the body changes (same title, dates, systems): the cached bundle must
+    // not be reused.
+    let path = "content/incidents/checkout-failover.md";
+    let source = a.read(path);
+    a.write(
+        path,
+        &format!("{source}\nThe zebrafinch runbook step was skipped.\n"),
+    );
+    a.build(&[]);
+    assert!(
+        in_fragments("zebrafinch"),
+        "the edit is not in the search bundle"
+    );
+}

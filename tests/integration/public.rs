@@ -3,40 +3,9 @@
 //! not contain it in any byte of any file, including the decompressed search
 //! index. Positive controls prove the scan reads what the browser reads.
 
-use crate::support::Archive;
-use std::io::Read;
+use crate::support::{output_texts, Archive};
 
 const CANARY: &str = "zqxcanary";
-
-/// Every output file's text; Pagefind's gzip files decompressed.
-fn output_texts(dir: &std::path::Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let bytes = std::fs::read(entry.path()).expect("read output");
-        let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
-            let mut d = flate2::read::GzDecoder::new(&bytes[..]);
-            let mut plain = Vec::new();
-            d.read_to_end(&mut plain).expect("gunzip search file");
-            plain
-        } else {
-            bytes
-        };
-        let name = entry
-            .path()
-            .strip_prefix(dir)
-            .expect("inside")
-            .display()
-            .to_string();
-        out.push((name, String::from_utf8_lossy(&bytes).to_lowercase()));
-    }
-    out
-}
 
 #[test]
 fn public_build_contains_no_byte_of_internal_text() {
