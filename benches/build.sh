@@ -45,7 +45,7 @@
 #                  On a no-journal ext4 (this machine's disk) creating files soon
 #                  after many were deleted is slower: the kernel skips inodes freed
 #                  in the last minutes. `mv` keeps that cost out of the timed runs.
-#   MB_PER_1K      cold build's expected peak MiB per 1,000 write-ups (default 400):
+#   MB_PER_1K      cold build's expected peak MiB per 1,000 write-ups (default 160):
 #                  an N whose estimate exceeds MEM_CAP % (default 75) of the RAM is
 #                  skipped (FORCE=1 tries anyway: on this machine a process past
 #                  ~75% of RAM, ~18 GB, has been ended with SIGTERM); otherwise
@@ -72,7 +72,7 @@ MAX_WAIT=${MAX_WAIT:-600}
 BIG_N=${BIG_N:-50000}
 RUNS_BIG=${RUNS_BIG:-1}
 WARMUP_BIG=${WARMUP_BIG:-0}
-MB_PER_1K=${MB_PER_1K:-400}
+MB_PER_1K=${MB_PER_1K:-160}
 MEM_CAP=${MEM_CAP:-75}
 FORCE=${FORCE:-0}
 CLEAN=${CLEAN:-rm}
