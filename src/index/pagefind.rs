@@ -24,6 +24,14 @@ pub struct IndexError(String);
 
 /// Builds the Pagefind bundle in memory: (path under the bundle folder, bytes).
 pub fn build(records: &[Record]) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
+    build_custom(records.iter().map(custom_record).collect())
+}
+
+/// [`build`] from records already in Pagefind's form, so a caller can free its
+/// own records before indexing (they hold every incident's text once more).
+fn build_custom(
+    records: Vec<pagefind::api::CustomRecord>,
+) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -31,16 +39,18 @@ pub fn build(records: &[Record]) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
     runtime.block_on(build_async(records))
 }
 
-async fn build_async(records: &[Record]) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
-    let mut index = new_index()?;
-    // One batch: the vendored Pagefind indexes it in parallel, in this order.
-    index
-        .add_custom_records(records.iter().map(custom_record).collect())
-        .await
-        .map_err(|e| IndexError(e.to_string()))?;
+async fn build_async(
+    records: Vec<pagefind::api::CustomRecord>,
+) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
     if records.is_empty() {
         return Ok(Vec::new());
     }
+    let mut index = new_index()?;
+    // One batch: the vendored Pagefind indexes it in parallel, in this order.
+    index
+        .add_custom_records(records)
+        .await
+        .map_err(|e| IndexError(e.to_string()))?;
     bundle_files(&mut index).await
 }
 
@@ -134,7 +144,8 @@ pub fn build_cached(
     if let Some(files) = read_bundle(&dir) {
         return Ok(files);
     }
-    let files = build(&records())?;
+    let custom: Vec<_> = records().iter().map(custom_record).collect();
+    let files = build_custom(custom)?;
     // The cache is an optimisation: a read-only archive folder still builds.
     let _ = write_bundle(&cache, &dir, &files);
     Ok(files)
@@ -169,14 +180,16 @@ fn write_bundle(
     let staging = cache.join(format!("pagefind-building-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging)?;
-    let mut data = Vec::with_capacity(files.iter().map(|(n, b)| n.len() + b.len() + 12).sum());
+    // Streamed: a copy of the whole bundle in memory would add to the cold build's peak.
+    use std::io::Write as _;
+    let mut data = std::io::BufWriter::new(std::fs::File::create(staging.join(BUNDLE_FILE))?);
     for (name, bytes) in files {
-        data.extend_from_slice(&(name.len() as u32).to_le_bytes());
-        data.extend_from_slice(name.as_bytes());
-        data.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-        data.extend_from_slice(bytes);
+        data.write_all(&(name.len() as u32).to_le_bytes())?;
+        data.write_all(name.as_bytes())?;
+        data.write_all(&(bytes.len() as u64).to_le_bytes())?;
+        data.write_all(bytes)?;
     }
-    std::fs::write(staging.join(BUNDLE_FILE), data)?;
+    data.into_inner().map_err(|e| e.into_error())?;
     // Keep the newest two bundles (e.g. the internal and the public build).
     let mut old: Vec<(std::time::SystemTime, std::path::PathBuf)> = std::fs::read_dir(cache)?
         .flatten()
