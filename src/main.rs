@@ -261,6 +261,9 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
+/// Warnings a successful build prints before its summary.
+const BUILD_WARNINGS_SHOWN: usize = 20;
+
 fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::Result<ExitCode> {
     let options = BuildOptions {
         output: args.output,
@@ -282,8 +285,15 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                 .filter(|d| d.level == Level::Warning)
                 .collect();
             if !quiet {
-                for d in &warnings {
+                // A large archive can have thousands; `check` is where to read them all.
+                for d in warnings.iter().take(BUILD_WARNINGS_SHOWN) {
                     eprintln!("{d}\n");
+                }
+                if warnings.len() > BUILD_WARNINGS_SHOWN {
+                    eprintln!(
+                        "... and {} more warning(s); `casebook check` lists them all\n",
+                        warnings.len() - BUILD_WARNINGS_SHOWN
+                    );
                 }
             }
             if let Some(t) = &report.tracker {

@@ -413,3 +413,34 @@ fn build_timings_name_every_stage_in_pipeline_order() {
     let plain = a.build(&[]).stderr();
     assert!(!plain.contains("search index"), "{plain}");
 }
+
+#[test]
+fn build_shows_the_first_warnings_and_counts_the_rest() {
+    let a = Archive::fixture("good");
+    for n in 0..25 {
+        a.write(
+            &format!("content/incidents/extra-{n:02}.md"),
+            "+++\ntitle = \"Extra\"\ndate = 2025-04-01\nseverty = \"SEV2\"\n+++\nbody\n",
+        );
+    }
+    let run = a.casebook(&["build", "--as-of", "2026-11-25"]);
+    run.assert_ok();
+    let stderr = run.stderr();
+    assert_eq!(
+        stderr.matches("unknown field `severty`").count(),
+        20,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("... and 5 more warning(s); `casebook check` lists them all"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(25 warning(s);"), "{stderr}");
+    // `check` still lists every one.
+    let check = a.casebook(&["check", "--as-of", "2026-11-25"]);
+    assert_eq!(
+        check.stderr().matches("unknown field `severty`").count()
+            + check.stdout().matches("unknown field `severty`").count(),
+        25
+    );
+}
