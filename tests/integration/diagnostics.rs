@@ -591,12 +591,7 @@ fn failed_build_leaves_the_previous_site_byte_for_byte() {
     );
     assert!(!a.exists("public/incidents/new-one"));
     // No staging folder is left behind beside the output.
-    let leftovers: Vec<String> = std::fs::read_dir(a.path())
-        .expect("read root")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("casebook-new") || n.contains("casebook-old"))
-        .collect();
+    let leftovers = beside_output(&a, &["casebook-new", "casebook-old"]);
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // Once the broken file is gone, the next build replaces the site as a whole.
@@ -640,4 +635,39 @@ fn check_format_json_prints_a_json_array_of_diagnostics() {
     assert!(items
         .iter()
         .all(|d| ["error", "warning", "note"].contains(&d["level"].as_str().expect("level"))));
+}
+
+#[test]
+fn a_build_failing_midway_through_rendering_leaves_the_previous_site() {
+    // Pages are written while others still render: a template that fails only
+    // when rendered (an unknown variable, not a syntax error) stops the build
+    // after some incident pages have reached the staging folder.
+    let a = Archive::fixture("good");
+    a.build(&[]);
+    let index = std::fs::read(a.path().join("public/index.html")).expect("index");
+    a.write(
+        "templates/incident.html",
+        "{% extends \"base.html\" %}\n{% block main %}\n<h1>{{ incident.row.title }}</h1>\n{{ no_such_variable.field }}\n{% endblock main %}\n",
+    );
+    let run = a.casebook(&["build", "--as-of", "2026-11-25"]);
+    assert_no_panic(&run);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert!(run.stderr().contains("incident.html"), "{}", run.stderr());
+    assert_eq!(
+        std::fs::read(a.path().join("public/index.html")).expect("index"),
+        index
+    );
+    let leftovers = beside_output(&a, &["casebook-new"]);
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Names in the archive root (where the output's staging and old copies live)
+/// containing any of `parts`.
+fn beside_output(a: &Archive, parts: &[&str]) -> Vec<String> {
+    std::fs::read_dir(a.path())
+        .expect("read root")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| parts.iter().any(|p| n.contains(p)))
+        .collect()
 }
