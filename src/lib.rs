@@ -203,7 +203,6 @@ pub fn render_site(
         return Err(BuildError::Invalid(diagnostics));
     };
     ready()?;
-    progress(Stage::Render);
     let pages = std::sync::atomic::AtomicUsize::new(0);
     let count_and_emit = |page: render::Page| {
         if page.path.ends_with(".html") {
@@ -211,28 +210,21 @@ pub fn render_site(
         }
         emit(page);
     };
-    // The search index is built from records, not from the HTML, so it can be
-    // built while the pages render.
-    let ((rendered, render_time), (bundle, index_time)) = rayon::join(
-        || {
-            let started = Instant::now();
-            (
-                render::render_each(&theme, config, &archive, &analysis, &count_and_emit),
-                started.elapsed(),
-            )
-        },
-        || {
-            let started = Instant::now();
-            (
-                search_pages(config, &archive, &analysis, mode),
-                started.elapsed(),
-            )
-        },
-    );
-    timings.push(("render", render_time));
+    // The search bundle first, then the pages: both use every core, and building
+    // a new Pagefind index alongside rendering only added their peaks together.
+    // Its files are queued for writing before the first page renders.
     if mode == Mode::Full {
-        timings.push(("search index", index_time));
+        progress(Stage::Index);
+        let started = Instant::now();
+        search_pages(config, &archive, &analysis, mode)?
+            .into_iter()
+            .for_each(emit);
+        timings.push(("search index", started.elapsed()));
     }
+    progress(Stage::Render);
+    let started = Instant::now();
+    let rendered = render::render_each(&theme, config, &archive, &analysis, &count_and_emit);
+    timings.push(("render", started.elapsed()));
     if let Err(d) = rendered {
         diagnostics.push(d);
         return Err(BuildError::Invalid(diagnostics));
@@ -240,7 +232,6 @@ pub fn render_site(
     for (path, bytes) in theme.static_files {
         emit(render::Page { path, bytes });
     }
-    bundle?.into_iter().for_each(emit);
     Ok(Site {
         incidents: archive.incidents.len(),
         pages: pages.into_inner(),

@@ -155,9 +155,8 @@ impl Store {
             .unwrap_or_default()
             .into_iter()
             .collect();
-        if used.is_empty() && !self.links_work.load(Ordering::Relaxed) {
-            return;
-        }
+        // Also after links failed: the entry written before the first failure is
+        // linked from nowhere and goes.
         let mut keep = used.clone();
         if let Ok(entries) = fs::read_dir(&self.dir) {
             for entry in entries.flatten() {

@@ -407,7 +407,7 @@ fn build_timings_name_every_stage_in_pipeline_order() {
         .collect();
     assert_eq!(
         stages,
-        ["load", "analyze", "render", "search index", "write"],
+        ["load", "analyze", "search index", "render", "write"],
         "{stderr}"
     );
     let plain = a.build(&[]).stderr();
