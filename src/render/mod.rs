@@ -972,16 +972,6 @@ impl<'a> Renderer<'a> {
     }
 }
 
-/// Renders the whole site in memory.
-pub fn render(
-    theme: &Theme,
-    config: &Config,
-    archive: &Archive,
-    analysis: &Analysis,
-) -> Result<Vec<Page>, Diagnostic> {
-    Renderer::new(theme, config, archive, analysis)?.render()
-}
-
 /// Renders the whole site, handing each page to `emit` as it is done.
 pub fn render_each(
     theme: &Theme,

@@ -14,12 +14,6 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-/// A file the site should contain: its path under the output root and its bytes.
-pub struct OutputFile<'a> {
-    pub path: &'a str,
-    pub bytes: &'a [u8],
-}
-
 /// Marks a folder as made by casebook, so it may be replaced wholesale.
 pub const MARKER: &str = ".casebook-output";
 
@@ -174,16 +168,17 @@ impl Drop for Staging {
     }
 }
 
-/// Writes `files` as the complete contents of `output`, atomically replacing it.
-/// With a `store`, files are hard links to its entries (see [`Store`]).
-pub fn write_site(
+/// Writes `files` (path under the site root, bytes) as the complete contents of
+/// `output`, atomically replacing it: [`Staging`] in one call, for tests.
+#[cfg(test)]
+pub(crate) fn write_site(
     output: &Path,
-    files: &[OutputFile<'_>],
+    files: &[(&str, &[u8])],
     store: Option<Store>,
 ) -> Result<(), WriteError> {
     let staging = Staging::begin(output, store)?;
-    for f in files {
-        staging.add(f.path.to_owned(), f.bytes.to_vec());
+    for (path, bytes) in files {
+        staging.add((*path).to_owned(), bytes.to_vec());
     }
     staging.commit()
 }
@@ -202,7 +197,7 @@ fn name_of(output: &Path) -> &str {
         .unwrap_or("public")
 }
 
-/// The writer thread: each file's folders (made once), then the file.
+/// The writer thread: each file's folder (once per folder), then the file.
 fn write_all(
     staging: &Path,
     files: mpsc::Receiver<(String, Vec<u8>)>,
@@ -215,15 +210,8 @@ fn write_all(
         }
         let dest = staging.join(&path);
         if let Some(dir) = dest.parent() {
-            if !made.contains(dir) {
+            if made.insert(dir.to_path_buf()) {
                 std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-                let mut dir = Some(dir);
-                while let Some(d) = dir.filter(|d| *d != staging) {
-                    if !made.insert(d.to_path_buf()) {
-                        break;
-                    }
-                    dir = d.parent();
-                }
             }
         }
         match &store {
@@ -262,39 +250,15 @@ mod tests {
     fn replaces_previous_output_and_refuses_foreign_folders() {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("public");
-        write_site(
-            &out,
-            &[OutputFile {
-                path: "a/index.html",
-                bytes: b"one",
-            }],
-            None,
-        )
-        .expect("first");
-        write_site(
-            &out,
-            &[OutputFile {
-                path: "b.html",
-                bytes: b"two",
-            }],
-            None,
-        )
-        .expect("second");
+        write_site(&out, &[("a/index.html", b"one")], None).expect("first");
+        write_site(&out, &[("b.html", b"two")], None).expect("second");
         assert!(!out.join("a/index.html").exists());
         assert_eq!(std::fs::read(out.join("b.html")).expect("read"), b"two");
 
         let foreign = dir.path().join("mine");
         std::fs::create_dir_all(&foreign).expect("mkdir");
         std::fs::write(foreign.join("notes.txt"), b"keep").expect("write");
-        let err = write_site(
-            &foreign,
-            &[OutputFile {
-                path: "x.html",
-                bytes: b"",
-            }],
-            None,
-        )
-        .expect_err("must refuse");
+        let err = write_site(&foreign, &[("x.html", b"")], None).expect_err("must refuse");
         assert!(matches!(err, WriteError::NotOurs(_)));
         assert!(foreign.join("notes.txt").exists());
     }

@@ -233,17 +233,13 @@ fn parse_manifest(text: &str) -> HashMap<u128, Stamp> {
 
 #[cfg(all(test, unix))]
 mod tests {
-    use super::super::{sweep_old_outputs, write_site, OutputFile};
+    use super::super::{sweep_old_outputs, write_site};
     use super::*;
     use std::os::unix::fs::MetadataExt;
 
     fn build(out: &Path, store: &Path, files: &[(&str, &[u8])]) {
-        let files: Vec<OutputFile<'_>> = files
-            .iter()
-            .map(|(path, bytes)| OutputFile { path, bytes })
-            .collect();
         sweep_old_outputs(out).join().expect("sweep");
-        write_site(out, &files, Store::open(store)).expect("build");
+        write_site(out, files, Store::open(store)).expect("build");
     }
 
     fn inode(path: &Path) -> u64 {
@@ -314,10 +310,7 @@ mod tests {
         assert!(Store::open(&dir.path().join("file/store")).is_none());
         write_site(
             &out,
-            &[OutputFile {
-                path: "index.html",
-                bytes: b"home",
-            }],
+            &[("index.html", b"home")],
             Store::open(&dir.path().join("file/store")),
         )
         .expect("build");
@@ -326,15 +319,7 @@ mod tests {
         let store = dir.path().join("store");
         let opened = Store::open(&store).expect("store");
         fs::remove_dir(&store).expect("remove store folder");
-        write_site(
-            &out,
-            &[OutputFile {
-                path: "index.html",
-                bytes: b"again",
-            }],
-            Some(opened),
-        )
-        .expect("build");
+        write_site(&out, &[("index.html", b"again")], Some(opened)).expect("build");
         assert_eq!(fs::read(out.join("index.html")).expect("read"), b"again");
         assert_eq!(
             fs::metadata(out.join("index.html")).expect("stat").nlink(),
