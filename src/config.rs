@@ -30,6 +30,8 @@ pub struct FileConfig {
     pub theme: Option<String>,
     pub markdown: MarkdownConfig,
     pub front_matter: FrontMatterConfig,
+    pub content: ContentConfig,
+    pub systems: SystemsConfig,
     pub similarity: SimilarityConfig,
     pub public: PublicConfig,
     pub tracker: TrackerConfig,
@@ -45,6 +47,8 @@ impl Default for FileConfig {
             theme: None,
             markdown: MarkdownConfig::default(),
             front_matter: FrontMatterConfig::default(),
+            content: ContentConfig::default(),
+            systems: SystemsConfig::default(),
             similarity: SimilarityConfig::default(),
             public: PublicConfig::default(),
             tracker: TrackerConfig::default(),
@@ -62,7 +66,82 @@ pub struct MarkdownConfig {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FrontMatterConfig {
-    /// Their key -> casebook's dotted key, e.g. `start_time = "timeline.started"`.
+    /// Their key -> casebook's dotted keys, e.g. `start_time = "timeline.started"`,
+    /// in the order written (the first present source wins a single-valued field).
+    pub aliases: Aliases,
+    /// Keys neither read nor warned about.
+    pub ignore: Vec<String>,
+}
+
+/// `[front_matter.aliases]`, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct Aliases(pub Vec<Alias>);
+
+/// One source key and the casebook fields it feeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    pub from: String,
+    pub to: Vec<String>,
+}
+
+impl Aliases {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Alias> {
+        self.0.iter()
+    }
+}
+
+impl<'de> Deserialize<'de> for Aliases {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Target {
+            One(String),
+            Many(Vec<String>),
+        }
+        // An IndexMap (toml's preserve_order) keeps the order the user wrote.
+        let map: toml::Table = toml::Table::deserialize(deserializer)?;
+        let mut aliases = Vec::with_capacity(map.len());
+        for (from, value) in map {
+            let to = match Target::deserialize(value).map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "alias `{from}` must name a write-up field (\"tags\") or a list of them ([\"timeline.started\", \"date\"])"
+                ))
+            })? {
+                Target::One(t) => vec![t],
+                Target::Many(ts) => ts,
+            };
+            aliases.push(Alias { from, to });
+        }
+        Ok(Aliases(aliases))
+    }
+}
+
+/// Which files under `content/incidents/` are write-ups.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContentConfig {
+    /// Globs relative to `content/incidents/`.
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+impl Default for ContentConfig {
+    fn default() -> Self {
+        Self {
+            include: vec!["**/*.md".into(), "**/*.markdown".into()],
+            exclude: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SystemsConfig {
+    /// Another name -> a system id (`"payment-service" = "payments-api"`).
     pub aliases: BTreeMap<String, String>,
 }
 
@@ -193,7 +272,12 @@ pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
             .field("severities")
             .hint("list your severity names worst first, e.g. [\"SEV1\", \"SEV2\", \"SEV3\"]"));
     }
-    for (from, to) in &config.front_matter.aliases {
+    for (from, to) in config
+        .front_matter
+        .aliases
+        .iter()
+        .flat_map(|a| a.to.iter().map(move |t| (&a.from, t)))
+    {
         if crate::model::incident::KNOWN_PATHS.iter().all(|k| k != to) {
             let known = crate::model::incident::KNOWN_PATHS.iter().copied();
             let mut d = Diagnostic::error(
@@ -208,6 +292,25 @@ pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
                 d = d.hint(format!("did you mean `{m}`?"));
             }
             return Err(d);
+        }
+    }
+    for (key, patterns) in [
+        ("content.include", &config.content.include),
+        ("content.exclude", &config.content.exclude),
+    ] {
+        for pattern in patterns {
+            if let Err(e) = globset::Glob::new(pattern) {
+                let mut d = Diagnostic::error(
+                    CONFIG_FILE,
+                    format!("`{pattern}` is not a valid glob: {}", e.kind()),
+                )
+                .field(key)
+                .hint("globs are relative to content/incidents/, e.g. \"**/*.md\"");
+                if let Some(line) = text.lines().position(|l| l.contains(pattern.as_str())) {
+                    d = d.at_line(line as u32 + 1);
+                }
+                return Err(d);
+            }
         }
     }
     Ok(config)
@@ -240,5 +343,27 @@ mod tests {
         let e = parse_file_config("title = \"x\"\ntitel = \"y\"\n").expect_err("unknown key");
         assert_eq!(e.line, Some(2));
         assert!(e.message.contains("titel"), "{}", e.message);
+    }
+
+    #[test]
+    fn aliases_keep_the_order_written_and_take_lists() {
+        let c = parse_file_config(
+            "[front_matter.aliases]\nzeta = \"tags\"\nstart_time = [\"timeline.started\", \"date\"]\nalpha = \"tags\"\n",
+        )
+        .expect("aliases");
+        let order: Vec<&str> = c
+            .front_matter
+            .aliases
+            .iter()
+            .map(|a| a.from.as_str())
+            .collect();
+        assert_eq!(order, ["zeta", "start_time", "alpha"]);
+        assert_eq!(c.front_matter.aliases.0[1].to, ["timeline.started", "date"]);
+    }
+
+    #[test]
+    fn a_bad_include_glob_names_its_line() {
+        let e = parse_file_config("[content]\ninclude = [\"**/*.{md\"]\n").expect_err("bad glob");
+        assert_eq!(e.line, Some(2));
     }
 }

@@ -90,7 +90,8 @@ fn load_with(config: &Config, mode: Mode) -> Loaded {
 
 fn load_timed(config: &Config, mode: Mode, timings: &mut Vec<(&'static str, Duration)>) -> Loaded {
     let started = Instant::now();
-    let (archive, diagnostics) = model::build(load::load(&config.root), config);
+    let (archive, diagnostics) =
+        model::build(load::load(&config.root, &config.file.content), config);
     timings.push(("load", started.elapsed()));
     let started = Instant::now();
     let loaded = derive(archive, diagnostics, config, mode);

@@ -154,7 +154,7 @@ pub fn new_incident(
     if slug.is_empty() {
         slug = "incident".into();
     }
-    let taken = existing_ids(&config.root);
+    let taken = existing_ids(config);
     let base = format!("{date}-{slug}");
     let id = std::iter::once(base.clone())
         .chain((2..).map(|n| format!("{base}-{n}")))
@@ -169,10 +169,11 @@ pub fn new_incident(
     Ok(path)
 }
 
-fn existing_ids(root: &Path) -> std::collections::HashSet<String> {
-    casebook::load::find_sources(root)
+fn existing_ids(config: &Config) -> std::collections::HashSet<String> {
+    casebook::load::find_sources(&config.root, &config.file.content)
+        .files
         .into_iter()
         .filter(|(k, _)| *k == casebook::load::Kind::Incident)
-        .filter_map(|(_, p)| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .map(|(_, p)| casebook::model::incident::default_id(&casebook::load::stem_of(&p)))
         .collect()
 }

@@ -68,6 +68,10 @@ pub struct Metrics {
     pub open_age_definition: &'static str,
     pub open_total: usize,
     pub repeat_rate: RepeatRate,
+    /// Incidents without a date: left out of the per-month and per-quarter series.
+    pub undated: usize,
+    /// Follow-ups with no known status (plain bullets): never counted as open or done.
+    pub untracked: usize,
 }
 
 /// Nearest-rank percentile of an ascending, non-empty slice.
@@ -131,10 +135,12 @@ pub fn compute(
 
     let mut quarters: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     let mut open_ages = Vec::new();
+    let mut untracked = 0;
     for &i in members {
-        let q = quarter(archive.incidents[i].date);
+        let q = archive.incidents[i].date.map(quarter);
         for f in &facts[i].follow_ups {
-            if f.state != FollowUpState::WontDo {
+            untracked += usize::from(f.state == FollowUpState::Untracked);
+            if let (Some(q), true) = (&q, f.state.counts_toward_completion()) {
                 let e = quarters.entry(q.clone()).or_default();
                 e.0 += 1;
                 if f.state == FollowUpState::Done {
@@ -192,6 +198,11 @@ pub fn compute(
             rate: (!members.is_empty()).then(|| repeats as f64 / members.len() as f64),
             definition: "Incidents that name an earlier incident in repeat_of, over all incidents.",
         },
+        undated: members
+            .iter()
+            .filter(|&&i| archive.incidents[i].date.is_none())
+            .count(),
+        untracked,
     }
 }
 
@@ -201,12 +212,11 @@ fn per_month(
     severities: &[String],
     as_of: Date,
 ) -> Vec<MonthCount> {
-    let Some(first) = members.iter().map(|&i| archive.incidents[i].date).min() else {
+    let dated = || members.iter().filter_map(|&i| archive.incidents[i].date);
+    let Some(first) = dated().min() else {
         return Vec::new();
     };
-    let last = members
-        .iter()
-        .map(|&i| archive.incidents[i].date)
+    let last = dated()
         .max()
         .unwrap_or(first)
         .max(as_of.min(first.max(as_of)));
@@ -226,7 +236,8 @@ fn per_month(
     }
     for &i in members {
         let inc = &archive.incidents[i];
-        let key = format!("{:04}-{:02}", inc.date.year(), inc.date.month());
+        let Some(date) = inc.date else { continue };
+        let key = format!("{:04}-{:02}", date.year(), date.month());
         if let Ok(pos) = months.binary_search_by(|mc| mc.month.cmp(&key)) {
             let sev = inc
                 .severity

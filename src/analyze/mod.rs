@@ -23,15 +23,18 @@ pub enum FollowUpState {
     InProgress,
     Done,
     WontDo,
+    /// No status known (a plain bullet under an action heading).
+    Untracked,
 }
 
 impl FollowUpState {
-    pub const ALL: [FollowUpState; 5] = [
+    pub const ALL: [FollowUpState; 6] = [
         Self::Overdue,
         Self::Open,
         Self::InProgress,
         Self::Done,
         Self::WontDo,
+        Self::Untracked,
     ];
 
     pub fn of(f: &FollowUp, as_of: Date) -> Self {
@@ -45,7 +48,14 @@ impl FollowUpState {
             FollowUpStatus::InProgress => Self::InProgress,
             FollowUpStatus::Done => Self::Done,
             FollowUpStatus::WontDo => Self::WontDo,
+            FollowUpStatus::Untracked => Self::Untracked,
         }
+    }
+
+    /// Done, or still to do: what completion rates divide by (won't-do and
+    /// untracked items are neither).
+    pub fn counts_toward_completion(self) -> bool {
+        !matches!(self, Self::WontDo | Self::Untracked)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +65,7 @@ impl FollowUpState {
             Self::InProgress => "in_progress",
             Self::Done => "done",
             Self::WontDo => "wont_do",
+            Self::Untracked => "untracked",
         }
     }
 
@@ -65,6 +76,7 @@ impl FollowUpState {
             Self::InProgress => "In progress",
             Self::Done => "Done",
             Self::WontDo => "Won't do",
+            Self::Untracked => "Untracked",
         }
     }
 
@@ -199,14 +211,19 @@ pub fn analyze(
             let repeat = &archive.incidents[m];
             for &earlier in &chain.members[..pos] {
                 let e = &archive.incidents[earlier];
-                if e.date >= repeat.date {
-                    continue;
+                if let (Some(earlier_day), Some(repeat_day)) = (e.date, repeat.date) {
+                    if earlier_day >= repeat_day {
+                        continue;
+                    }
                 }
                 for (fi, fu) in e.follow_ups.iter().enumerate() {
                     let open_then = match fu.status {
                         FollowUpStatus::Open | FollowUpStatus::InProgress => true,
-                        FollowUpStatus::Done => fu.done_on.is_some_and(|d| d > repeat.date),
-                        FollowUpStatus::WontDo => false,
+                        FollowUpStatus::Done => fu
+                            .done_on
+                            .zip(repeat.date)
+                            .is_some_and(|(done, repeat_day)| done > repeat_day),
+                        FollowUpStatus::WontDo | FollowUpStatus::Untracked => false,
                     };
                     if open_then {
                         let done_late = fu.status == FollowUpStatus::Done;
@@ -249,7 +266,7 @@ pub fn analyze(
             if let Some(sf) = systems.get_mut(s) {
                 sf.incidents.push(i);
                 sf.follow_ups.extend(facts[i].follow_ups.iter().cloned());
-                if !inc.repeat_of.is_empty() && inc.date >= year_ago {
+                if !inc.repeat_of.is_empty() && inc.date.is_some_and(|d| d >= year_ago) {
                     sf.repeats_last_12_months += 1;
                 }
                 sf.recurred_while_open += facts[i].recurred_while_open.len();
@@ -366,11 +383,13 @@ fn incident_facts(i: usize, inc: &Incident, as_of: Date) -> IncidentFacts {
             .enumerate()
             .map(|(fi, f)| {
                 let state = FollowUpState::of(f, as_of);
-                let age_days = if state.is_pending() {
-                    Some((as_of - inc.date).get_days() as i64)
-                } else {
-                    f.done_on.map(|d| (d - inc.date).get_days() as i64)
-                };
+                let age_days = inc.date.and_then(|day| {
+                    if state.is_pending() {
+                        Some((as_of - day).get_days() as i64)
+                    } else {
+                        f.done_on.map(|d| (d - day).get_days() as i64)
+                    }
+                });
                 FollowUpFact {
                     incident: i,
                     index: fi,
@@ -379,9 +398,18 @@ fn incident_facts(i: usize, inc: &Incident, as_of: Date) -> IncidentFacts {
                 }
             })
             .collect(),
-        time_to_detect: minutes(t.started, t.detected),
-        time_to_mitigate: minutes(t.started, t.mitigated),
-        time_to_resolve: minutes(t.started, t.resolved),
+        time_to_detect: t
+            .in_order()
+            .then(|| minutes(t.started, t.detected))
+            .flatten(),
+        time_to_mitigate: t
+            .in_order()
+            .then(|| minutes(t.started, t.mitigated))
+            .flatten(),
+        time_to_resolve: t
+            .in_order()
+            .then(|| minutes(t.started, t.resolved))
+            .flatten(),
         ..IncidentFacts::default()
     }
 }
@@ -406,7 +434,7 @@ fn summarize_follow_ups(sf: &mut SystemFacts) {
     let counted = sf
         .follow_ups
         .iter()
-        .filter(|f| f.state != FollowUpState::WontDo)
+        .filter(|f| f.state.counts_toward_completion())
         .count();
     let done = sf
         .follow_ups

@@ -41,7 +41,9 @@ pub fn resolve(archive: &Archive, chained: &[bool]) -> Vec<Vec<ResolvedItem>> {
                                 .as_ref()
                                 .is_some_and(|s| rule.severity.contains(s)))
                         && (rule.tags.is_empty() || inc.tags.iter().any(|t| rule.tags.contains(t)))
-                        && rule.since.is_none_or(|d| inc.date >= d)
+                        && rule
+                            .since
+                            .is_none_or(|d| inc.date.is_some_and(|day| day >= d))
                         && (!rule.repeats_only || chained[i]);
                     if matches && !out.iter().any(|r| r.incident == i) {
                         out.push(ResolvedItem {

@@ -1,5 +1,5 @@
-//! Possible repeats: incidents that share a system and read alike but are not
-//! linked. Each incident's text (title, summary, contributing factors, tags,
+//! Possible repeats: incidents that share a system (or where either names none,
+//! any two) and read alike but are not linked. Each incident's text (title, summary, contributing factors, tags,
 //! body) is split into words once; per incident, a BM25 more-like-this query of
 //! its most distinctive words, restricted to incidents on the same systems,
 //! finds its nearest neighbours. Scores are divided by the incident's own score
@@ -662,9 +662,11 @@ pub fn possible_repeats(
             || (vec![0f32; n], Vec::<u32>::new()),
             |(scores, touched), i| {
                 let mine = &systems[i];
-                if mine.ids.is_empty() {
-                    return Vec::new();
-                }
+                // Where either write-up names no system (a plain folder names
+                // none), the two are compared on their text alone.
+                let compares = |theirs: u64| {
+                    mine.signature == 0 || theirs == 0 || theirs & mine.signature != 0
+                };
                 // The write-up's most distinctive words, weighted by tf-idf; ties by
                 // the word, so the query does not depend on hash order.
                 let mut query: Vec<(f32, u32, u32)> = doc_terms[i]
@@ -688,7 +690,7 @@ pub fn possible_repeats(
                     own += weight * tf_factor(tf, norm[i]);
                     let range = start[t as usize] as usize..start[t as usize + 1] as usize;
                     for p in &postings[range] {
-                        if p.systems & mine.signature == 0 {
+                        if !compares(p.systems) {
                             continue;
                         }
                         // Every product here is positive, so zero means untouched.
@@ -707,6 +709,7 @@ pub fn possible_repeats(
                     .iter()
                     .map(|&s| system_weight[s as usize] / (1.0 + mine.norm))
                     .sum();
+                let own_text = own.max(f32::MIN_POSITIVE);
                 let own = own + own_systems;
                 let most_from_systems: f32 = mine
                     .ids
@@ -725,6 +728,13 @@ pub fn possible_repeats(
                         continue;
                     }
                     let theirs = &systems[j];
+                    if mine.ids.is_empty() || theirs.ids.is_empty() {
+                        let relative = (text / own_text).min(1.0);
+                        if relative >= config.threshold {
+                            found.push((j, relative));
+                        }
+                        continue;
+                    }
                     let mut from_systems = None;
                     for s in shared(&mine.ids, &theirs.ids) {
                         *from_systems.get_or_insert(0.0) +=
@@ -734,9 +744,9 @@ pub fn possible_repeats(
                     let Some(from_systems) = from_systems else {
                         continue;
                     };
-                    let score = text + from_systems;
-                    if (score / own).min(1.0) >= config.threshold {
-                        found.push((j, score));
+                    let relative = ((text + from_systems) / own).min(1.0);
+                    if relative >= config.threshold {
+                        found.push((j, relative));
                     }
                 }
                 found.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -744,7 +754,6 @@ pub fn possible_repeats(
                     .into_iter()
                     .filter(|&(j, _)| !linked(i, j))
                     .take(config.top_k)
-                    .map(|(j, score)| (j, (score / own).min(1.0)))
                     .collect()
             },
         )
@@ -783,7 +792,7 @@ mod tests {
             id: id.to_owned(),
             source: PathBuf::from(format!("content/incidents/{id}.md")),
             title: id.replace('-', " "),
-            date: jiff::civil::date(2024, 1, 1),
+            date: Some(jiff::civil::date(2024, 1, 1)),
             severity: None,
             status: IncidentStatus::Resolved,
             systems: systems.iter().map(|s| (*s).to_owned()).collect(),
@@ -798,6 +807,8 @@ mod tests {
             timeline: Timeline::default(),
             public: PublicText::default(),
             follow_ups: Vec::new(),
+            links: Vec::new(),
+            fallbacks: Vec::new(),
             body: body.to_owned(),
             word_count: 0,
             line: 1,
@@ -821,11 +832,8 @@ mod tests {
     /// Write-ups that read unlike each other and the pool ones.
     fn filler(k: usize, system: &str) -> Arc<Incident> {
         let words: Vec<String> = (0..30).map(|w| format!("filler{k}word{w}")).collect();
-        incident(
-            &format!("2024-01-{k:02}-other"),
-            &[system],
-            &words.join(" "),
-        )
+        let systems: &[&str] = if system.is_empty() { &[] } else { &[system] };
+        incident(&format!("2024-01-{k:02}-other"), systems, &words.join(" "))
     }
 
     fn find(
@@ -862,11 +870,27 @@ mod tests {
         let mut incidents = vec![
             incident("a-pool", &["payments-db"], POOL),
             incident("b-pool", &["search"], POOL),
-            incident("c-pool", &[], POOL),
         ];
         incidents.extend((0..10).map(|k| filler(k, "payments-db")));
         let a = archive(incidents);
         assert!(find(&a, &|_, _| false).iter().all(Vec::is_empty));
+    }
+
+    #[test]
+    fn write_ups_without_systems_are_compared_with_every_one() {
+        // A plain folder names no systems: the same failure written up twice
+        // must still be suggested, also against a write-up that names one.
+        let mut incidents = vec![
+            incident("a-pool", &[], POOL),
+            incident("b-pool-again", &[], POOL_AGAIN),
+            incident("c-pool-db", &["payments-db"], POOL),
+        ];
+        incidents.extend((0..10).map(|k| filler(k, "")));
+        let a = archive(incidents);
+        let found = find(&a, &|_, _| false);
+        assert_eq!(ids(&a, &found[0]), ["c-pool-db", "b-pool-again"]);
+        assert_eq!(ids(&a, &found[1]), ["a-pool", "c-pool-db"]);
+        assert!(found[3..].iter().all(Vec::is_empty), "{found:?}");
     }
 
     #[test]

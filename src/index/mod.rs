@@ -34,7 +34,7 @@ pub struct Record {
 struct Inputs<'a> {
     id: &'a str,
     title: &'a str,
-    date: jiff::civil::Date,
+    date: Option<jiff::civil::Date>,
     severity: Option<&'a str>,
     status: &'static str,
     systems: &'a [String],
@@ -106,8 +106,11 @@ impl<'a> Inputs<'a> {
         Record {
             id: self.id.to_owned(),
             title: self.title.to_owned(),
-            date: self.date.to_string(),
-            year: self.date.year().to_string(),
+            // Undated write-ups: no date (sorted last), "undated" as their year filter.
+            date: self.date.map_or_else(String::new, |d| d.to_string()),
+            year: self
+                .date
+                .map_or_else(|| "undated".to_owned(), |d| d.year().to_string()),
             severity: self.severity.map(str::to_owned),
             status: self.status,
             systems: self.systems.to_vec(),

@@ -68,6 +68,8 @@ impl Node {
 pub enum Format {
     Toml,
     Yaml,
+    /// No front matter: the file is all body.
+    None,
 }
 
 /// A file split into header and body, before parsing.
@@ -106,7 +108,8 @@ fn syntax(line: u32, column: u32, message: impl Into<String>, hint: Option<&str>
     }
 }
 
-/// Splits `text` at its front-matter fences. A file must start with `+++` or `---`.
+/// Splits `text` at its front-matter fences. A file that does not start with
+/// `+++` or `---` has no front matter: all of it is the body.
 pub fn split(text: &str) -> Result<Split<'_>, SyntaxError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
@@ -114,7 +117,7 @@ pub fn split(text: &str) -> Result<Split<'_>, SyntaxError> {
             1,
             1,
             "the file is empty",
-            Some("a write-up starts with front matter between `+++` lines, with at least `title` and `date`"),
+            Some("a write-up is Markdown, optionally with front matter between `+++` lines"),
         ));
     }
     let first_line = text.lines().next().unwrap_or("").trim_end();
@@ -122,12 +125,13 @@ pub fn split(text: &str) -> Result<Split<'_>, SyntaxError> {
         "+++" => (Format::Toml, "+++"),
         "---" => (Format::Yaml, "---"),
         _ => {
-            return Err(syntax(
-                1,
-                1,
-                "the file does not start with front matter",
-                Some("put `+++` (TOML) or `---` (YAML) on the first line, then the fields, then the same fence again"),
-            ))
+            return Ok(Split {
+                format: Format::None,
+                header: "",
+                header_line: 1,
+                body: text,
+                body_line: 1,
+            })
         }
     };
     let header_start = text.find('\n').map_or(text.len(), |i| i + 1);
@@ -187,6 +191,11 @@ pub fn parse(split: &Split<'_>) -> Result<Node, SyntaxError> {
     match split.format {
         Format::Toml => parse_toml(split.header, split.header_line),
         Format::Yaml => parse_yaml(split.header, split.header_line),
+        Format::None => Ok(Node {
+            value: Value::Table(Vec::new()),
+            line: 1,
+            column: 1,
+        }),
     }
 }
 
@@ -353,6 +362,15 @@ mod tests {
         assert_eq!(s.header, "title = \"x\"\n");
         assert_eq!(s.body, "body\n");
         assert_eq!(s.body_line, 4);
+    }
+
+    #[test]
+    fn a_file_without_front_matter_is_all_body() {
+        let s = split("# Title\n\nText.\n").expect("split");
+        assert_eq!(s.format, Format::None);
+        assert_eq!(s.body, "# Title\n\nText.\n");
+        assert_eq!(s.body_line, 1);
+        assert_eq!(parse(&s).expect("parse").value, Value::Table(Vec::new()));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! rendering, must keep exact line numbers, and only needs headings, fences and
 //! task-list items, which are line-shaped in CommonMark.
 
-use super::incident::{FollowUpSource, FollowUpStatus, RawFollowUp};
+use super::follow_up::{FollowUpSource, FollowUpStatus, RawFollowUp};
 
 /// Headings (case-insensitive, punctuation ignored) whose task lists are follow-ups.
 const ACTION_HEADINGS: &[&str] = &[
@@ -22,6 +22,15 @@ const ACTION_HEADINGS: &[&str] = &[
     "corrective actions",
     "next steps",
     "action points",
+    "follow up",
+    "followup",
+    "follow up actions",
+    "preventive actions",
+    "preventative actions",
+    "preventive measures",
+    "corrective and preventive actions",
+    "todo",
+    "to do",
 ];
 
 fn normalize_heading(text: &str) -> String {
@@ -101,12 +110,19 @@ pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<RawFollowUp> {
     items
 }
 
+/// A list item under an action heading: a task (`[ ]` open, `[x]` done) or a
+/// plain bullet or numbered item, which is untracked (nobody said its status).
 fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
     let t = line.trim_start();
+    let numbered = t
+        .find(['.', ')'])
+        .filter(|&i| i > 0 && i <= 3 && t[..i].bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|i| t[i + 1..].strip_prefix(' '));
     let rest = t
         .strip_prefix("- ")
         .or_else(|| t.strip_prefix("* "))
-        .or_else(|| t.strip_prefix("+ "))?;
+        .or_else(|| t.strip_prefix("+ "))
+        .or(numbered)?;
     let rest = rest.trim_start();
     let (status, text) = if let Some(r) = rest.strip_prefix("[ ]") {
         (FollowUpStatus::Open, r)
@@ -116,7 +132,7 @@ fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
     {
         (FollowUpStatus::Done, r)
     } else {
-        return None;
+        (FollowUpStatus::Untracked, rest)
     };
     let mut owner = None;
     let mut due = None;
@@ -236,12 +252,16 @@ pub fn word_count(body: &str) -> usize {
 mod tests {
     use super::*;
 
-    const BODY: &str = "Checkout failed.\nSecond line.\n\n## Action items\n- [ ] Add pool health check @sam due:2025-05-01 https://tracker.example/OPS-124\n- [x] Lower DNS TTL @kim\n- not a task\n\n```\n- [ ] inside code\n```\n## Lessons\n- [ ] not a follow-up\n";
+    const BODY: &str = "Checkout failed.\nSecond line.\n\n## Action items\n- [ ] Add pool health check @sam due:2025-05-01 https://tracker.example/OPS-124\n- [x] Lower DNS TTL @kim\n- a plain bullet\n2. a numbered item\n\n```\n- [ ] inside code\n```\n## Lessons\n- [ ] not a follow-up\n";
 
     #[test]
     fn task_lists_under_action_items_become_follow_ups() {
         let items = task_follow_ups(BODY, 10);
-        assert_eq!(items.len(), 2);
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[2].title, "a plain bullet");
+        assert_eq!(items[2].status, FollowUpStatus::Untracked);
+        assert_eq!(items[3].title, "a numbered item");
+        assert_eq!(items[3].status, FollowUpStatus::Untracked);
         assert_eq!(items[0].title, "Add pool health check");
         assert_eq!(items[0].owner.as_deref(), Some("sam"));
         assert_eq!(

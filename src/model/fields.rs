@@ -2,6 +2,12 @@
 //! diagnostic with file, line, column, field and hint instead of stopping at the
 //! first. Keys that are never asked for are reported as unknown, with the closest
 //! known key as a "did you mean".
+//!
+//! Real folders hold values casebook did not write, so reading is lenient: `""`,
+//! `null` and `[]` are absent, numbers in a list of strings are strings, and
+//! timestamps may lack seconds, the `T` or a leading zero. A value that still does
+//! not fit is a warning naming the field and saying it is ignored: the write-up
+//! builds with the field's fallback.
 
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::load::frontmatter::{Key, Node, Value};
@@ -27,9 +33,16 @@ impl Reporter {
     }
 
     pub fn error_at(&self, node: &Node, field: &str, message: String, hint: Option<String>) {
-        let mut d = Diagnostic::error(&self.file, message)
-            .at(node.line, node.column)
-            .field(field);
+        self.push_at(Diagnostic::error(&self.file, message), node, field, hint);
+    }
+
+    /// A value that cannot be used: a warning; the field falls back.
+    pub fn warn_at(&self, node: &Node, field: &str, message: String, hint: Option<String>) {
+        self.push_at(Diagnostic::warning(&self.file, message), node, field, hint);
+    }
+
+    fn push_at(&self, d: Diagnostic, node: &Node, field: &str, hint: Option<String>) {
+        let mut d = d.at(node.line, node.column).field(field);
         if let Some(h) = hint {
             d = d.hint(h);
         }
@@ -67,14 +80,30 @@ impl<'a> Fields<'a> {
                 line: node.line,
             }),
             other => {
-                reporter.error_at(
+                reporter.warn_at(
                     node,
                     prefix.trim_end_matches('.'),
                     format!("expected a table, found {}", other.kind()),
-                    None,
+                    Some("casebook ignores this value".into()),
                 );
                 None
             }
+        }
+    }
+
+    /// A file's front matter (always a table once parsed; anything else reads
+    /// as an empty one).
+    pub fn root(reporter: &'a Reporter, node: &'a Node) -> Self {
+        let entries: &'a [(Key, Node)] = match &node.value {
+            Value::Table(entries) => entries,
+            _ => &[],
+        };
+        Self {
+            reporter,
+            prefix: String::new(),
+            entries,
+            asked: RefCell::new(Vec::new()),
+            line: node.line,
         }
     }
 
@@ -86,29 +115,38 @@ impl<'a> Fields<'a> {
         format!("{}{key}", self.prefix)
     }
 
-    /// The raw node of `key`, marking it as known.
+    /// The raw node of `key`, marking it as known; `None` when it is absent
+    /// or empty (`""`, `null`, `[]`).
     pub fn node(&self, key: &'static str) -> Option<&'a Node> {
         self.asked.borrow_mut().push(key);
         self.entries
             .iter()
             .find(|(k, _)| k.name == key)
             .map(|(_, v)| v)
+            .filter(|v| !is_absent(&v.value))
     }
 
     fn wrong_type(&self, key: &str, node: &Node, expected: &str, hint: Option<String>) {
-        self.reporter.error_at(
+        let hint = hint.map_or_else(
+            || "casebook ignores this value".to_owned(),
+            |h| format!("{h}; until then casebook ignores this value"),
+        );
+        self.reporter.warn_at(
             node,
             &self.path(key),
             format!("expected {expected}, found {}", node.value.kind()),
-            hint,
+            Some(hint),
         );
     }
 
     pub fn string(&self, key: &'static str) -> Option<String> {
         let node = self.node(key)?;
         match &node.value {
-            Value::String(s) => Some(s.clone()),
-            Value::Null => None,
+            Value::String(s) => Some(s.trim().to_owned()),
+            // A number or date where a string is expected reads as written.
+            Value::Integer(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Datetime(d) => Some(d.clone()),
             _ => {
                 self.wrong_type(
                     key,
@@ -121,33 +159,27 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A string that must be present; reports a missing field at the table's line.
+    /// A string that must be present; reports a missing or empty field at the
+    /// table's line (for casebook's own files, such as reading lists).
     pub fn required_string(&self, key: &'static str, hint: &str) -> Option<String> {
-        let present = self.entries.iter().any(|(k, _)| k.name == key);
         let value = self.string(key);
-        if !present {
-            self.reporter.push(
-                Diagnostic::error(
-                    &self.reporter.file,
+        if value.is_none() {
+            let written = self.entries.iter().find(|(k, _)| k.name == key);
+            let (message, line) = match written {
+                Some((_, node)) => (format!("`{}` is empty", self.path(key)), node.line),
+                None => (
                     format!("missing required field `{}`", self.path(key)),
-                )
-                .at_line(self.line)
-                .field(self.path(key))
-                .hint(hint.to_owned()),
+                    self.line,
+                ),
+            };
+            self.reporter.push(
+                Diagnostic::error(&self.reporter.file, message)
+                    .at_line(line)
+                    .field(self.path(key))
+                    .hint(hint.to_owned()),
             );
         }
-        match (value, self.entries.iter().find(|(k, _)| k.name == key)) {
-            (Some(v), Some((_, node))) if v.trim().is_empty() => {
-                self.reporter.error_at(
-                    node,
-                    &self.path(key),
-                    format!("`{}` is empty", self.path(key)),
-                    Some(hint.to_owned()),
-                );
-                None
-            }
-            (value, _) => value,
-        }
+        value
     }
 
     /// A list of strings; a single string is taken as a one-item list.
@@ -157,11 +189,16 @@ impl<'a> Fields<'a> {
         };
         match &node.value {
             Value::String(s) => vec![(s.clone(), node)],
-            Value::Null => Vec::new(),
+            Value::Integer(i) => vec![(i.to_string(), node)],
             Value::Array(items) => items
                 .iter()
                 .filter_map(|item| match &item.value {
+                    Value::String(s) if s.trim().is_empty() => None,
                     Value::String(s) => Some((s.clone(), item)),
+                    Value::Integer(i) => Some((i.to_string(), item)),
+                    Value::Float(f) => Some((f.to_string(), item)),
+                    Value::Bool(b) => Some((b.to_string(), item)),
+                    Value::Null => None,
                     _ => {
                         self.wrong_type(key, item, "a string in this list", None);
                         None
@@ -184,6 +221,16 @@ impl<'a> Fields<'a> {
         let node = self.node(key)?;
         match &node.value {
             Value::Bool(b) => Some(*b),
+            Value::String(s)
+                if matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "yes") =>
+            {
+                Some(true)
+            }
+            Value::String(s)
+                if matches!(s.trim().to_ascii_lowercase().as_str(), "false" | "no") =>
+            {
+                Some(false)
+            }
             _ => {
                 self.wrong_type(key, node, "true or false", None);
                 None
@@ -209,16 +256,15 @@ impl<'a> Fields<'a> {
             Value::String(s) | Value::Datetime(s) => match parse_date(s) {
                 Some(d) => Some(d),
                 None => {
-                    self.reporter.error_at(
+                    self.reporter.warn_at(
                         node,
                         &self.path(key),
                         format!("\"{s}\" is not a valid date"),
-                        Some("write dates as YYYY-MM-DD, e.g. 2025-03-14".into()),
+                        Some("write dates as YYYY-MM-DD, e.g. 2025-03-14; until then casebook ignores this value".into()),
                     );
                     None
                 }
             },
-            Value::Null => None,
             _ => {
                 self.wrong_type(key, node, "a date (YYYY-MM-DD)", None);
                 None
@@ -233,16 +279,15 @@ impl<'a> Fields<'a> {
             Value::String(s) | Value::Datetime(s) => match parse_timestamp(s) {
                 Some(t) => Some(t),
                 None => {
-                    self.reporter.error_at(
+                    self.reporter.warn_at(
                         node,
                         &self.path(key),
                         format!("\"{s}\" is not a valid date-time"),
-                        Some("write RFC 3339 date-times, e.g. 2025-03-14T09:12:00Z".into()),
+                        Some("write RFC 3339 date-times, e.g. 2025-03-14T09:12:00Z; until then casebook ignores this value".into()),
                     );
                     None
                 }
             },
-            Value::Null => None,
             _ => {
                 self.wrong_type(key, node, "a date-time (2025-03-14T09:12:00Z)", None);
                 None
@@ -309,16 +354,29 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// `""`, `null`, `[]` and whitespace: what real folders write for "not known".
+pub fn is_absent(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(items) => items.iter().all(|i| is_absent(&i.value)),
+        _ => false,
+    }
+}
+
+/// A calendar day, as written: the day of a date-time is the day in its own
+/// offset (`2025-11-22T08:00+09:00` is 22 November, not the 21st in UTC).
 pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
-    let s = s.trim();
+    let s = normalize_timestamp(s.trim());
     if let Ok(d) = s.parse::<jiff::civil::Date>() {
         return Some(d);
     }
-    parse_timestamp(s).map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+    parse_timestamp(&s).map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
 }
 
+/// A moment; without an offset it is taken as UTC.
 pub fn parse_timestamp(s: &str) -> Option<jiff::Timestamp> {
-    let s = s.trim();
+    let s = normalize_timestamp(s.trim());
     if let Ok(t) = s.parse::<jiff::Timestamp>() {
         return Some(t);
     }
@@ -334,6 +392,40 @@ pub fn parse_timestamp(s: &str) -> Option<jiff::Timestamp> {
         return utc(d.to_datetime(jiff::civil::Time::midnight()));
     }
     None
+}
+
+/// `2023-04-11 8:00` -> `2023-04-11T08:00`: the shapes hand-written timestamps
+/// take (a space for `T`, a one-digit hour, ` UTC`), in the form RFC 3339 parsers take.
+fn normalize_timestamp(s: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = s.as_bytes();
+    let is_date = bytes.len() > 10
+        && bytes[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !is_date || !matches!(bytes[10], b'T' | b't' | b' ') {
+        return s.into();
+    }
+    let (date, time) = (&s[..10], s[11..].trim_start());
+    let time = time
+        .strip_suffix(" UTC")
+        .or_else(|| time.strip_suffix(" GMT"))
+        .map_or_else(|| time.to_owned(), |t| format!("{t}Z"));
+    let hour_digits = time.bytes().take_while(u8::is_ascii_digit).count();
+    let time = if hour_digits == 1 {
+        format!("0{time}")
+    } else {
+        time
+    };
+    // `08:00 +09:00` -> `08:00+09:00`.
+    let time = time
+        .replacen(" +", "+", 1)
+        .replacen(" -", "-", 1)
+        .replace(" Z", "Z");
+    format!("{date}T{time}").into()
 }
 
 #[cfg(test)]
@@ -355,5 +447,36 @@ mod tests {
         assert!(parse_timestamp("2025-03-14 09:12:00").is_some());
         assert!(parse_timestamp("2025-13-14").is_none());
         assert!(parse_date("March 14").is_none());
+    }
+
+    #[test]
+    fn hand_written_timestamps_are_read() {
+        let ts = |s: &str| parse_timestamp(s).map(|t| t.to_string());
+        assert_eq!(ts("2023-04-11 20:28"), Some("2023-04-11T20:28:00Z".into()));
+        assert_eq!(
+            ts("2023-04-11T8:00:00"),
+            Some("2023-04-11T08:00:00Z".into())
+        );
+        assert_eq!(
+            ts("2023-04-11 8:05 +09:00"),
+            Some("2023-04-10T23:05:00Z".into())
+        );
+        assert_eq!(
+            ts("2023-04-11 20:28 UTC"),
+            Some("2023-04-11T20:28:00Z".into())
+        );
+        // The day as written in its own offset.
+        assert_eq!(
+            parse_date("2025-11-22T08:00:00+09:00").map(|d| d.to_string()),
+            Some("2025-11-22".into())
+        );
+    }
+
+    #[test]
+    fn empty_values_are_absent() {
+        assert!(is_absent(&Value::String("  ".into())));
+        assert!(is_absent(&Value::Null));
+        assert!(is_absent(&Value::Array(Vec::new())));
+        assert!(!is_absent(&Value::Bool(false)));
     }
 }

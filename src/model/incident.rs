@@ -1,14 +1,19 @@
 //! The incident write-up as a typed value, and its reading from front matter.
 //!
-//! Validation that needs one file only happens here (types, required fields,
-//! severity scale, timeline order, id syntax). Cross-file checks (duplicate ids,
-//! links) belong to [`super::Archive`].
+//! Validation that needs one file only happens here (types, severity scale,
+//! timeline order, ids, URLs). What a real folder's file does not say (a title,
+//! a date, an id) falls back as [`super::fallback`] describes, with a warning;
+//! nothing a file can hold makes its incident unreadable here. Cross-file checks
+//! (duplicate ids, links) belong to [`super::Archive`].
 
 use super::body;
+use super::fallback::{self, Fallback};
 use super::fields::{Fields, Reporter};
+pub use super::follow_up::{FollowUp, FollowUpSource, FollowUpStatus, RawFollowUp};
 use crate::config::Config;
 use crate::diagnostic::did_you_mean;
-use crate::load::frontmatter::Node;
+use crate::load::frontmatter::{Node, Value};
+use crate::load::Document;
 use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -28,6 +33,7 @@ pub const KNOWN_PATHS: &[&str] = &[
     "authors",
     "repeat_of",
     "related",
+    "links",
     "visibility",
     "draft",
     "timeline.started",
@@ -37,6 +43,18 @@ pub const KNOWN_PATHS: &[&str] = &[
     "public.title",
     "public.summary",
     "public.impact",
+    "follow_ups",
+];
+
+/// Fields holding lists: several aliased sources merge into them.
+pub const LIST_PATHS: &[&str] = &[
+    "systems",
+    "tags",
+    "contributing_factors",
+    "authors",
+    "repeat_of",
+    "related",
+    "links",
     "follow_ups",
 ];
 
@@ -52,11 +70,14 @@ pub enum IncidentStatus {
 impl IncidentStatus {
     const NAMES: &'static [&'static str] = &["ongoing", "monitoring", "resolved"];
 
+    /// Case-insensitive, with the words status pages use.
     fn parse(s: &str) -> Option<Self> {
-        match s {
-            "ongoing" => Some(Self::Ongoing),
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ongoing" | "open" | "active" | "investigating" | "identified" => Some(Self::Ongoing),
             "monitoring" => Some(Self::Monitoring),
-            "resolved" => Some(Self::Resolved),
+            "resolved" | "closed" | "done" | "complete" | "completed" | "fixed" => {
+                Some(Self::Resolved)
+            }
             _ => None,
         }
     }
@@ -78,64 +99,6 @@ pub enum Visibility {
     Public,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FollowUpStatus {
-    Open,
-    InProgress,
-    Done,
-    WontDo,
-}
-
-impl FollowUpStatus {
-    pub const NAMES: &'static [&'static str] = &["open", "in_progress", "done", "wont_do"];
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "open" => Some(Self::Open),
-            "in_progress" => Some(Self::InProgress),
-            "done" => Some(Self::Done),
-            "wont_do" => Some(Self::WontDo),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-
-    /// Still to do: open or in progress.
-    pub fn is_pending(self) -> bool {
-        matches!(self, Self::Open | Self::InProgress)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FollowUpSource {
-    FrontMatter,
-    TaskList,
-}
-
-/// A follow-up as written, before merging the two sources.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RawFollowUp {
-    pub title: String,
-    pub owner: Option<String>,
-    pub status: FollowUpStatus,
-    pub due: Option<Date>,
-    pub done_on: Option<Date>,
-    pub link: Option<String>,
-    pub public: bool,
-    pub source: FollowUpSource,
-    /// 1-based line in the source file.
-    pub line: u32,
-    /// The status came from a tracker export (`--follow-up-status`).
-    pub from_tracker: bool,
-}
-
-pub type FollowUp = RawFollowUp;
-
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Timeline {
     pub started: Option<Timestamp>,
@@ -145,6 +108,20 @@ pub struct Timeline {
 }
 
 impl Timeline {
+    /// Started <= detected <= mitigated <= resolved, for the steps given. An
+    /// out-of-order timeline (usually a typo) gives no durations.
+    pub fn in_order(&self) -> bool {
+        let steps = [self.started, self.detected, self.mitigated, self.resolved];
+        let mut latest = None;
+        for step in steps.into_iter().flatten() {
+            if latest.is_some_and(|l| step < l) {
+                return false;
+            }
+            latest = Some(step);
+        }
+        true
+    }
+
     pub fn is_empty(&self) -> bool {
         self.started.is_none()
             && self.detected.is_none()
@@ -159,6 +136,13 @@ pub struct PublicText {
     pub title: Option<String>,
     pub summary: Option<String>,
     pub impact: Option<String>,
+}
+
+/// A URL from `links`, with its title when one was given.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Link {
+    pub title: Option<String>,
+    pub url: String,
 }
 
 /// An id written in `repeat_of` or `related`, with its line for diagnostics.
@@ -177,7 +161,8 @@ pub struct Incident {
     /// Relative to the archive root.
     pub source: PathBuf,
     pub title: String,
-    pub date: Date,
+    /// `None`: undated (listed last, left out of time-based metrics).
+    pub date: Option<Date>,
     pub severity: Option<String>,
     pub status: IncidentStatus,
     pub systems: Vec<String>,
@@ -193,6 +178,10 @@ pub struct Incident {
     pub timeline: Timeline,
     pub public: PublicText,
     pub follow_ups: Vec<FollowUp>,
+    /// The original write-up, chat thread, dashboards.
+    pub links: Vec<Link>,
+    /// What the file did not say, and where casebook found it instead.
+    pub fallbacks: Vec<Fallback>,
     /// Markdown body.
     #[serde(skip)]
     pub body: String,
@@ -211,146 +200,109 @@ pub fn is_valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Reads one incident from its parsed front matter and body. Returns `None` when
-/// an error makes the incident unusable; the reporter holds why.
-pub fn read(
-    reporter: &Reporter,
-    front: &Node,
-    body_text: &str,
-    body_line: u32,
-    stem: &str,
-    source: PathBuf,
-    config: &Config,
-) -> Option<Incident> {
-    let f = Fields::new(reporter, front, "")?;
-    let title = f.required_string("title", "every write-up needs `title = \"...\"`");
+/// The id a file gets when its front matter names none: its name, slugified.
+pub fn default_id(stem: &str) -> String {
+    if is_valid_id(stem) {
+        return stem.to_owned();
+    }
+    let id = slugify(stem);
+    if id.is_empty() {
+        "untitled".to_owned()
+    } else {
+        id
+    }
+}
 
-    let timeline = f.table("timeline").map(|t| {
-        let timeline = Timeline {
-            started: t.timestamp("started"),
-            detected: t.timestamp("detected"),
-            mitigated: t.timestamp("mitigated"),
-            resolved: t.timestamp("resolved"),
-        };
-        check_timeline_order(&t, &timeline);
-        t.finish();
-        timeline
-    });
-    let timeline = timeline.unwrap_or_default();
-
-    let date_present = f.node("date").is_some();
-    let date = f.date("date").or_else(|| {
-        timeline
-            .started
-            .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
-    });
-    if date.is_none() && !date_present {
-        reporter.push(
-            crate::diagnostic::Diagnostic::error(&reporter.file, "missing required field `date`")
-                .at_line(f.line)
-                .field("date")
-                .hint("add `date = YYYY-MM-DD`, or a `[timeline]` with `started`"),
-        );
+/// Reads one incident from its parsed document. Always gives an incident: what
+/// is missing or unusable falls back, with a warning in `reporter`.
+pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
+    let mut fallbacks = Vec::new();
+    let front = &doc.front;
+    let f = Fields::root(reporter, front);
+    if doc.bare {
+        fallbacks.push(Fallback {
+            field: "front matter",
+            source: "none",
+        });
     }
 
-    let id = match f.node("id") {
-        Some(_) => f.string("id"),
-        None => Some(stem.to_owned()),
+    // A leading `# Title` is the title when the front matter has none; the page
+    // then shows it once, as the title, so it leaves the body.
+    let mut body_text = doc.body.as_str();
+    let mut body_line = doc.body_line;
+    let front_title = f.string("title");
+    let heading = front_title
+        .is_none()
+        .then(|| fallback::leading_heading(body_text))
+        .flatten();
+    if let Some((_, index)) = &heading {
+        body_text = fallback::drop_lines(body_text, index + 1);
+        body_line += *index as u32 + 1;
+    }
+    let summary = f
+        .string("summary")
+        .or_else(|| body::first_paragraph(body_text));
+    let title = fallback::read_title(
+        &f,
+        front_title,
+        heading,
+        summary.as_deref(),
+        &doc.stem,
+        &mut fallbacks,
+    );
+    let timeline = fallback::read_timeline(&f);
+    let date = fallback::read_date(&f, &doc.stem, &title, body_text, body_line, &mut fallbacks);
+    let id = fallback::read_id(&f, &doc.stem, &mut fallbacks);
+
+    let severity = read_severity(&f, config);
+    let status = match f.node("status") {
+        Some(Node {
+            value: Value::Bool(resolved),
+            ..
+        }) => {
+            if *resolved {
+                IncidentStatus::Resolved
+            } else {
+                IncidentStatus::Ongoing
+            }
+        }
+        _ => enum_field(&f, "status", IncidentStatus::NAMES, IncidentStatus::parse)
+            .unwrap_or_default(),
     };
-    let id = id.and_then(|id| {
-        if is_valid_id(&id) {
-            Some(id)
-        } else {
-            let (line, column) = f.node("id").map_or((f.line, 0), |n| (n.line, n.column));
-            reporter.push(
-                crate::diagnostic::Diagnostic::error(
-                    &reporter.file,
-                    format!("id \"{id}\" may only use a-z, 0-9 and -"),
-                )
-                .at(line, column)
-                .field("id")
-                .hint(match f.node("id") {
-                    Some(_) => {
-                        "ids become URLs: use lowercase letters, digits and dashes".to_owned()
-                    }
-                    None => format!(
-                        "the id defaults to the file name; rename the file or set `id = \"{}\"`",
-                        slug(&id)
-                    ),
-                }),
-            );
-            None
+    // Anything but a clear "public" stays internal: a typo must not publish.
+    let visibility = enum_field(&f, "visibility", &["internal", "public"], |s| {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "internal" | "private" => Some(Visibility::Internal),
+            "public" => Some(Visibility::Public),
+            _ => None,
         }
-    });
-
-    let severity = f.string("severity").and_then(|s| {
-        if config.severity_rank(&s).is_some() {
-            Some(s)
-        } else {
-            let node = f.node("severity")?;
-            let scale = config.file.severities.join(", ");
-            let hint = match did_you_mean(&s, config.file.severities.iter().map(String::as_str)) {
-                Some(m) => format!(
-                    "did you mean \"{m}\"? The scale is {scale} (casebook.toml `severities`)"
-                ),
-                None => format!("use one of {scale}, or declare it in casebook.toml `severities`"),
-            };
-            reporter.error_at(
-                node,
-                "severity",
-                format!("\"{s}\" is not a severity in this archive"),
-                Some(hint),
-            );
-            None
-        }
-    });
-
-    let status =
-        enum_field(&f, "status", IncidentStatus::NAMES, IncidentStatus::parse).unwrap_or_default();
-    let visibility = enum_field(&f, "visibility", &["internal", "public"], |s| match s {
-        "internal" => Some(Visibility::Internal),
-        "public" => Some(Visibility::Public),
-        _ => None,
     })
     .unwrap_or_default();
 
     let names = |key: &'static str| -> Vec<String> {
-        let mut seen = Vec::new();
-        for (s, node) in f.string_list(key) {
+        let mut seen: Vec<String> = Vec::new();
+        for (s, _) in f.string_list(key) {
             let s = s.trim().to_owned();
-            if s.is_empty() || s.contains(['/', '\\']) {
-                reporter.error_at(
-                    node,
-                    key,
-                    format!("\"{s}\" is not a usable name"),
-                    Some("use short names like \"payments-db\"".into()),
-                );
-            } else if !seen.contains(&s) {
+            if !s.is_empty() && !seen.contains(&s) {
                 seen.push(s);
             }
         }
         seen
     };
-    let systems = names("systems");
-    let tags = names("tags");
-    let contributing_factors = names("contributing_factors");
-    let authors = names("authors");
-    let links = |key: &'static str| -> Vec<LinkRef> {
+    let links_to = |key: &'static str| -> Vec<LinkRef> {
         f.string_list(key)
             .into_iter()
             .map(|(id, node)| LinkRef {
-                id,
+                id: if is_valid_id(id.trim()) {
+                    id.trim().to_owned()
+                } else {
+                    slugify(&id)
+                },
                 line: node.line,
                 column: node.column,
             })
             .collect()
     };
-    let repeat_of = links("repeat_of");
-    let related = links("related");
-    let draft = f.bool("draft").unwrap_or(false);
-    let summary = f
-        .string("summary")
-        .or_else(|| body::first_paragraph(body_text));
 
     let public = f
         .table("public")
@@ -365,70 +317,102 @@ pub fn read(
         })
         .unwrap_or_default();
 
-    let mut follow_ups: Vec<FollowUp> = f
-        .tables("follow_ups")
-        .into_iter()
-        .filter_map(read_follow_up)
-        .collect();
-    for task in body::task_follow_ups(body_text, body_line) {
-        let key = normalize_title(&task.title);
-        if !follow_ups
-            .iter()
-            .any(|fu| normalize_title(&fu.title) == key)
-        {
-            follow_ups.push(task);
-        }
-    }
-
-    f.finish();
-    Some(Incident {
-        id: id?,
-        source,
-        title: title?,
-        date: date?,
+    let follow_ups = read_follow_ups(&f, body_text, body_line, &mut fallbacks);
+    let incident = Incident {
+        id,
+        source: doc.path.clone(),
+        title,
+        date,
         severity,
         status,
-        systems,
-        tags,
-        contributing_factors,
+        systems: names("systems"),
+        tags: names("tags"),
+        contributing_factors: names("contributing_factors"),
         summary,
-        authors,
-        repeat_of,
-        related,
+        authors: names("authors"),
+        repeat_of: links_to("repeat_of"),
+        related: links_to("related"),
         visibility,
-        draft,
+        draft: f.bool("draft").unwrap_or(false),
         timeline,
         public,
         follow_ups,
+        links: super::url::read_links(&f),
+        fallbacks,
         word_count: body::word_count(body_text),
         body: body_text.to_owned(),
         line: front.line,
         hidden_repeat_of: 0,
-    })
+    };
+    f.finish();
+    incident
 }
 
-fn read_follow_up(t: Fields<'_>) -> Option<FollowUp> {
-    let title = t.required_string("title", "each [[follow_ups]] needs `title = \"...\"`");
-    let status = enum_field(&t, "status", FollowUpStatus::NAMES, FollowUpStatus::parse)
-        .unwrap_or(FollowUpStatus::Open);
-    let fu = FollowUp {
-        title: title?,
-        owner: t.string("owner"),
-        status,
-        due: t.date("due"),
-        done_on: t.date("done_on"),
-        link: t.string("link"),
-        public: t.bool("public").unwrap_or(false),
-        source: FollowUpSource::FrontMatter,
-        line: t.line,
-        from_tracker: false,
+fn read_severity(f: &Fields<'_>, config: &Config) -> Option<String> {
+    let s = f.string("severity")?;
+    if let Some(known) = config
+        .file
+        .severities
+        .iter()
+        .find(|known| known.eq_ignore_ascii_case(&s))
+    {
+        return Some(known.clone());
+    }
+    let node = f.node("severity")?;
+    let scale = config.file.severities.join(", ");
+    let hint = match did_you_mean(&s, config.file.severities.iter().map(String::as_str)) {
+        Some(m) => {
+            format!("did you mean \"{m}\"? The scale is {scale} (casebook.toml `severities`)")
+        }
+        None => format!("use one of {scale}, or declare it in casebook.toml `severities`"),
     };
-    t.finish();
-    Some(fu)
+    f.reporter().warn_at(
+        node,
+        "severity",
+        format!("\"{s}\" is not a severity in this archive; the incident is shown unrated"),
+        Some(hint),
+    );
+    None
+}
+
+/// Front-matter follow-ups, then the body's task lists under action headings
+/// (plain bullets there are untracked), merged by title.
+fn read_follow_ups(
+    f: &Fields<'_>,
+    body_text: &str,
+    body_line: u32,
+    fallbacks: &mut Vec<Fallback>,
+) -> Vec<FollowUp> {
+    let mut follow_ups: Vec<FollowUp> = f
+        .tables("follow_ups")
+        .into_iter()
+        .filter_map(super::follow_up::read)
+        .collect();
+    let mut seen: std::collections::HashSet<String> = follow_ups
+        .iter()
+        .map(|fu| normalize_title(&fu.title))
+        .collect();
+    let mut untracked = 0;
+    for mut task in body::task_follow_ups(body_text, body_line) {
+        if let Some(link) = task.link.take() {
+            task.link = super::url::is_safe_url(&link).then_some(link);
+        }
+        if seen.insert(normalize_title(&task.title)) {
+            untracked += usize::from(task.status == FollowUpStatus::Untracked);
+            follow_ups.push(task);
+        }
+    }
+    if untracked > 0 {
+        fallbacks.push(Fallback {
+            field: "follow_ups",
+            source: "plain bullets",
+        });
+    }
+    follow_ups
 }
 
 /// A string field limited to `names`; a bad value gets a "did you mean".
-fn enum_field<T>(
+pub(super) fn enum_field<T>(
     f: &Fields<'_>,
     key: &'static str,
     names: &[&str],
@@ -448,16 +432,16 @@ fn enum_field<T>(
         Some(m) => format!("did you mean \"{m}\"? Allowed: {list}"),
         None => format!("allowed: {list}"),
     };
-    f.reporter().error_at(
+    f.reporter().warn_at(
         node,
         &f.path(key),
-        format!("\"{s}\" is not a valid {key}"),
+        format!("\"{s}\" is not a valid {key}; it is ignored"),
         Some(hint),
     );
     None
 }
 
-fn check_timeline_order(t: &Fields<'_>, timeline: &Timeline) {
+pub(super) fn check_timeline_order(t: &Fields<'_>, timeline: &Timeline) {
     let steps = [
         ("started", timeline.started),
         ("detected", timeline.detected),
@@ -474,10 +458,10 @@ fn check_timeline_order(t: &Fields<'_>, timeline: &Timeline) {
                     "mitigated" => "mitigated",
                     _ => "resolved",
                 }) {
-                    t.reporter().error_at(
+                    t.reporter().warn_at(
                         node,
                         &t.path(name),
-                        format!("timeline out of order: {name} ({value}) is before {before} ({at})"),
+                        format!("timeline out of order: {name} ({value}) is before {before} ({at}); its durations count as unknown"),
                         Some("the order is started <= detected <= mitigated <= resolved; check the date and the time zone".into()),
                     );
                 }

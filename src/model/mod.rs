@@ -8,11 +8,15 @@
 //! leak what it never sees.
 
 pub mod body;
+pub mod fallback;
 pub mod fields;
+pub mod follow_up;
 pub mod incident;
+pub mod names;
 pub mod reading_list;
 pub mod system;
 pub mod tracker;
+pub mod url;
 
 use crate::config::Config;
 use crate::diagnostic::{did_you_mean, Diagnostic};
@@ -22,7 +26,7 @@ use fields::Reporter;
 pub use incident::{FollowUp, FollowUpStatus, Incident, IncidentStatus, Visibility};
 use rayon::prelude::*;
 pub use reading_list::ReadingList;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 pub use system::System;
 
@@ -34,7 +38,16 @@ pub struct Archive {
     /// Sorted by id; includes systems only named by incidents.
     pub systems: Vec<System>,
     pub reading_lists: Vec<ReadingList>,
+    /// `content/incidents/README.md` or `index.md`, shown atop the incidents page.
+    pub introduction: Option<Introduction>,
     index: HashMap<String, usize>,
+}
+
+/// The archive's own introduction (a folder's README), Markdown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Introduction {
+    pub source: std::path::PathBuf,
+    pub body: String,
 }
 
 impl Archive {
@@ -54,6 +67,7 @@ impl Archive {
     }
 
     fn reindex(&mut self) {
+        // Newest first; undated (`None`) sorts below every date, so last.
         self.incidents
             .sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
         self.index = self
@@ -97,14 +111,14 @@ pub enum Item {
     Incident(Arc<Incident>),
     System(System),
     List(ReadingList),
+    Introduction(Introduction),
 }
 
 impl SourceRead {
     /// A file that could not be read or parsed at all.
     pub fn unreadable(kind: Kind, path: &std::path::Path, diagnostic: Diagnostic) -> Self {
-        let broken = (kind == Kind::Incident)
-            .then(|| path.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
-            .flatten();
+        let broken =
+            (kind == Kind::Incident).then(|| incident::default_id(&crate::load::stem_of(path)));
         SourceRead {
             item: None,
             diagnostics: vec![diagnostic],
@@ -126,34 +140,24 @@ pub fn read_source(mut doc: Document, config: &Config) -> SourceRead {
     let reporter = Reporter::new(&doc.path);
     let item = match doc.kind {
         Kind::Incident => {
-            apply_aliases(&mut doc.front, &config.file.front_matter.aliases, &reporter);
-            incident::read(
-                &reporter,
-                &doc.front,
-                &doc.body,
-                doc.body_line,
-                &doc.stem,
-                doc.path.clone(),
-                config,
-            )
-            .map(|i| Item::Incident(Arc::new(i)))
+            apply_aliases(&mut doc.front, &config.file.front_matter, &reporter);
+            Some(Item::Incident(Arc::new(incident::read(
+                &reporter, &doc, config,
+            ))))
         }
+        Kind::Introduction => Some(Item::Introduction(Introduction {
+            source: doc.path.clone(),
+            body: doc.body.clone(),
+        })),
         Kind::System => system::read(&reporter, &doc).map(Item::System),
         Kind::ReadingList => reading_list::read(&reporter, &doc).map(Item::List),
     };
-    // A write-up that failed to read still owns its id: links to it are
-    // not reported again as "unknown".
-    let broken = match (&item, doc.kind) {
-        (None, Kind::Incident) => Some(match doc.front.get("id").map(|n| &n.value) {
-            Some(crate::load::frontmatter::Value::String(id)) => id.clone(),
-            _ => doc.stem.clone(),
-        }),
-        _ => None,
-    };
+    // A write-up always reads (what it lacks falls back), so only a file that
+    // did not parse is "broken"; see [`SourceRead::unreadable`].
     SourceRead {
         item,
         diagnostics: reporter.into_diagnostics(),
-        broken,
+        broken: None,
     }
 }
 
@@ -166,7 +170,10 @@ pub fn assemble(
     unreadable: Vec<String>,
     config: &Config,
 ) -> (Archive, Vec<Diagnostic>) {
-    let mut broken: BTreeSet<String> = unreadable.into_iter().collect();
+    let mut broken: BTreeSet<String> = unreadable
+        .iter()
+        .map(|stem| incident::default_id(stem))
+        .collect();
     let mut archive = Archive::default();
     for read in reads {
         diagnostics.extend(read.diagnostics);
@@ -175,9 +182,11 @@ pub fn assemble(
             Some(Item::Incident(i)) => archive.incidents.push(i),
             Some(Item::System(s)) => archive.systems.push(s),
             Some(Item::List(l)) => archive.reading_lists.push(l),
+            Some(Item::Introduction(intro)) => archive.introduction = Some(intro),
             None => {}
         }
     }
+    let system_names = names::unify(&mut archive, &config.file.systems.aliases, &mut diagnostics);
 
     check_duplicate_ids(&archive.incidents, &mut diagnostics);
     if !config.drafts {
@@ -218,73 +227,131 @@ pub fn assemble(
     }
     archive.reindex();
     check_links(&archive, &broken, &mut diagnostics);
-    complete_systems(&mut archive, &mut diagnostics);
+    complete_systems(&mut archive, &system_names, &mut diagnostics);
     check_reading_lists(&archive, &broken, &mut diagnostics);
     crate::diagnostic::sort(&mut diagnostics);
     (archive, diagnostics)
 }
 
-/// Moves aliased keys to casebook's own path (`start_time` -> `timeline.started`).
-fn apply_aliases(front: &mut Node, aliases: &BTreeMap<String, String>, reporter: &Reporter) {
-    if aliases.is_empty() {
-        return;
-    }
+/// Moves aliased keys to casebook's own paths (`start_time` -> `timeline.started`)
+/// and drops ignored keys. Aliases are applied in the order written in
+/// casebook.toml: for a single-valued field the first present source wins (a key
+/// the file spells casebook's way wins over any alias); list fields merge.
+fn apply_aliases(front: &mut Node, config: &crate::config::FrontMatterConfig, reporter: &Reporter) {
     let Value::Table(entries) = &mut front.value else {
         return;
     };
-    for (from, to) in aliases {
-        let Some(pos) = entries.iter().position(|(k, _)| &k.name == from) else {
-            continue;
-        };
-        let (key, node) = entries.remove(pos);
-        let mut path: Vec<&str> = to.split('.').collect();
-        let Some(leaf) = path.pop() else { continue };
-        let mut table = &mut *entries;
-        for part in path {
-            let idx = match table.iter().position(|(k, _)| k.name == part) {
-                Some(i) => i,
-                None => {
-                    let k = Key {
-                        name: part.to_owned(),
-                        line: key.line,
-                        column: key.column,
-                    };
-                    table.push((
-                        k,
-                        Node {
-                            value: Value::Table(Vec::new()),
-                            line: node.line,
-                            column: node.column,
-                        },
-                    ));
-                    table.len() - 1
-                }
-            };
-            match &mut table[idx].1.value {
-                Value::Table(t) => table = t,
-                _ => return,
+    if !config.ignore.is_empty() {
+        entries.retain(|(k, _)| !config.ignore.contains(&k.name));
+    }
+    if config.aliases.is_empty() {
+        return;
+    }
+    // Sources are taken out first, so an alias never feeds another alias.
+    let mut sources: Vec<(&crate::config::Alias, Key, Node)> = Vec::new();
+    for alias in config.aliases.iter() {
+        if let Some(pos) = entries.iter().position(|(k, _)| k.name == alias.from) {
+            let (key, node) = entries.remove(pos);
+            if !fields::is_absent(&node.value) {
+                sources.push((alias, key, node));
             }
         }
-        if table.iter().any(|(k, _)| k.name == leaf) {
-            reporter.push(
-                Diagnostic::warning(
-                    &reporter.file,
-                    format!("both `{from}` and `{to}` are set; `{to}` wins"),
-                )
-                .at(key.line, key.column)
-                .field(from.clone())
-                .hint("remove one of them"),
-            );
-            continue;
+    }
+    let written: Vec<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
+    for (alias, key, node) in sources {
+        for to in &alias.to {
+            place_alias(entries, to, &key, &node, |existing| {
+                if alias.to.len() == 1 && !incident::LIST_PATHS.contains(&to.as_str()) {
+                    let top = to.split('.').next().unwrap_or(to);
+                    if written.iter().any(|w| w == top) && existing {
+                        reporter.push(
+                            Diagnostic::warning(
+                                &reporter.file,
+                                format!("both `{}` and `{to}` are set; `{to}` wins", alias.from),
+                            )
+                            .at(key.line, key.column)
+                            .field(alias.from.clone())
+                            .hint("remove one of them"),
+                        );
+                    }
+                }
+            });
         }
-        table.push((
-            Key {
-                name: leaf.to_owned(),
-                line: key.line,
-                column: key.column,
-            },
-            node,
-        ));
+    }
+}
+
+/// Puts one aliased value at the dotted path `to`: appended to a list field,
+/// set on a single-valued field only when nothing is there yet (`collision` is
+/// told whether something was).
+fn place_alias(
+    entries: &mut Vec<(Key, Node)>,
+    to: &str,
+    key: &Key,
+    node: &Node,
+    collision: impl FnOnce(bool),
+) {
+    let mut path: Vec<&str> = to.split('.').collect();
+    let Some(leaf) = path.pop() else { return };
+    let mut table = entries;
+    for part in path {
+        let idx = match table.iter().position(|(k, _)| k.name == part) {
+            Some(i) => i,
+            None => {
+                let k = Key {
+                    name: part.to_owned(),
+                    line: key.line,
+                    column: key.column,
+                };
+                let empty = Node {
+                    value: Value::Table(Vec::new()),
+                    line: node.line,
+                    column: node.column,
+                };
+                table.push((k, empty));
+                table.len() - 1
+            }
+        };
+        match &mut table[idx].1.value {
+            Value::Table(t) => table = t,
+            _ => return,
+        }
+    }
+    let leaf_key = Key {
+        name: leaf.to_owned(),
+        line: key.line,
+        column: key.column,
+    };
+    let existing = table.iter_mut().find(|(k, _)| k.name == leaf);
+    let is_list = incident::LIST_PATHS.contains(&to);
+    match existing {
+        Some((_, present)) if is_list && !fields::is_absent(&present.value) => {
+            let mut items = into_items(std::mem::replace(&mut present.value, Value::Null), present);
+            items.extend(into_items(node.value.clone(), node));
+            present.value = Value::Array(items);
+            collision(true);
+        }
+        Some((_, present)) if fields::is_absent(&present.value) => {
+            *present = node.clone();
+            collision(false);
+        }
+        Some(_) => collision(true),
+        None => {
+            table.push((leaf_key, node.clone()));
+            collision(false);
+        }
+    }
+}
+
+/// A value as list items: a list's own, or the value as its one item.
+fn into_items(value: Value, at: &Node) -> Vec<Node> {
+    match value {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        other => vec![Node {
+            value: other,
+            line: at.line,
+            column: at.column,
+        }],
     }
 }
 
@@ -324,8 +391,9 @@ fn check_links(archive: &Archive, broken: &BTreeSet<String>, diagnostics: &mut V
                     Diagnostic::error(&inc.source, format!("{field} names the incident itself"))
                         .hint("link to the earlier incident's id instead")
                 } else if let Some(target) = archive.incident(&link.id) {
-                    if field == "repeat_of" && target.date > inc.date {
-                        Diagnostic::warning(&inc.source, format!("repeat_of names \"{}\", which happened later ({})", link.id, target.date))
+                    let later = target.date.zip(inc.date).is_some_and(|(t, i)| t > i);
+                    if field == "repeat_of" && later {
+                        Diagnostic::warning(&inc.source, format!("repeat_of names \"{}\", which happened later ({})", link.id, target.date.map_or_else(String::new, |d| d.to_string())))
                             .hint("repeat_of points at the earlier incident; put this link on the later one")
                     } else {
                         continue;
@@ -350,7 +418,11 @@ fn check_links(archive: &Archive, broken: &BTreeSet<String>, diagnostics: &mut V
 
 /// Adds implied systems, checks parents, and warns on systems no file declares
 /// when the archive does declare systems (usually a typo).
-fn complete_systems(archive: &mut Archive, diagnostics: &mut Vec<Diagnostic>) {
+fn complete_systems(
+    archive: &mut Archive,
+    names: &HashMap<String, String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     archive.systems.sort_by(|a, b| a.id.cmp(&b.id));
     let declared: Vec<String> = archive.systems.iter().map(|s| s.id.clone()).collect();
     let mut implied = BTreeSet::new();
@@ -388,7 +460,7 @@ fn complete_systems(archive: &mut Archive, diagnostics: &mut Vec<Diagnostic>) {
     }
     archive
         .systems
-        .extend(implied.iter().map(|id| System::implied(id)));
+        .extend(implied.iter().map(|id| names::implied_system(id, names)));
     archive.systems.sort_by(|a, b| a.id.cmp(&b.id));
 }
 
@@ -485,6 +557,8 @@ pub fn public_view(archive: &Archive, config: &Config) -> Archive {
                         ..f.clone()
                     })
                     .collect(),
+                links: Vec::new(),
+                fallbacks: i.fallbacks.clone(),
                 body: String::new(),
                 word_count: 0,
                 line: i.line,
@@ -514,6 +588,7 @@ pub fn public_view(archive: &Archive, config: &Config) -> Archive {
         incidents,
         systems,
         reading_lists: Vec::new(),
+        introduction: None,
         index: HashMap::new(),
     };
     public.reindex();

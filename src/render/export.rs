@@ -21,7 +21,8 @@ pub fn atom(config: &Config, archive: &Archive, md: &super::markdown::Markdown) 
     let updated = archive
         .incidents
         .first()
-        .map_or_else(|| config.as_of.to_string(), |i| i.date.to_string());
+        .and_then(|i| i.date)
+        .map_or_else(|| config.as_of.to_string(), |d| d.to_string());
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     s.push_str(&format!("<title>{}</title>\n", esc(&config.file.title)));
     s.push_str(&format!(
@@ -55,7 +56,9 @@ pub fn atom(config: &Config, archive: &Archive, md: &super::markdown::Markdown) 
             esc(&url),
             esc(&url)
         ));
-        s.push_str(&format!("<updated>{}T00:00:00Z</updated>\n", inc.date));
+        // Atom requires a date; an undated write-up carries the build's.
+        let day = inc.date.unwrap_or(config.as_of);
+        s.push_str(&format!("<updated>{day}T00:00:00Z</updated>\n"));
         for a in &inc.authors {
             s.push_str(&format!("<author><name>{}</name></author>\n", esc(a)));
         }
@@ -115,7 +118,8 @@ struct JsonIncident<'a> {
     id: &'a str,
     url: String,
     title: &'a str,
-    date: String,
+    /// `null` for an undated write-up.
+    date: Option<String>,
     severity: Option<&'a str>,
     status: &'static str,
     visibility: &'static str,
@@ -159,7 +163,7 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
             id: &inc.id,
             url: format!("incidents/{}/", inc.id),
             title: &inc.title,
-            date: inc.date.to_string(),
+            date: inc.date.map(|d| d.to_string()),
             severity: inc.severity.as_deref(),
             status: inc.status.as_str(),
             visibility: match inc.visibility {

@@ -546,7 +546,9 @@ impl<'a> Renderer<'a> {
                 // Incidents per quarter over the last two years, oldest first.
                 let mut counts = vec![0usize; 8];
                 for &i in &f.incidents {
-                    let d = self.archive.incidents[i].date;
+                    let Some(d) = self.archive.incidents[i].date else {
+                        continue;
+                    };
                     let months = (as_of.year() as i32 - d.year() as i32) * 12
                         + as_of.month() as i32
                         - d.month() as i32;
@@ -600,12 +602,27 @@ impl<'a> Renderer<'a> {
         orders.push(("longest", "incidents/longest/index.html", longest));
         let mut systems: Vec<&str> = self.archive.systems.iter().map(|s| s.id.as_str()).collect();
         systems.sort();
-        let years: std::collections::BTreeSet<i16> = self.rows.iter().map(|r| r.year).collect();
+        // Newest year first, "undated" last (as the rows are).
+        let mut years: Vec<&str> = Vec::new();
+        for r in self.rows.iter() {
+            if !years.contains(&r.year.as_str()) {
+                years.push(&r.year);
+            }
+        }
         let shallow_root = format::root_for("incidents/index.html");
+        // The folder's README, atop the first page of the list.
+        let introduction = self
+            .archive
+            .introduction
+            .as_ref()
+            .map(|intro| self.md.to_html(&intro.body));
         orders
             .into_iter()
             .map(|(order, path, ids)| {
                 let mut c = self.context(path, "incidents");
+                if order == "newest" {
+                    c.insert("intro_html", &introduction);
+                }
                 let fragments = if format::root_for(path) == shallow_root {
                     shallow
                 } else {
@@ -616,7 +633,7 @@ impl<'a> Renderer<'a> {
                 c.insert("row_count", &ids.len());
                 c.insert("systems", &systems);
                 c.insert("severities", &self.config.file.severities);
-                c.insert("years", &years.iter().rev().collect::<Vec<_>>());
+                c.insert("years", &years);
                 Job {
                     path: path.into(),
                     template: "incidents.html",
@@ -667,9 +684,9 @@ impl<'a> Renderer<'a> {
                 .map(|d| self.md.to_html(d)),
         );
         // Newest first, so each year is one run.
-        let mut by_year: Vec<(i16, Vec<usize>)> = Vec::new();
+        let mut by_year: Vec<(&str, Vec<usize>)> = Vec::new();
         for &i in &facts.incidents {
-            let year = self.rows[i].year;
+            let year = self.rows[i].year.as_str();
             match by_year.last_mut() {
                 Some((y, list)) if *y == year => list.push(i),
                 _ => by_year.push((year, vec![i])),

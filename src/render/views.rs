@@ -48,7 +48,8 @@ pub struct Row {
     pub title: String,
     pub date: String,
     pub date_iso: String,
-    pub year: i16,
+    /// `2024`, or `undated`.
+    pub year: String,
     pub severity: Option<String>,
     /// Position on the scale (0 = worst), for CSS classes; the scale's length when none.
     pub sev_rank: usize,
@@ -70,9 +71,11 @@ pub fn row(config: &Config, inc: &Incident, analysis: &Analysis, i: usize) -> Ro
     Row {
         id: inc.id.clone(),
         title: inc.title.clone(),
-        date: format::date(inc.date),
-        date_iso: inc.date.to_string(),
-        year: inc.date.year(),
+        date: inc.date.map_or_else(|| "undated".to_owned(), format::date),
+        date_iso: inc.date.map_or_else(String::new, |d| d.to_string()),
+        year: inc
+            .date
+            .map_or_else(|| "undated".to_owned(), |d| d.year().to_string()),
         severity: inc.severity.clone(),
         sev_rank: inc
             .severity
@@ -130,7 +133,7 @@ pub fn follow_up(archive: &Archive, fact: &FollowUpFact) -> FollowUpView {
         public: f.public,
         incident_id: inc.id.clone(),
         incident_title: inc.title.clone(),
-        incident_date: format::date(inc.date),
+        incident_date: inc.date.map_or_else(|| "undated".to_owned(), format::date),
         systems: inc.systems.clone(),
     }
 }

@@ -164,6 +164,7 @@ fn kind_order(kind: Kind) -> u8 {
         Kind::Incident => 0,
         Kind::System => 1,
         Kind::ReadingList => 2,
+        Kind::Introduction => 3,
     }
 }
 
@@ -291,7 +292,8 @@ impl Session {
     pub fn full(&mut self, mode: Mode) -> Result<Update, BuildError> {
         let root = self.config.root.clone();
         let config = &self.config;
-        self.sources = load::find_sources(&root)
+        self.sources = load::find_sources(&root, &config.file.content)
+            .files
             .into_par_iter()
             .map(|(kind, path)| {
                 let source = read_source(&root, kind, &path, config);
@@ -313,7 +315,7 @@ impl Session {
         let mut whole = self.last.is_none() || self.templates.is_none();
         let incidents_dir = root.join("content").join("incidents");
         for path in paths {
-            match load::source_kind(&root, path) {
+            match load::source_kind(&root, path, &self.config.file.content) {
                 Some(Kind::Incident) => changed_incidents.push(path.clone()),
                 // Other files among the write-ups (notes, editor files) are not read.
                 None if path.starts_with(&incidents_dir) => {}
