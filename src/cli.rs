@@ -83,6 +83,10 @@ pub enum Command {
         /// The day overdue is computed against (default: today).
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<jiff::civil::Date>,
+        /// Print the adoption report instead: per field, how many write-ups give
+        /// it and what the others fell back to, and the files to fix first.
+        #[arg(long)]
+        adoption: bool,
     },
     /// Search the archive from the terminal (BM25; "quoted phrases").
     Search {

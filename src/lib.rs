@@ -55,6 +55,8 @@ pub struct BuildReport {
     pub diagnostics: Vec<Diagnostic>,
     pub elapsed: Duration,
     pub tracker: Option<model::tracker::TrackerReport>,
+    /// Set when write-ups used fallbacks (an adopted folder): three lines to print.
+    pub adoption: Option<analyze::adoption::Summary>,
     /// Wall time per stage, in pipeline order. Pages and the search index are
     /// built at the same time, so the stages add up to more than `elapsed`.
     pub timings: Vec<(&'static str, Duration)>,
@@ -153,12 +155,21 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
     diagnostics
 }
 
+/// The adoption report of the archive: per field, what files give and what fell
+/// back (`casebook check --adoption`). Analysis is skipped: the report needs only
+/// the model.
+pub fn adoption(config: &Config) -> analyze::adoption::Report {
+    let (archive, _) = model::build(load::load(&config.root, &config.file.content), config);
+    analyze::adoption::Report::of(&archive)
+}
+
 /// What a build rendered, besides the files themselves.
 pub struct Site {
     pub incidents: usize,
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
     pub tracker: Option<model::tracker::TrackerReport>,
+    pub adoption: Option<analyze::adoption::Summary>,
     pub timings: Vec<(&'static str, Duration)>,
 }
 
@@ -233,7 +244,9 @@ pub fn render_site(
     for (path, bytes) in theme.static_files {
         emit(render::Page { path, bytes });
     }
+    let adoption = analyze::adoption::Report::of(&archive).summary(&archive);
     Ok(Site {
+        adoption,
         incidents: archive.incidents.len(),
         pages: pages.into_inner(),
         diagnostics,
@@ -304,6 +317,7 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         diagnostics: site.diagnostics,
         elapsed: started.elapsed(),
         tracker: site.tracker,
+        adoption: site.adoption,
         timings,
     })
 }

@@ -115,11 +115,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             strict,
             format,
             as_of,
+            adoption,
         } => {
             let options = BuildOptions {
                 as_of,
                 ..BuildOptions::default()
             };
+            if adoption {
+                let config = load_config(&cli.root, options)?;
+                let report = casebook::adoption(&config);
+                let mut out = std::io::stdout().lock();
+                match format {
+                    OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &report)?,
+                    OutputFormat::Human => write!(out, "{report}")?,
+                }
+                writeln!(out)?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let diagnostics = match load_config(&cli.root, options) {
                 Ok(config) => casebook::check(&config),
                 // A broken casebook.toml is one more diagnostic, in either format.
@@ -330,6 +342,9 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                     )
                 }
             );
+            if let Some(adoption) = &report.adoption {
+                eprintln!("{adoption}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(casebook::BuildError::Invalid(diagnostics)) => {

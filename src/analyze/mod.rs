@@ -3,6 +3,7 @@
 //! metrics. Pure functions of the archive and the as-of date: the same inputs give
 //! the same site. Nothing here renders.
 
+pub mod adoption;
 pub mod lint;
 pub mod metrics;
 pub mod reading;

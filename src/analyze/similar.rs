@@ -97,9 +97,25 @@ const STOP_WORDS: &[&str] = &[
     "timeline",
     "impact",
     "summary",
+    // Section headings of the usual postmortem template, in every write-up of a
+    // plain folder.
+    "action",
+    "actions",
+    "items",
+    "item",
+    "root",
+    "cause",
+    "lessons",
+    "learned",
+    "follow",
+    "ups",
+    "postmortem",
+    "every",
 ];
 
 const MAX_QUERY_TERMS: usize = 25;
+/// A possible repeat shares at least this many of the query's words.
+const MIN_SHARED_WORDS: u8 = 3;
 
 /// BM25 parameters, as tantivy and Lucene use them.
 const K1: f32 = 1.2;
@@ -556,7 +572,11 @@ pub fn possible_repeats(
     let usable: Vec<bool> = vocab
         .iter()
         .zip(&df)
-        .map(|(term, &d)| d >= 2 && d <= max_df && !STOP_WORDS.contains(&term.as_ref()))
+        .map(|(term, &d)| {
+            // One- and two-digit numbers are the hours and minutes of timelines.
+            let clock = term.len() <= 2 && term.bytes().all(|b| b.is_ascii_digit());
+            d >= 2 && d <= max_df && !clock && !STOP_WORDS.contains(&term.as_ref())
+        })
         .collect();
     // Each write-up's usable words, by global id.
     let mut lens = vec![0u32; n];
@@ -659,8 +679,8 @@ pub fn possible_repeats(
     (0..n)
         .into_par_iter()
         .map_init(
-            || (vec![0f32; n], Vec::<u32>::new()),
-            |(scores, touched), i| {
+            || (vec![0f32; n], vec![0u8; n], Vec::<u32>::new()),
+            |(scores, hits, touched), i| {
                 let mine = &systems[i];
                 // Where either write-up names no system (a plain folder names
                 // none), the two are compared on their text alone.
@@ -699,6 +719,8 @@ pub fn possible_repeats(
                             touched.push(p.doc);
                         }
                         *score += weight * p.factor;
+                        let hit = &mut hits[p.doc as usize];
+                        *hit = hit.saturating_add(1);
                     }
                 }
                 // Each shared system adds its score: all of them for the incident
@@ -724,7 +746,10 @@ pub fn possible_repeats(
                 for doc in touched.drain(..) {
                     let j = doc as usize;
                     let text = std::mem::take(&mut scores[j]);
-                    if j == i || text < floor {
+                    let shared_words = std::mem::take(&mut hits[j]);
+                    // One or two words in common is chance, however short the
+                    // write-ups (a small folder leaves few usable words).
+                    if j == i || text < floor || shared_words < MIN_SHARED_WORDS {
                         continue;
                     }
                     let theirs = &systems[j];
@@ -911,10 +936,10 @@ mod tests {
 
     #[test]
     fn results_are_sorted_capped_and_the_same_on_any_thread_count() {
-        // Sliding windows of words, each in five write-ups: ties and long lists.
+        // Sliding windows of words, each in eight write-ups: ties and long lists.
         let incidents: Vec<Arc<Incident>> = (0..60)
             .map(|k| {
-                let body: Vec<String> = (0..5)
+                let body: Vec<String> = (0..8)
                     .map(|d| format!("term{}", (k + d) % 60))
                     .chain((0..k % 4).map(|d| format!("extra{}", (k * 7 + d) % 60)))
                     .collect();

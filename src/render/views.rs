@@ -211,8 +211,11 @@ pub struct RecurredView {
 #[derive(Debug, Clone, Serialize)]
 pub struct Progress {
     pub done: usize,
+    /// Follow-ups with a known status; untracked ones are counted apart.
     pub total: usize,
     pub wont_do: usize,
+    /// Plain bullets under an action heading: no status known.
+    pub untracked: usize,
     pub open: usize,
     pub overdue: usize,
     pub percent: usize,
@@ -249,6 +252,8 @@ pub struct IncidentView {
     pub public_impact_html: Option<String>,
     pub public_follow_ups: Vec<FollowUpView>,
     pub has_rca: bool,
+    /// The original write-up, chat threads, dashboards (checked URLs).
+    pub links: Vec<crate::model::incident::Link>,
     pub source: String,
     pub word_count: usize,
     pub reading_minutes: usize,
@@ -306,11 +311,13 @@ pub fn incident(
         f.follow_ups.iter().map(|x| follow_up(archive, x)).collect();
     let wont_do = f.count(FollowUpState::WontDo);
     let done = f.count(FollowUpState::Done);
-    let counted = follow_ups.len() - wont_do;
+    let untracked = f.count(FollowUpState::Untracked);
+    let counted = follow_ups.len() - wont_do - untracked;
     let progress = Progress {
         done,
-        total: follow_ups.len(),
+        total: follow_ups.len() - untracked,
         wont_do,
+        untracked,
         open: f.follow_ups.iter().filter(|x| x.state.is_pending()).count(),
         overdue: f.count(FollowUpState::Overdue),
         percent: (done * 100).checked_div(counted).unwrap_or(0),
@@ -327,6 +334,7 @@ pub fn incident(
         durations,
         follow_ups,
         progress,
+        links: inc.links.clone(),
         repeat_of: link_rows(&inc.repeat_of),
         repeated_by: rows(&mut f.repeated_by.iter().copied()),
         related: link_rows(&inc.related),
