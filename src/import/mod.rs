@@ -1,12 +1,13 @@
 //! Import: moves history kept elsewhere into casebook's own format — a Markdown
 //! list of postmortem links ([`links`]) or a tracker or spreadsheet export
-//! (`csv`). The parsers are pure (text in, [`ImportedIncident`]s and warnings
+//! ([`csv`]). The parsers are pure (text in, [`ImportedIncident`]s and warnings
 //! out); [`write`] turns them into ordinary TOML write-ups under the archive and
 //! skips ids the archive already has, so importing again adds only what is new.
 //!
 //! It writes files and reads nothing but the source and the archive's ids: it
 //! never loads or validates the archive (`casebook check` does that afterwards).
 
+pub mod csv;
 pub mod links;
 
 use crate::diagnostic::Diagnostic;
@@ -74,6 +75,13 @@ pub enum ImportError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{}: cannot read the CSV: {message}", .file.display())]
+    Csv { file: PathBuf, message: String },
+    /// A `--map` that is not `column=field`, or names an unknown column or field.
+    #[error("--map {spec}: {message}")]
+    Map { spec: String, message: String },
+    #[error("{}: no column is mapped to `title`; add e.g. `--map {example}=title`", .file.display())]
+    NoTitle { file: PathBuf, example: String },
     #[error("cannot write {id}.md as TOML: {message}")]
     Toml { id: String, message: String },
 }
