@@ -105,6 +105,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Turn a list of postmortem links or a tracker export into write-ups.
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+    },
     /// Build, serve on loopback, watch and live-reload (drafts included).
     Serve {
         #[arg(long, short = 'p', default_value_t = 1111)]
@@ -121,4 +126,38 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<jiff::civil::Date>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// One write-up per `[Company](url) what happened` entry of a Markdown list;
+    /// the headings above an entry become its tags.
+    Links {
+        /// The Markdown file with the list.
+        file: PathBuf,
+        #[command(flatten)]
+        target: ImportTarget,
+    },
+    /// One write-up per row of a CSV export (a tracker, a spreadsheet).
+    Csv {
+        /// The CSV file: a header row, then one row per incident (`,`, `;` or tab separated).
+        file: PathBuf,
+        /// Which column feeds which field, e.g. `--map Summary=title --map Created=date`
+        /// (repeatable). Fields: title, date, summary, severity, systems, tags,
+        /// status, links, id, authors, timeline.started/detected/mitigated/resolved.
+        #[arg(long = "map", value_name = "COLUMN=FIELD")]
+        map: Vec<String>,
+        #[command(flatten)]
+        target: ImportTarget,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportTarget {
+    /// Folder for the new write-ups, relative to the root.
+    #[arg(long, value_name = "DIR", default_value = casebook::import::DEFAULT_INTO)]
+    pub into: PathBuf,
+    /// Print the files that would be written, and write none.
+    #[arg(long)]
+    pub dry_run: bool,
 }

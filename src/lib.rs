@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod config;
 pub mod diagnostic;
+pub mod import;
 pub mod index;
 pub mod load;
 pub mod model;

@@ -59,6 +59,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Build(args) => build(&cli.root, cli.quiet, args),
+        Command::Import { source } => import(&cli.root, cli.quiet, source),
         Command::Serve {
             port,
             bind,
@@ -252,6 +253,62 @@ fn search(
     if hits.is_empty() && !json && !quiet {
         eprintln!("No incidents match.");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(
+    root: &std::path::Path,
+    quiet: bool,
+    source: cli::ImportSource,
+) -> anyhow::Result<ExitCode> {
+    use casebook::import;
+    let config = load_config(root, BuildOptions::default())?;
+    let (file, target, imported) = match source {
+        cli::ImportSource::Links { file, target } => {
+            let parsed = import::links::parse(&import::read_source(&file)?, &file);
+            (file, target, parsed)
+        }
+        cli::ImportSource::Csv { file, map, target } => {
+            let text = import::read_source(&file)?;
+            let parsed = import::csv::parse(&text, &file, &map, &config.file.severities)?;
+            (file, target, parsed)
+        }
+    };
+    if !quiet {
+        print_diagnostics(&imported.warnings);
+    }
+    let options = import::WriteOptions {
+        root: root.to_path_buf(),
+        into: target.into,
+        source_name: file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        today: jiff::Zoned::now().date(),
+        dry_run: target.dry_run,
+    };
+    let report = import::write(&imported.incidents, &options)?;
+    if target.dry_run {
+        for f in &report.written {
+            println!("==> {} <==\n{}", f.path.display(), f.text);
+        }
+    }
+    println!(
+        "{} {} write-up(s) to {}; skipped {} whose id already exists{}",
+        if target.dry_run {
+            "Would write"
+        } else {
+            "Wrote"
+        },
+        report.written.len(),
+        options.into.display(),
+        report.skipped.len(),
+        if imported.warnings.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} warning(s))", imported.warnings.len())
+        }
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,6 +8,7 @@ mod analysis;
 mod build;
 mod commands;
 mod diagnostics;
+mod import;
 mod lists;
 mod public;
 mod search;
