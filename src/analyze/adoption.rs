@@ -114,8 +114,17 @@ impl Report {
                 .filter(|f| !f.fallbacks.is_empty())
                 .map(|f| (f.field, f.fallbacks.iter().map(|(_, c)| c).sum()))
                 .collect(),
-            undated: archive.incidents.iter().filter(|i| i.date.is_none()).count(),
-            fix_first: self.fix_first.iter().take(3).map(|f| f.file.clone()).collect(),
+            undated: archive
+                .incidents
+                .iter()
+                .filter(|i| i.date.is_none())
+                .count(),
+            fix_first: self
+                .fix_first
+                .iter()
+                .take(3)
+                .map(|f| f.file.clone())
+                .collect(),
         })
     }
 }
@@ -200,7 +209,11 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Adoption report: {} write-up(s)", self.incidents)?;
         writeln!(f)?;
-        writeln!(f, "  {:<14} {:>10}  {:>8}  fell back to", "field", "from file", "missing")?;
+        writeln!(
+            f,
+            "  {:<14} {:>10}  {:>8}  fell back to",
+            "field", "from file", "missing"
+        )?;
         for field in &self.fields {
             let fallbacks: Vec<String> = field
                 .fallbacks

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod adoption;
 mod analysis;
 mod build;
 mod commands;

@@ -1,0 +1,230 @@
+//! Adopting an existing folder: the shapes real postmortem folders have (no front
+//! matter, no date, odd file names, lenient values, names spelled several ways)
+//! are read with warnings naming the fallback, and the archive builds.
+
+use crate::support::Archive;
+
+fn incident<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    json["incidents"]
+        .as_array()
+        .expect("incidents")
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no incident {id} in casebook.json"))
+}
+
+fn export(a: &Archive) -> serde_json::Value {
+    serde_json::from_str(&a.read("public/casebook.json")).expect("casebook.json")
+}
+
+#[test]
+fn a_plain_markdown_folder_builds_with_titles_dates_and_ids_from_its_own_text() {
+    let a = Archive::fixture("adopt-plain");
+    let build = a.build(&[]);
+    let stderr = build.stderr();
+    assert!(!stderr.contains("error"), "{stderr}");
+    // File names that are not ids are slugified, every extension removed.
+    for id in [
+        "2025-09-29-flags-is-down",
+        "pm2023-001-total-node-failure",
+        "2023-04-19-get-jenkins-io-incident",
+        "no-heading-at-all",
+    ] {
+        assert!(
+            a.exists(&format!("public/incidents/{id}/index.html")),
+            "{id}"
+        );
+    }
+    let json = export(&a);
+    let flags = incident(&json, "2025-09-29-flags-is-down");
+    assert_eq!(flags["title"], "Flags is down");
+    assert_eq!(flags["date"], "2025-09-29", "the file name's date");
+    let node = incident(&json, "pm2023-001-total-node-failure");
+    assert_eq!(
+        node["date"], "2023-03-07",
+        "the first date of the Timeline table"
+    );
+    let undated = incident(&json, "no-heading-at-all");
+    assert!(undated["date"].is_null());
+    assert!(undated["title"]
+        .as_str()
+        .expect("title")
+        .starts_with("Somebody restarted the wrong database replica"));
+    // The heading that became the title is not repeated in the body.
+    let page = a.read("public/incidents/2025-09-29-flags-is-down/index.html");
+    assert_eq!(page.matches("Flags is down</h1>").count(), 1);
+    assert!(
+        !page.contains("<h1 id=\"flags-is-down\""),
+        "heading kept in body"
+    );
+    // Plain bullets under "Action Items" are untracked follow-ups.
+    assert!(page.contains("Automate certificate renewal for the flags load balancer"));
+    assert!(page.contains("2 untracked"), "untracked count shown");
+    // Undated write-ups are listed last.
+    let ids: Vec<&str> = json["incidents"]
+        .as_array()
+        .expect("incidents")
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    assert_eq!(ids.last(), Some(&"no-heading-at-all"), "{ids:?}");
+    // README.md is the introduction, not an incident; the template is skipped.
+    assert!(a
+        .read("public/incidents/index.html")
+        .contains("One file per incident, newest at the bottom."));
+    assert!(!a.exists("public/incidents/readme/index.html"));
+    assert!(!a.exists("public/incidents/postmortem-template/index.html"));
+    // The build ends with the adoption summary.
+    assert!(
+        stderr.contains("adoption: 7 of 7 write-ups used fallbacks"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("casebook check --adoption"), "{stderr}");
+}
+
+#[test]
+fn check_names_each_fallback_skipped_files_and_the_repeats_in_a_plain_folder() {
+    let a = Archive::fixture("adopt-plain");
+    let check = a.casebook(&["check"]);
+    assert_eq!(check.code(), Some(0), "{}", check.stderr());
+    let stderr = check.stderr();
+    for expected in [
+        "no `title`; using the first heading: \"Flags is down\"",
+        "no `date`; using 2023-03-07 from the timeline section",
+        "the file name is not an id; using \"pm2023-001-total-node-failure\"",
+        "not read as a write-up: its name says it is a template",
+        // One note for the files no include pattern takes, with the line to add.
+        "2 file(s) are not read as write-ups (1 without an extension, 1 .erb)",
+        "\"**/*.erb\"",
+        // The same failure written up three times is suggested without systems.
+        "possible repeat of \"disk-full-2\"",
+        "possible repeat of \"disk-full-3\"",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+    assert!(
+        !stderr.contains("possible repeat of \"pm2023"),
+        "unrelated write-ups sharing only the template's headings:\n{stderr}"
+    );
+    // Terminal search runs on an archive with undated write-ups.
+    let search = a.casebook(&["search", "docker cache"]);
+    assert_eq!(search.code(), Some(0), "{}", search.stderr());
+    assert!(
+        search.stdout().contains("disk-full-1"),
+        "{}",
+        search.stdout()
+    );
+}
+
+#[test]
+fn the_adoption_report_counts_fields_fallbacks_and_files_to_fix() {
+    let a = Archive::fixture("adopt-plain");
+    let human = a.casebook(&["check", "--adoption"]);
+    assert_eq!(human.code(), Some(0), "{}", human.stderr());
+    let out = human.stdout();
+    assert!(out.contains("Adoption report: 7 write-up(s)"), "{out}");
+    assert!(out.contains("Files to fix first"), "{out}");
+    let json = a.casebook(&["check", "--adoption", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout()).expect("JSON");
+    let field = |name: &str| {
+        report["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .find(|f| f["field"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no field {name}"))
+    };
+    let date = field("date");
+    assert_eq!(date["present"], 0);
+    let sources: Vec<(String, u64)> = date["fallbacks"]
+        .as_array()
+        .expect("fallbacks")
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap_or("").to_owned(),
+                p[1].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(sources.contains(&("undated".into(), 4)), "{sources:?}");
+    assert!(sources.contains(&("file name".into(), 2)), "{sources:?}");
+    assert_eq!(field("follow_ups")["fallbacks"][0][0], "plain bullets");
+    let first = &report["fix_first"][0];
+    assert_eq!(
+        first["file"],
+        "content/incidents/PM2023-001 - Total node failure.md"
+    );
+}
+
+#[test]
+fn lenient_values_aliases_and_name_spellings_of_a_yaml_folder() {
+    let a = Archive::fixture("adopt-shapes");
+    let build = a.build(&[]);
+    let json = export(&a);
+    let tokyo = incident(&json, "tokyo");
+    // A +09:00 start on 22 November is 22 November, whatever UTC says.
+    assert_eq!(tokyo["date"], "2025-11-22");
+    assert_eq!(tokyo["status"], "resolved", "resolved: true");
+    // GitHub and Github are one system, shown as the spelling most use.
+    assert_eq!(tokyo["systems"], serde_json::json!(["github"]));
+    assert!(a.exists("public/systems/github/index.html"));
+    assert!(a
+        .read("public/systems/index.html")
+        .contains("systems/github/\">GitHub"));
+    // [systems.aliases] maps another name to a system id.
+    let again = incident(&json, "github-again");
+    assert_eq!(
+        again["systems"],
+        serde_json::json!(["github", "payments-api"])
+    );
+    assert_eq!(again["severity"], "SEV2", "severity matched ignoring case");
+    assert_eq!(
+        again["title"], "Webhooks delayed by an hour",
+        "\"\" is absent"
+    );
+    // ci/cd is a tag page at a usable URL; "" in a list is dropped.
+    assert!(a.exists("public/tags/ci-cd/index.html"));
+    // `url` aliased to links, shown on the page.
+    assert!(a
+        .read("public/incidents/tokyo/index.html")
+        .contains("href=\"https://status.example/incidents/tokyo\""));
+    // An out-of-order timeline warns and gives no durations.
+    let stderr = build.stderr();
+    assert!(stderr.contains("timeline out of order"), "{stderr}");
+    assert!(!a
+        .read("public/incidents/out-of-order/index.html")
+        .contains("Time to detect"));
+    // `uuid` is ignored: no "unknown field" for it.
+    assert!(!stderr.contains("uuid"), "{stderr}");
+}
+
+#[test]
+fn a_javascript_follow_up_link_never_reaches_an_href() {
+    let a = Archive::fixture("adopt-shapes");
+    let build = a.build(&[]);
+    assert!(
+        build
+            .stderr()
+            .contains("is not an http(s), mailto or relative URL"),
+        "{}",
+        build.stderr()
+    );
+    for entry in walkdir::WalkDir::new(a.path().join("public"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+    {
+        let bytes = std::fs::read(entry.path()).expect("read");
+        let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+        assert!(
+            !text.contains("javascript:alert"),
+            "{} carries the script",
+            entry.path().display()
+        );
+    }
+}
