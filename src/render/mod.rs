@@ -806,6 +806,8 @@ impl<'a> Renderer<'a> {
             "open_total": m.open_total,
             "repeat_rate": m.repeat_rate,
             "repeat_rate_text": m.repeat_rate.rate.map(format::percent),
+            "undated": m.undated,
+            "untracked": m.untracked,
         })
     }
 

@@ -74,6 +74,13 @@ fn a_plain_markdown_folder_builds_with_titles_dates_and_ids_from_its_own_text() 
         .contains("One file per incident, newest at the bottom."));
     assert!(!a.exists("public/incidents/readme/index.html"));
     assert!(!a.exists("public/incidents/postmortem-template/index.html"));
+    // Time-based metrics leave undated write-ups out and say how many.
+    let metrics = a.read("public/metrics/index.html");
+    assert!(
+        metrics.contains("4 undated write-up(s) are left out"),
+        "metrics"
+    );
+    assert!(metrics.contains("4 untracked follow-up(s)"), "metrics");
     // The build ends with the adoption summary.
     assert!(
         stderr.contains("adoption: 7 of 7 write-ups used fallbacks"),
