@@ -4,6 +4,7 @@
 
 mod support;
 
+mod adopt;
 mod analysis;
 mod build;
 mod commands;
