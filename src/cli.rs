@@ -55,10 +55,17 @@ pub struct BuildArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new archive with a config and one example write-up.
+    /// Create a new archive with a config and one example write-up, or with
+    /// --adopt write a casebook.toml for an existing folder of write-ups.
     Init {
-        /// Folder to create (default: the current folder).
+        /// Folder to create or adopt (default: --root).
         dir: Option<PathBuf>,
+        /// Survey DIR/content/incidents/ and write a casebook.toml that reads it as it is.
+        #[arg(long)]
+        adopt: bool,
+        /// With --adopt: replace an existing casebook.toml.
+        #[arg(long, requires = "adopt")]
+        force: bool,
     },
     /// Write a new incident write-up from the template and print its path.
     New {

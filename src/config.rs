@@ -327,6 +327,74 @@ fn line_of_key(text: &str, key: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
+/// `casebook init`'s commented casebook.toml, in the parts `init --adopt` writes
+/// its findings between (one text, so the two never teach different defaults).
+pub mod template {
+    pub const HEAD: &str = r#"# casebook configuration. Every key is optional; these are the defaults.
+
+# Shown in the header, the feed and the page titles.
+title = "Incident archive"
+description = "What broke, what we learned, and what we changed."
+# Where the site is published; used for the feed and the sitemap.
+base_url = ""
+"#;
+    pub const SEVERITIES_COMMENT: &str =
+        "# Your severity scale, worst first. Write-ups must use one of these.\n";
+    pub const SEVERITIES: &str = r#"severities = ["SEV1", "SEV2", "SEV3", "SEV4"]
+"#;
+    pub const MARKDOWN: &str = r#"
+[markdown]
+# Raw HTML in write-ups is escaped unless you trust every author.
+unsafe_html = false
+"#;
+    pub const ALIASES: &str = r#"
+# Adopt an existing folder without rewriting it: map its keys to casebook's.
+[front_matter.aliases]
+# start_time = "timeline.started"
+# categories = "tags"
+"#;
+    pub const TAIL: &str = r#"
+# Possible repeats: unlinked incidents on the same system with similar text.
+[similarity]
+threshold = 0.3
+top_k = 3
+
+# What a public build (--audience public) may show besides [public] text.
+[public]
+show_owners = false
+show_authors = false
+"#;
+
+    /// A TOML basic string, on one line (so also safe inside a comment).
+    pub fn toml_string(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    /// The whole file `casebook init` writes.
+    pub fn text() -> String {
+        [
+            HEAD,
+            SEVERITIES_COMMENT,
+            SEVERITIES,
+            MARKDOWN,
+            ALIASES,
+            TAIL,
+        ]
+        .concat()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +404,15 @@ mod tests {
         let c = parse_file_config("").expect("defaults");
         assert_eq!(c.severities, ["SEV1", "SEV2", "SEV3", "SEV4"]);
         assert!(!c.markdown.unsafe_html);
+    }
+
+    #[test]
+    fn the_init_template_parses_to_the_defaults() {
+        let c = parse_file_config(&template::text()).expect("template");
+        let d = FileConfig::default();
+        assert_eq!(c.severities, d.severities);
+        assert_eq!(c.title, d.title);
+        assert_eq!(c.similarity.top_k, d.similarity.top_k);
     }
 
     #[test]

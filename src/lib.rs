@@ -5,6 +5,7 @@
 //! for search and [`serve`] re-running the pipeline on change. The binary only
 //! parses arguments and calls [`build`], [`check`] and friends.
 
+pub mod adopt;
 pub mod analyze;
 pub mod config;
 pub mod diagnostic;

@@ -35,8 +35,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Init { dir } => {
+        Command::Init { dir, adopt, force } => {
             let dir = dir.unwrap_or_else(|| cli.root.clone());
+            if adopt {
+                scaffold::adopt(&dir, force, cli.quiet)?;
+                return Ok(ExitCode::SUCCESS);
+            }
             scaffold::init(&dir)?;
             if !cli.quiet {
                 println!(

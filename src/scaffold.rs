@@ -2,39 +2,10 @@
 //! once and then belong to the user, so they carry comments that teach the format.
 
 use anyhow::{bail, Context};
+use casebook::config::template::toml_string;
 use casebook::config::Config;
 use casebook::model::incident::{is_valid_id, slugify};
 use std::path::{Path, PathBuf};
-
-const CONFIG_TEMPLATE: &str = r#"# casebook configuration. Every key is optional; these are the defaults.
-
-# Shown in the header, the feed and the page titles.
-title = "Incident archive"
-description = "What broke, what we learned, and what we changed."
-# Where the site is published; used for the feed and the sitemap.
-base_url = ""
-# Your severity scale, worst first. Write-ups must use one of these.
-severities = ["SEV1", "SEV2", "SEV3", "SEV4"]
-
-[markdown]
-# Raw HTML in write-ups is escaped unless you trust every author.
-unsafe_html = false
-
-# Adopt an existing folder without rewriting it: map its keys to casebook's.
-[front_matter.aliases]
-# start_time = "timeline.started"
-# categories = "tags"
-
-# Possible repeats: unlinked incidents on the same system with similar text.
-[similarity]
-threshold = 0.3
-top_k = 3
-
-# What a public build (--audience public) may show besides [public] text.
-[public]
-show_owners = false
-show_authors = false
-"#;
 
 fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
     if path.exists() {
@@ -70,7 +41,7 @@ pub fn init(dir: &Path) -> anyhow::Result<()> {
         &dir.join("content/systems/checkout.md"),
         "+++\nname = \"Checkout\"\nteam = \"payments\"\ntier = 1\n+++\nTakes a basket to a paid order. Describe what the system does and who owns it.\n",
     )?;
-    write_new(&config, CONFIG_TEMPLATE)?;
+    write_new(&config, &casebook::config::template::text())?;
     write_new(
         &dir.join(".gitignore"),
         "/public/\n/.public.casebook-*\n/.casebook-cache/\n",
@@ -78,19 +49,59 @@ pub fn init(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn toml_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
+/// `casebook init --adopt`: writes DIR/casebook.toml from what DIR's write-ups
+/// hold and says what it found. Moves and rewrites nothing else.
+pub fn adopt(dir: &Path, force: bool, quiet: bool) -> anyhow::Result<()> {
+    use casebook::adopt;
+    let config = dir.join(casebook::config::CONFIG_FILE);
+    if config.exists() && !force {
+        bail!(
+            "{} exists; not overwriting it (add --force to replace it with the suggested one)",
+            config.display()
+        );
     }
-    out.push('"');
-    out
+    let suggestions = adopt::suggest(&adopt::survey(dir)?);
+    std::fs::write(&config, adopt::render_config(&suggestions))
+        .with_context(|| format!("cannot write {}", config.display()))?;
+    if quiet {
+        return Ok(());
+    }
+    println!(
+        "Found {} write-up(s) in {}, {} with front matter.",
+        suggestions.files,
+        dir.join("content/incidents").display(),
+        suggestions.with_front_matter
+    );
+    for (key, to) in &suggestions.aliases {
+        println!(
+            "  {} -> {} ({} of {} files)",
+            key.name,
+            to.join(", "),
+            key.files,
+            suggestions.files
+        );
+    }
+    if !suggestions.ignore.is_empty() {
+        let names: Vec<&str> = suggestions.ignore.iter().map(|k| k.name.as_str()).collect();
+        println!("  ignored: {}", names.join(", "));
+    }
+    if !suggestions.unmapped.is_empty() {
+        println!(
+            "  {} key(s) with no casebook field are listed in casebook.toml for you to map or ignore",
+            suggestions.unmapped.len()
+        );
+    }
+    for (path, why) in &suggestions.unreadable {
+        println!(
+            "  cannot read the front matter of {}: {why}",
+            path.display()
+        );
+    }
+    println!(
+        "Wrote {}. Read it, then next: casebook check --adoption, and casebook build",
+        config.display()
+    );
+    Ok(())
 }
 
 fn incident_text(

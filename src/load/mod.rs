@@ -69,7 +69,7 @@ const DOCUMENT_EXTENSIONS: &[&str] = &[
     "md", "markdown", "mdown", "mkd", "mdx", "erb", "html", "htm", "txt", "text", "rst", "adoc",
 ];
 /// Attachments beside write-ups, not worth a note when they are not read.
-const ASSET_EXTENSIONS: &[&str] = &[
+pub const ASSET_EXTENSIONS: &[&str] = &[
     "png", "jpg", "jpeg", "gif", "svg", "webp", "pdf", "csv", "json", "yml", "yaml", "toml", "log",
     "zip", "gz",
 ];

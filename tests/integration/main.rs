@@ -4,6 +4,7 @@
 
 mod support;
 
+mod adopt;
 mod adoption;
 mod analysis;
 mod build;
