@@ -277,8 +277,8 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         Mode::Full,
         progress,
         &mut || {
-            let store =
-                write::Store::open(&config.root.join(index::search::CACHE_DIR).join("store"));
+            let stores = config.root.join(index::search::CACHE_DIR).join("store");
+            let store = write::Store::for_output(&stores, &config.output);
             let _ = staging.set(write::Staging::begin(&config.output, store)?);
             Ok(())
         },
