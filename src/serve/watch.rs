@@ -106,7 +106,7 @@ fn debounce(
 pub(super) struct Fingerprint(BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>);
 
 /// The folders a build reads, under the root; the config file is watched too.
-const WATCHED: [&str; 4] = ["content", "templates", "static", "themes"];
+const WATCHED: [&str; 4] = crate::write::SOURCE_FOLDERS;
 
 impl Fingerprint {
     pub(super) fn scan(root: &Path) -> Self {

@@ -27,6 +27,81 @@ pub enum WriteError {
     NotOurs(PathBuf),
     #[error("invalid output path {0:?}")]
     BadPath(String),
+    #[error(
+        "refusing to build into {}: it is inside the archive's {folder}/, which a build reads (a later build would take the site for input)\n  = hint: pass an `--output` outside {}, e.g. `--output public`",
+        .output.display(),
+        SOURCE_LIST
+    )]
+    InsideSources { output: PathBuf, folder: String },
+    #[error(
+        "refusing to build into {}: it is the archive's root or holds it, and the whole folder would be replaced by the site\n  = hint: pass an `--output` inside the archive (default: public/) or beside it",
+        .0.display()
+    )]
+    HoldsArchive(PathBuf),
+    #[error(
+        "refusing to build into {}: it is a file, and the output is a folder that each build replaces whole\n  = hint: name a folder with `--output`, e.g. `--output public`",
+        .0.display()
+    )]
+    NotAFolder(PathBuf),
+}
+
+/// The folders of an archive that a build reads, relative to its root.
+pub const SOURCE_FOLDERS: [&str; 4] = ["content", "templates", "static", "themes"];
+const SOURCE_LIST: &str = "content/, templates/, static/ and themes/";
+
+/// Refuses an output that a build must not replace: a folder inside one it reads
+/// ([`SOURCE_FOLDERS`] under `root`), the root or a folder holding it, or a file.
+/// Paths are compared resolved (symbolic links, `..`), also where the output does
+/// not exist yet.
+pub fn check_output(root: &Path, output: &Path) -> Result<(), WriteError> {
+    let (root_at, output_at) = (resolved(root), resolved(output));
+    if root_at.starts_with(&output_at) {
+        return Err(WriteError::HoldsArchive(output.to_path_buf()));
+    }
+    if let Some(folder) = SOURCE_FOLDERS
+        .iter()
+        .find(|folder| output_at.starts_with(root_at.join(folder)))
+    {
+        return Err(WriteError::InsideSources {
+            output: output.to_path_buf(),
+            folder: (*folder).to_owned(),
+        });
+    }
+    if output.metadata().is_ok_and(|m| !m.is_dir()) {
+        return Err(WriteError::NotAFolder(output.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// `path` made absolute, its existing part resolved by the file system and the
+/// rest (which does not exist yet) by its names.
+fn resolved(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let whole = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let parts: Vec<Component> = whole.components().collect();
+    let mut existing = PathBuf::new();
+    let mut known = 0;
+    for part in &parts {
+        existing.push(part);
+        if !existing.exists() {
+            break;
+        }
+        known += 1;
+    }
+    let mut out = match parts.get(..known).map(|p| p.iter().collect::<PathBuf>()) {
+        Some(prefix) if known > 0 => prefix.canonicalize().unwrap_or(prefix),
+        _ => PathBuf::new(),
+    };
+    for part in parts.get(known..).unwrap_or_default() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -245,6 +320,34 @@ fn swap(staging: &Path, output: &Path, old: &Path) -> Result<(), WriteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outputs_are_compared_resolved() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("archive");
+        std::fs::create_dir_all(root.join("content")).expect("mkdir");
+        std::fs::write(root.join("casebook.toml"), "").expect("write");
+        let refused = |output: &Path| check_output(&root, output).is_err();
+        assert!(refused(&root.join("content/x/../../static/a/b")));
+        assert!(refused(&root.join("content/new/site")));
+        assert!(refused(&root.join("themes")));
+        assert!(refused(&root.join(".")));
+        assert!(refused(dir.path()));
+        assert!(refused(&root.join("casebook.toml")));
+        assert!(!refused(&root.join("public")));
+        assert!(!refused(&root.join("content/../public")));
+        assert!(
+            !refused(&root.join("contents")),
+            "a sibling with a longer name"
+        );
+        assert!(!refused(&dir.path().join("site")));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("content"), dir.path().join("link"))
+                .expect("symlink");
+            assert!(refused(&dir.path().join("link/site")));
+        }
+    }
 
     #[test]
     fn replaces_previous_output_and_refuses_foreign_folders() {

@@ -9,6 +9,7 @@ mod build;
 mod commands;
 mod diagnostics;
 mod lists;
+mod output;
 mod public;
 mod search;
 mod serve;

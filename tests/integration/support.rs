@@ -69,7 +69,18 @@ impl Archive {
     }
 
     pub fn casebook(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        self.run(Command::new(env!("CARGO_BIN_EXE_casebook")), args)
+    }
+
+    /// `casebook --root ARCHIVE ARGS` run in the folder `cwd`.
+    pub fn casebook_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_casebook"));
+        command.current_dir(cwd);
+        self.run(command, args)
+    }
+
+    fn run(&self, mut command: Command, args: &[&str]) -> Run {
+        let output = command
             .args(["--root", self.path().to_str().expect("utf-8 path")])
             .args(args)
             .output()

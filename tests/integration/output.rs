@@ -1,0 +1,76 @@
+//! Where a build writes, and what it refuses: an output inside a folder the build
+//! reads, the archive's root, an existing file; a folder that is not an archive.
+
+use crate::support::Archive;
+
+/// `--output static/internal` was accepted, and the next public build copied the
+/// internal site out of `static/`; `--output casebook.toml` replaced the config
+/// with a site folder. Each is refused with exit 2 and a hint, touching nothing.
+#[test]
+fn an_output_inside_the_inputs_or_on_a_file_is_refused() {
+    let a = Archive::fixture("good");
+    a.write("casebook.toml", "title = \"Ours\"\n");
+    a.write("static/robots.txt", "User-agent: *\n");
+    a.write("templates/.keep", "");
+    let root = a.path().to_str().expect("utf-8").to_owned();
+    for output in [
+        "static/internal".to_owned(),
+        format!("{root}/content/site"),
+        format!("{root}/content"),
+        "templates/x/y".to_owned(),
+        "themes/site".to_owned(),
+        "content/../static/deep/er".to_owned(),
+        root.clone(),
+        format!("{root}/."),
+        "casebook.toml".to_owned(),
+        "static/robots.txt".to_owned(),
+    ] {
+        // Relative outputs are relative to the working directory: run in the root.
+        let run = a.casebook_in(
+            a.path(),
+            &["build", "--as-of", "2026-11-25", "--output", &output],
+        );
+        assert_eq!(run.code(), Some(2), "--output {output}: {}", run.stderr());
+        let err = run.stderr();
+        assert!(
+            err.contains("refusing to build into"),
+            "--output {output}: {err}"
+        );
+        assert!(err.contains("hint:"), "--output {output}: {err}");
+    }
+    assert_eq!(
+        a.read("casebook.toml"),
+        "title = \"Ours\"\n",
+        "the config is untouched"
+    );
+    assert_eq!(a.read("static/robots.txt"), "User-agent: *\n");
+    for folder in [
+        "static/internal",
+        "content/site",
+        "templates/x",
+        "themes",
+        "static/deep",
+    ] {
+        assert!(!a.exists(folder), "{folder} was made");
+    }
+    let leftovers: Vec<String> = crate::support::files(a.path())
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| name.contains("casebook-new") || name.contains("casebook-old"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // Beside the inputs is fine.
+    a.casebook_in(
+        a.path(),
+        &[
+            "build",
+            "--as-of",
+            "2026-11-25",
+            "--output",
+            "site/internal",
+        ],
+    )
+    .assert_ok();
+    assert!(a.exists("site/internal/index.html"));
+}
