@@ -53,7 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             severity,
             date,
         } => {
-            let config = load_config(&cli.root, BuildOptions::default())?;
+            let config = archive_config(&cli.root, BuildOptions::default())?;
             let path = scaffold::new_incident(&config, &title, &system, severity.as_deref(), date)?;
             println!("{}", path.display());
             Ok(ExitCode::SUCCESS)
@@ -71,7 +71,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 as_of,
                 ..BuildOptions::default()
             };
-            let config = load_config(&cli.root, options)?;
+            let config = archive_config(&cli.root, options)?;
             let url = format!("http://{bind}:{port}/");
             if open {
                 // Best effort: a missing opener is not an error.
@@ -120,7 +120,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 as_of,
                 ..BuildOptions::default()
             };
-            let diagnostics = match load_config(&cli.root, options) {
+            let diagnostics = match archive_config(&cli.root, options) {
                 Ok(config) => casebook::check(&config),
                 // A broken casebook.toml is one more diagnostic, in either format.
                 Err(e) => match e.downcast::<Diagnostic>() {
@@ -170,7 +170,7 @@ fn search(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     use casebook::index::search::{cache_key, SearchError, SearchIndex};
-    let config = load_config(root, BuildOptions::default())?;
+    let config = archive_config(root, BuildOptions::default())?;
     let key = cache_key(root);
     let opened = SearchIndex::open_or_build(root, &key, || {
         let loaded = casebook::load(&config);
@@ -243,6 +243,24 @@ fn search(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The configuration of the archive at `root`, for the commands that read one: a
+/// folder with neither `content/` nor `casebook.toml` is refused before anything
+/// is read or written (it built an empty site over the published one). `init`
+/// (and whatever makes an archive in a new folder) uses [`load_config`] instead.
+fn archive_config(root: &std::path::Path, options: BuildOptions) -> anyhow::Result<Config> {
+    if root.is_dir()
+        && !root.join("content").is_dir()
+        && !root.join(casebook::config::CONFIG_FILE).is_file()
+    {
+        anyhow::bail!(
+            "{} is not a casebook archive: it has no content/ folder and no {}\n  = hint: run in your archive's root or pass --root; `casebook init` makes a new one",
+            root.display(),
+            casebook::config::CONFIG_FILE
+        );
+    }
+    load_config(root, options)
+}
+
 fn load_config(root: &std::path::Path, options: BuildOptions) -> anyhow::Result<Config> {
     if !root.is_dir() {
         anyhow::bail!(
@@ -273,7 +291,7 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
         as_of: args.as_of,
         follow_up_status: args.follow_up_status,
     };
-    let config = load_config(root, options)?;
+    let config = archive_config(root, options)?;
     let spinner = Spinner::new(quiet);
     let result = casebook::build(&config, &|stage| spinner.stage(stage));
     spinner.finish();

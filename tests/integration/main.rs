@@ -12,5 +12,5 @@ mod lists;
 mod output;
 mod public;
 mod search;
-mod serve;
+pub(crate) mod serve;
 mod similarity;

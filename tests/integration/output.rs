@@ -74,3 +74,51 @@ fn an_output_inside_the_inputs_or_on_a_file_is_refused() {
     .assert_ok();
     assert!(a.exists("site/internal/index.html"));
 }
+
+/// `--root` at a folder with neither `content/` nor `casebook.toml` built an empty
+/// site over the published one, and `search` and `new` made folders in it. Every
+/// command that reads an archive refuses such a folder (exit 2, with a hint) and
+/// leaves it as it was.
+#[test]
+fn a_folder_that_is_not_an_archive_is_refused() {
+    let archive = Archive::fixture("good");
+    let published = archive.path().join("site");
+    let site = published.to_str().expect("utf-8");
+    archive.build(&["--output", site]);
+    let home = archive.read("site/index.html");
+
+    let stray = Archive::empty();
+    stray.write("notes.txt", "not an archive");
+    let port = crate::serve::free_port().to_string();
+    for args in [
+        vec!["build", "--output", site],
+        vec!["check"],
+        vec!["check", "--format", "json"],
+        vec!["search", "failover"],
+        vec!["new", "Checkout errors"],
+        vec!["serve", "--port", &port],
+    ] {
+        let run = stray.casebook(&args);
+        assert_eq!(run.code(), Some(2), "{args:?}: {}", run.stderr());
+        let err = run.stderr();
+        assert!(
+            err.contains("not a casebook archive") && err.contains("`casebook init`"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(
+        archive.read("site/index.html"),
+        home,
+        "the published site is untouched"
+    );
+    let left: Vec<String> = std::fs::read_dir(stray.path())
+        .expect("ls")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["notes.txt"], "nothing was made in the folder");
+
+    // A casebook.toml alone (write-ups elsewhere, see `[content]`) is an archive.
+    stray.write("casebook.toml", "title = \"Adopted\"\n");
+    stray.casebook(&["check"]).assert_ok();
+}
