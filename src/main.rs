@@ -6,7 +6,7 @@ mod scaffold;
 
 use anyhow::Context;
 use casebook::config::{BuildOptions, Config};
-use casebook::diagnostic::{Diagnostic, Level};
+use casebook::diagnostic::{terminal_safe, terminal_safe_lines, Diagnostic, Level};
 use clap::Parser;
 use cli::{Cli, Command, OutputFormat};
 use std::io::{IsTerminal, Write};
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
             None => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", terminal_safe_lines(&format!("{e:#}")));
                 ExitCode::from(2)
             }
         },
@@ -39,11 +39,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = dir.unwrap_or_else(|| cli.root.clone());
             scaffold::init(&dir)?;
             if !cli.quiet {
-                println!(
-                    "Created a new archive in {}.\nNext: cd {} && casebook build",
-                    dir.display(),
-                    dir.display()
-                );
+                let dir = dir.display().to_string();
+                let dir = terminal_safe(&dir);
+                println!("Created a new archive in {dir}.\nNext: cd {dir} && casebook build");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -55,7 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let config = archive_config(&cli.root, BuildOptions::default())?;
             let path = scaffold::new_incident(&config, &title, &system, severity.as_deref(), date)?;
-            println!("{}", path.display());
+            println!("{}", terminal_safe(&path.display().to_string()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Build(args) => build(&cli.root, cli.quiet, args),
@@ -88,7 +86,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &casebook::serve::ServeOptions { bind, port },
                 std::sync::Arc::new(move |importance, line: &str| {
                     if !quiet || importance == casebook::serve::Importance::Alert {
-                        eprintln!("{line}");
+                        eprintln!("{}", terminal_safe_lines(line));
                     }
                 }),
             )?;
@@ -208,15 +206,16 @@ fn search(
             writeln!(out)?;
             continue;
         }
-        let severity = hit.severity.as_deref().unwrap_or("-");
+        let severity = terminal_safe(hit.severity.as_deref().unwrap_or("-"));
+        let (id, date, title) = (
+            terminal_safe(&hit.id),
+            terminal_safe(&hit.date),
+            terminal_safe(&hit.title),
+        );
         if color {
-            writeln!(
-                out,
-                "\x1b[1m{}\x1b[0m  {}  {severity}  {}",
-                hit.id, hit.date, hit.title
-            )?;
+            writeln!(out, "\x1b[1m{id}\x1b[0m  {date}  {severity}  {title}")?;
         } else {
-            writeln!(out, "{}  {}  {severity}  {}", hit.id, hit.date, hit.title)?;
+            writeln!(out, "{id}  {date}  {severity}  {title}")?;
         }
         let mut snippet = String::new();
         let mut last = 0;
@@ -226,15 +225,15 @@ fn search(
             else {
                 continue;
             };
-            snippet.push_str(before);
+            snippet.push_str(&terminal_safe(before));
             if color {
-                snippet.push_str(&format!("\x1b[33m{word}\x1b[0m"));
+                snippet.push_str(&format!("\x1b[33m{}\x1b[0m", terminal_safe(word)));
             } else {
-                snippet.push_str(word);
+                snippet.push_str(&terminal_safe(word));
             }
             last = r.end;
         }
-        snippet.push_str(hit.snippet.get(last..).unwrap_or_default());
+        snippet.push_str(&terminal_safe(hit.snippet.get(last..).unwrap_or_default()));
         writeln!(out, "    {}", snippet.trim())?;
     }
     if hits.is_empty() && !json && !quiet {
@@ -324,7 +323,7 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                 );
                 if !quiet {
                     for (key, line) in t.unmatched_records.iter().take(20) {
-                        eprintln!("  unmatched: {key} (line {line})");
+                        eprintln!("  unmatched: {} (line {line})", terminal_safe(key));
                     }
                 }
             }
@@ -338,7 +337,7 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                 report.pages,
                 report.incidents,
                 report.elapsed.as_millis(),
-                report.output.display(),
+                terminal_safe(&report.output.display().to_string()),
                 if warnings.is_empty() {
                     String::new()
                 } else {

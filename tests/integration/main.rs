@@ -14,3 +14,4 @@ mod public;
 mod search;
 pub(crate) mod serve;
 mod similarity;
+mod terminal;
