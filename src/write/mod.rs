@@ -111,21 +111,42 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     }
 }
 
+/// How long a staging folder may go untouched before it is taken for a killed
+/// build's. Whether one is in use is judged by age alone: no build runs for an
+/// hour (50,000 write-ups take two minutes). The folder's name holds the pid of its
+/// build, but pids are reused and mean nothing in another pid namespace (two
+/// containers sharing the archive), and a lock file would need `File::lock` (Rust
+/// 1.89, above casebook's minimum).
+const STALE_STAGING: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Starts removing copies of earlier sites left beside `output` by previous
-/// builds, on a thread of its own (join the handle to wait for it). The copies
+/// builds, on a thread of its own (join the handle to wait for it): the previous
+/// sites set aside by a swap, and the staging folders of builds that were killed
+/// (untouched for [`STALE_STAGING`]), which are renamed out of the way at once so
+/// that the next build finishes deleting them if this one ends first. The copies
 /// are listed before this returns, so the one this build sets aside is kept.
 pub fn sweep_old_outputs(output: &Path) -> std::thread::JoinHandle<()> {
     let parent = parent_of(output);
-    let prefix = format!(".{}.casebook-old-", name_of(output));
-    let old: Vec<PathBuf> = std::fs::read_dir(&parent)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-                .map(|e| e.path())
-                .collect()
-        })
-        .unwrap_or_default();
+    let old_prefix = format!(".{}.casebook-old-", name_of(output));
+    let new_prefix = format!(".{}.casebook-new-", name_of(output));
+    let mut old = Vec::new();
+    for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&old_prefix) {
+            old.push(entry.path());
+        } else if let Some(pid) = name.strip_prefix(&new_prefix) {
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_STAGING);
+            let aside = parent.join(format!("{old_prefix}killed-{pid}"));
+            if stale && std::fs::rename(entry.path(), &aside).is_ok() {
+                old.push(aside);
+            }
+        }
+    }
     std::thread::spawn(move || {
         for path in old {
             let _ = std::fs::remove_dir_all(path);

@@ -122,3 +122,30 @@ fn a_folder_that_is_not_an_archive_is_refused() {
     stray.write("casebook.toml", "title = \"Adopted\"\n");
     stray.casebook(&["check"]).assert_ok();
 }
+
+/// A killed build left its staging folder (`.public.casebook-new-PID`) forever.
+/// The next build sweeps one that no running build can be using (untouched for
+/// an hour) and keeps a fresh one.
+#[test]
+fn a_killed_builds_staging_folder_is_swept() {
+    let a = Archive::fixture("good");
+    a.write(".public.casebook-new-4242/index.html", "half a site");
+    a.write(
+        ".public.casebook-new-4343/index.html",
+        "a build still running",
+    );
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::open(a.path().join(".public.casebook-new-4242"))
+        .and_then(|dir| dir.set_modified(two_hours_ago))
+        .expect("age the folder");
+    a.build(&[]);
+    assert!(
+        !a.exists(".public.casebook-new-4242"),
+        "the stale staging folder is left"
+    );
+    assert!(
+        a.exists(".public.casebook-new-4343/index.html"),
+        "a fresh one is kept"
+    );
+    assert!(a.exists("public/index.html"));
+}
