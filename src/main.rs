@@ -16,21 +16,49 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `println!` and `eprintln!` that hand back the write's error instead of
+/// panicking: a closed pipe (`casebook check 2>&1 | head -1`) is an error that
+/// `main` ends quietly with exit 0.
+macro_rules! out {
+    ($($arg:tt)*) => { writeln!(std::io::stdout(), $($arg)*) };
+}
+macro_rules! err {
+    ($($arg:tt)*) => { writeln!(std::io::stderr(), $($arg)*) };
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        Err(e) if is_closed_pipe(&e) => ExitCode::SUCCESS,
+        // Where even the error cannot be printed, the exit code still says it.
         Err(e) => match e.downcast_ref::<Diagnostic>() {
             Some(d) => {
-                eprintln!("{d}");
+                let _ = err!("{d}");
                 ExitCode::from(1)
             }
             None => {
-                eprintln!("error: {}", terminal_safe_lines(&format!("{e:#}")));
+                let _ = err!("error: {}", terminal_safe_lines(&format!("{e:#}")));
                 ExitCode::from(2)
             }
         },
     }
+}
+
+/// Whether `e` is a write to a reader that went away (`| head`), which is no error.
+fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    let broken = |kind: Option<std::io::ErrorKind>| kind == Some(std::io::ErrorKind::BrokenPipe);
+    e.chain().any(|cause| {
+        broken(
+            cause
+                .downcast_ref::<std::io::Error>()
+                .map(std::io::Error::kind),
+        ) || broken(
+            cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind),
+        )
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -41,7 +69,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !cli.quiet {
                 let dir = dir.display().to_string();
                 let dir = terminal_safe(&dir);
-                println!("Created a new archive in {dir}.\nNext: cd {dir} && casebook build");
+                out!("Created a new archive in {dir}.\nNext: cd {dir} && casebook build")?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -53,7 +81,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let config = archive_config(&cli.root, BuildOptions::default())?;
             let path = scaffold::new_incident(&config, &title, &system, severity.as_deref(), date)?;
-            println!("{}", terminal_safe(&path.display().to_string()));
+            out!("{}", terminal_safe(&path.display().to_string()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Build(args) => build(&cli.root, cli.quiet, args),
@@ -86,7 +114,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &casebook::serve::ServeOptions { bind, port },
                 std::sync::Arc::new(move |importance, line: &str| {
                     if !quiet || importance == casebook::serve::Importance::Alert {
-                        eprintln!("{}", terminal_safe_lines(line));
+                        let written = err!("{}", terminal_safe_lines(line));
+                        // Nobody reads the log any more (`casebook serve 2>&1 | head`).
+                        if written.is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+                            std::process::exit(0);
+                        }
                     }
                 }),
             )?;
@@ -137,7 +169,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     writeln!(out)?;
                 }
                 OutputFormat::Human => {
-                    print_diagnostics(&diagnostics);
+                    print_diagnostics(&diagnostics)?;
                     let warnings = diagnostics
                         .iter()
                         .filter(|d| d.level == Level::Warning)
@@ -147,9 +179,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .filter(|d| d.level == Level::Note)
                         .count();
                     let real_errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                    eprintln!(
-                        "{real_errors} error(s), {warnings} warning(s), {notes} suggestion(s)"
-                    );
+                    err!("{real_errors} error(s), {warnings} warning(s), {notes} suggestion(s)")?;
                 }
             }
             Ok(if errors > 0 {
@@ -185,17 +215,17 @@ fn search(
                     .into_iter()
                     .filter(Diagnostic::is_error)
                     .collect::<Vec<_>>(),
-            );
-            eprintln!("error: the archive has errors; fix them to search it");
+            )?;
+            err!("error: the archive has errors; fix them to search it")?;
             return Ok(ExitCode::from(1));
         }
         Err(e) => return Err(e.into()),
     };
     if built && !quiet {
-        eprintln!(
+        err!(
             "Indexed the archive (cached in {}/)",
             casebook::index::search::CACHE_DIR
-        );
+        )?;
     }
     let hits = index.search(q)?;
     let mut out = std::io::stdout().lock();
@@ -237,7 +267,7 @@ fn search(
         writeln!(out, "    {}", snippet.trim())?;
     }
     if hits.is_empty() && !json && !quiet {
-        eprintln!("No incidents match.");
+        err!("No incidents match.")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -271,11 +301,12 @@ fn load_config(root: &std::path::Path, options: BuildOptions) -> anyhow::Result<
     Config::load(root, options).map_err(anyhow::Error::new)
 }
 
-fn print_diagnostics(diagnostics: &[Diagnostic]) {
+fn print_diagnostics(diagnostics: &[Diagnostic]) -> std::io::Result<()> {
     let mut err = std::io::stderr().lock();
     for d in diagnostics {
-        let _ = writeln!(err, "{d}\n");
+        writeln!(err, "{d}\n")?;
     }
+    Ok(())
 }
 
 /// Warnings a successful build prints before its summary.
@@ -304,35 +335,35 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
             if !quiet {
                 // A large archive can have thousands; `check` is where to read them all.
                 for d in warnings.iter().take(BUILD_WARNINGS_SHOWN) {
-                    eprintln!("{d}\n");
+                    err!("{d}\n")?;
                 }
                 if warnings.len() > BUILD_WARNINGS_SHOWN {
-                    eprintln!(
+                    err!(
                         "... and {} more warning(s); `casebook check` lists them all\n",
                         warnings.len() - BUILD_WARNINGS_SHOWN
-                    );
+                    )?;
                 }
             }
             if let Some(t) = &report.tracker {
-                eprintln!(
+                err!(
                     "Tracker: {} follow-up(s) updated from {} record(s); {} record(s) matched no follow-up; {} linked follow-up(s) not in the export",
                     t.matched,
                     t.records,
                     t.unmatched_records.len(),
                     t.unmatched_follow_ups
-                );
+                )?;
                 if !quiet {
                     for (key, line) in t.unmatched_records.iter().take(20) {
-                        eprintln!("  unmatched: {} (line {line})", terminal_safe(key));
+                        err!("  unmatched: {} (line {line})", terminal_safe(key))?;
                     }
                 }
             }
             if args.timings {
                 for (stage, took) in &report.timings {
-                    eprintln!("{stage:>14}  {:>7} ms", took.as_millis());
+                    err!("{stage:>14}  {:>7} ms", took.as_millis())?;
                 }
             }
-            eprintln!(
+            err!(
                 "Built {} pages for {} incidents in {} ms into {}{}",
                 report.pages,
                 report.incidents,
@@ -346,7 +377,7 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                         warnings.len()
                     )
                 }
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(casebook::BuildError::Invalid(diagnostics)) => {
@@ -354,9 +385,9 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                 .into_iter()
                 .filter(|d| d.is_error() || !quiet && d.level == Level::Warning)
                 .collect();
-            print_diagnostics(&shown);
+            print_diagnostics(&shown)?;
             let errors = shown.iter().filter(|d| d.is_error()).count();
-            eprintln!("error: the archive has {errors} error(s); nothing was written and the previous site is untouched");
+            err!("error: the archive has {errors} error(s); nothing was written and the previous site is untouched")?;
             Ok(ExitCode::from(1))
         }
         Err(e) => Err(e).context("build failed"),
