@@ -3,9 +3,13 @@
 //! Every stage that reads user input reports problems as [`Diagnostic`]s instead of
 //! failing on the first one, so `casebook check` can list them all at once. This
 //! module owns their shape and their two renderings (human, JSON); it knows nothing
-//! of incidents.
+//! of incidents. The human rendering is for a terminal, and its parts are often a
+//! write-up's own text: control characters in them are written escaped
+//! ([`terminal_safe`]), so a file name or a value holding ESC cannot clear, recolour
+//! or retitle the reader's terminal. JSON escapes them its own way.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -110,19 +114,47 @@ impl fmt::Display for Diagnostic {
             Level::Warning => "warning",
             Level::Note => "note",
         };
+        let message = terminal_safe(&self.message);
         match &self.field {
-            Some(field) => writeln!(f, "{level}: {field}: {}", self.message)?,
-            None => writeln!(f, "{level}: {}", self.message)?,
+            Some(field) => writeln!(f, "{level}: {}: {message}", terminal_safe(field))?,
+            None => writeln!(f, "{level}: {message}")?,
         }
-        write!(f, "  --> {}", self.location())?;
+        write!(f, "  --> {}", terminal_safe(&self.location()))?;
         if let Some(hint) = &self.hint {
-            write!(f, "\n  = hint: {hint}")?;
+            write!(f, "\n  = hint: {}", terminal_safe(hint))?;
         }
         Ok(())
     }
 }
 
 impl std::error::Error for Diagnostic {}
+
+/// `text` with every control character (C0, DEL, C1: ESC, BEL, CR, newline...)
+/// written as `\u{1b}`, for one line of a terminal. Text without any is borrowed.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    escape_controls(text, |_| false)
+}
+
+/// [`terminal_safe`] for text of several lines: newlines are kept.
+pub fn terminal_safe_lines(text: &str) -> Cow<'_, str> {
+    escape_controls(text, |c| c == '\n')
+}
+
+fn escape_controls(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    let escaped = |c: char| c.is_control() && !keep(c);
+    if !text.chars().any(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Sorts diagnostics by file, then line, so output is stable across parallel runs.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
@@ -163,6 +195,28 @@ mod tests {
         assert_eq!(
             d.to_string(),
             "error: severity: \"SEV9\" is not a severity\n  --> content/incidents/a.md:4:12\n  = hint: use one of SEV1, SEV2"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_for_the_terminal() {
+        assert_eq!(terminal_safe("SEV1"), Cow::Borrowed("SEV1"));
+        assert_eq!(
+            terminal_safe("a\u{1b}[2Jb\u{7}\u{9b}\n"),
+            "a\\u{1b}[2Jb\\u{7}\\u{9b}\\u{a}"
+        );
+        assert_eq!(terminal_safe_lines("one\ntwo\r"), "one\ntwo\\u{d}");
+        assert_eq!(terminal_safe("émoji ✓"), "émoji ✓");
+        let d = Diagnostic::error(
+            "content/incidents/a\u{1b}.md",
+            "\"\u{1b}[31m\" is not a severity",
+        )
+        .field("severity\u{1b}")
+        .hint("x\u{1b}");
+        assert!(!d.to_string().contains('\u{1b}'), "{d}");
+        assert_eq!(
+            d.message, "\"\u{1b}[31m\" is not a severity",
+            "the data is unchanged"
         );
     }
 

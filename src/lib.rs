@@ -283,6 +283,7 @@ fn search_pages(
 /// Builds the site into `config.output`, replacing it only on success.
 pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
+    write::check_output(&config.root, &config.output)?;
     // Earlier copies are deleted alongside the build and not waited for: on a
     // busy disk that can take longer than the build, and whatever is left when
     // the process ends is deleted by the next build.
@@ -293,8 +294,8 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         Mode::Full,
         progress,
         &mut || {
-            let store =
-                write::Store::open(&config.root.join(index::search::CACHE_DIR).join("store"));
+            let stores = config.root.join(index::search::CACHE_DIR).join("store");
+            let store = write::Store::for_output(&stores, &config.output);
             let _ = staging.set(write::Staging::begin(&config.output, store)?);
             Ok(())
         },

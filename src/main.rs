@@ -6,7 +6,7 @@ mod scaffold;
 
 use anyhow::Context;
 use casebook::config::{BuildOptions, Config};
-use casebook::diagnostic::{Diagnostic, Level};
+use casebook::diagnostic::{terminal_safe, terminal_safe_lines, Diagnostic, Level};
 use clap::Parser;
 use cli::{Cli, Command, OutputFormat};
 use std::io::{IsTerminal, Write};
@@ -16,21 +16,49 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `println!` and `eprintln!` that hand back the write's error instead of
+/// panicking: a closed pipe (`casebook check 2>&1 | head -1`) is an error that
+/// `main` ends quietly with exit 0.
+macro_rules! out {
+    ($($arg:tt)*) => { writeln!(std::io::stdout(), $($arg)*) };
+}
+macro_rules! err {
+    ($($arg:tt)*) => { writeln!(std::io::stderr(), $($arg)*) };
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        Err(e) if is_closed_pipe(&e) => ExitCode::SUCCESS,
+        // Where even the error cannot be printed, the exit code still says it.
         Err(e) => match e.downcast_ref::<Diagnostic>() {
             Some(d) => {
-                eprintln!("{d}");
+                let _ = err!("{d}");
                 ExitCode::from(1)
             }
             None => {
-                eprintln!("error: {e:#}");
+                let _ = err!("error: {}", terminal_safe_lines(&format!("{e:#}")));
                 ExitCode::from(2)
             }
         },
     }
+}
+
+/// Whether `e` is a write to a reader that went away (`| head`), which is no error.
+fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    let broken = |kind: Option<std::io::ErrorKind>| kind == Some(std::io::ErrorKind::BrokenPipe);
+    e.chain().any(|cause| {
+        broken(
+            cause
+                .downcast_ref::<std::io::Error>()
+                .map(std::io::Error::kind),
+        ) || broken(
+            cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind),
+        )
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -43,11 +71,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             scaffold::init(&dir)?;
             if !cli.quiet {
-                println!(
-                    "Created a new archive in {}.\nNext: cd {} && casebook build",
-                    dir.display(),
-                    dir.display()
-                );
+                let dir = dir.display().to_string();
+                let dir = terminal_safe(&dir);
+                out!("Created a new archive in {dir}.\nNext: cd {dir} && casebook build")?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -57,9 +83,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             severity,
             date,
         } => {
-            let config = load_config(&cli.root, BuildOptions::default())?;
+            let config = archive_config(&cli.root, BuildOptions::default())?;
             let path = scaffold::new_incident(&config, &title, &system, severity.as_deref(), date)?;
-            println!("{}", path.display());
+            out!("{}", terminal_safe(&path.display().to_string()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Build(args) => build(&cli.root, cli.quiet, args),
@@ -76,7 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 as_of,
                 ..BuildOptions::default()
             };
-            let config = load_config(&cli.root, options)?;
+            let config = archive_config(&cli.root, options)?;
             let url = format!("http://{bind}:{port}/");
             if open {
                 // Best effort: a missing opener is not an error.
@@ -93,7 +119,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &casebook::serve::ServeOptions { bind, port },
                 std::sync::Arc::new(move |importance, line: &str| {
                     if !quiet || importance == casebook::serve::Importance::Alert {
-                        eprintln!("{line}");
+                        let written = err!("{}", terminal_safe_lines(line));
+                        // Nobody reads the log any more (`casebook serve 2>&1 | head`).
+                        if written.is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+                            std::process::exit(0);
+                        }
                     }
                 }),
             )?;
@@ -127,17 +157,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ..BuildOptions::default()
             };
             if adoption {
-                let config = load_config(&cli.root, options)?;
+                let config = archive_config(&cli.root, options)?;
                 let report = casebook::adoption(&config);
                 let mut out = std::io::stdout().lock();
                 match format {
                     OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &report)?,
-                    OutputFormat::Human => write!(out, "{report}")?,
+                    OutputFormat::Human => {
+                        write!(out, "{}", terminal_safe_lines(&report.to_string()))?
+                    }
                 }
                 writeln!(out)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let diagnostics = match load_config(&cli.root, options) {
+            let diagnostics = match archive_config(&cli.root, options) {
                 Ok(config) => casebook::check(&config),
                 // A broken casebook.toml is one more diagnostic, in either format.
                 Err(e) => match e.downcast::<Diagnostic>() {
@@ -156,7 +188,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     writeln!(out)?;
                 }
                 OutputFormat::Human => {
-                    print_diagnostics(&diagnostics);
+                    print_diagnostics(&diagnostics)?;
                     let warnings = diagnostics
                         .iter()
                         .filter(|d| d.level == Level::Warning)
@@ -166,9 +198,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .filter(|d| d.level == Level::Note)
                         .count();
                     let real_errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                    eprintln!(
-                        "{real_errors} error(s), {warnings} warning(s), {notes} suggestion(s)"
-                    );
+                    err!("{real_errors} error(s), {warnings} warning(s), {notes} suggestion(s)")?;
                 }
             }
             Ok(if errors > 0 {
@@ -187,7 +217,7 @@ fn search(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     use casebook::index::search::{cache_key, SearchError, SearchIndex};
-    let config = load_config(root, BuildOptions::default())?;
+    let config = archive_config(root, BuildOptions::default())?;
     let key = cache_key(root);
     let opened = SearchIndex::open_or_build(root, &key, || {
         let loaded = casebook::load(&config);
@@ -204,17 +234,17 @@ fn search(
                     .into_iter()
                     .filter(Diagnostic::is_error)
                     .collect::<Vec<_>>(),
-            );
-            eprintln!("error: the archive has errors; fix them to search it");
+            )?;
+            err!("error: the archive has errors; fix them to search it")?;
             return Ok(ExitCode::from(1));
         }
         Err(e) => return Err(e.into()),
     };
     if built && !quiet {
-        eprintln!(
+        err!(
             "Indexed the archive (cached in {}/)",
             casebook::index::search::CACHE_DIR
-        );
+        )?;
     }
     let hits = index.search(q)?;
     let mut out = std::io::stdout().lock();
@@ -225,15 +255,16 @@ fn search(
             writeln!(out)?;
             continue;
         }
-        let severity = hit.severity.as_deref().unwrap_or("-");
+        let severity = terminal_safe(hit.severity.as_deref().unwrap_or("-"));
+        let (id, date, title) = (
+            terminal_safe(&hit.id),
+            terminal_safe(&hit.date),
+            terminal_safe(&hit.title),
+        );
         if color {
-            writeln!(
-                out,
-                "\x1b[1m{}\x1b[0m  {}  {severity}  {}",
-                hit.id, hit.date, hit.title
-            )?;
+            writeln!(out, "\x1b[1m{id}\x1b[0m  {date}  {severity}  {title}")?;
         } else {
-            writeln!(out, "{}  {}  {severity}  {}", hit.id, hit.date, hit.title)?;
+            writeln!(out, "{id}  {date}  {severity}  {title}")?;
         }
         let mut snippet = String::new();
         let mut last = 0;
@@ -243,19 +274,19 @@ fn search(
             else {
                 continue;
             };
-            snippet.push_str(before);
+            snippet.push_str(&terminal_safe(before));
             if color {
-                snippet.push_str(&format!("\x1b[33m{word}\x1b[0m"));
+                snippet.push_str(&format!("\x1b[33m{}\x1b[0m", terminal_safe(word)));
             } else {
-                snippet.push_str(word);
+                snippet.push_str(&terminal_safe(word));
             }
             last = r.end;
         }
-        snippet.push_str(hit.snippet.get(last..).unwrap_or_default());
+        snippet.push_str(&terminal_safe(hit.snippet.get(last..).unwrap_or_default()));
         writeln!(out, "    {}", snippet.trim())?;
     }
     if hits.is_empty() && !json && !quiet {
-        eprintln!("No incidents match.");
+        err!("No incidents match.")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -279,7 +310,7 @@ fn import(
         }
     };
     if !quiet {
-        print_diagnostics(&imported.warnings);
+        print_diagnostics(&imported.warnings)?;
     }
     let options = import::WriteOptions {
         root: root.to_path_buf(),
@@ -294,10 +325,10 @@ fn import(
     let report = import::write(&imported.incidents, &options)?;
     if target.dry_run {
         for f in &report.written {
-            println!("==> {} <==\n{}", f.path.display(), f.text);
+            out!("==> {} <==\n{}", f.path.display(), f.text)?;
         }
     }
-    println!(
+    out!(
         "{} {} write-up(s) to {}; skipped {} whose id already exists{}",
         if target.dry_run {
             "Would write"
@@ -312,8 +343,26 @@ fn import(
         } else {
             format!(" ({} warning(s))", imported.warnings.len())
         }
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The configuration of the archive at `root`, for the commands that read one: a
+/// folder with neither `content/` nor `casebook.toml` is refused before anything
+/// is read or written (it built an empty site over the published one). `init`
+/// (and whatever makes an archive in a new folder) uses [`load_config`] instead.
+fn archive_config(root: &std::path::Path, options: BuildOptions) -> anyhow::Result<Config> {
+    if root.is_dir()
+        && !root.join("content").is_dir()
+        && !root.join(casebook::config::CONFIG_FILE).is_file()
+    {
+        anyhow::bail!(
+            "{} is not a casebook archive: it has no content/ folder and no {}\n  = hint: run in your archive's root or pass --root; `casebook init` makes a new one",
+            root.display(),
+            casebook::config::CONFIG_FILE
+        );
+    }
+    load_config(root, options)
 }
 
 fn load_config(root: &std::path::Path, options: BuildOptions) -> anyhow::Result<Config> {
@@ -327,11 +376,12 @@ fn load_config(root: &std::path::Path, options: BuildOptions) -> anyhow::Result<
     Config::load(root, options).map_err(anyhow::Error::new)
 }
 
-fn print_diagnostics(diagnostics: &[Diagnostic]) {
+fn print_diagnostics(diagnostics: &[Diagnostic]) -> std::io::Result<()> {
     let mut err = std::io::stderr().lock();
     for d in diagnostics {
-        let _ = writeln!(err, "{d}\n");
+        writeln!(err, "{d}\n")?;
     }
+    Ok(())
 }
 
 /// Warnings a successful build prints before its summary.
@@ -346,7 +396,7 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
         as_of: args.as_of,
         follow_up_status: args.follow_up_status,
     };
-    let config = load_config(root, options)?;
+    let config = archive_config(root, options)?;
     let spinner = Spinner::new(quiet);
     let result = casebook::build(&config, &|stage| spinner.stage(stage));
     spinner.finish();
@@ -360,40 +410,40 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
             if !quiet {
                 // A large archive can have thousands; `check` is where to read them all.
                 for d in warnings.iter().take(BUILD_WARNINGS_SHOWN) {
-                    eprintln!("{d}\n");
+                    err!("{d}\n")?;
                 }
                 if warnings.len() > BUILD_WARNINGS_SHOWN {
-                    eprintln!(
+                    err!(
                         "... and {} more warning(s); `casebook check` lists them all\n",
                         warnings.len() - BUILD_WARNINGS_SHOWN
-                    );
+                    )?;
                 }
             }
             if let Some(t) = &report.tracker {
-                eprintln!(
+                err!(
                     "Tracker: {} follow-up(s) updated from {} record(s); {} record(s) matched no follow-up; {} linked follow-up(s) not in the export",
                     t.matched,
                     t.records,
                     t.unmatched_records.len(),
                     t.unmatched_follow_ups
-                );
+                )?;
                 if !quiet {
                     for (key, line) in t.unmatched_records.iter().take(20) {
-                        eprintln!("  unmatched: {key} (line {line})");
+                        err!("  unmatched: {} (line {line})", terminal_safe(key))?;
                     }
                 }
             }
             if args.timings {
                 for (stage, took) in &report.timings {
-                    eprintln!("{stage:>14}  {:>7} ms", took.as_millis());
+                    err!("{stage:>14}  {:>7} ms", took.as_millis())?;
                 }
             }
-            eprintln!(
+            err!(
                 "Built {} pages for {} incidents in {} ms into {}{}",
                 report.pages,
                 report.incidents,
                 report.elapsed.as_millis(),
-                report.output.display(),
+                terminal_safe(&report.output.display().to_string()),
                 if warnings.is_empty() {
                     String::new()
                 } else {
@@ -402,9 +452,9 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                         warnings.len()
                     )
                 }
-            );
+            )?;
             if let Some(adoption) = &report.adoption {
-                eprintln!("{adoption}");
+                err!("{}", terminal_safe_lines(&adoption.to_string()))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -413,9 +463,9 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                 .into_iter()
                 .filter(|d| d.is_error() || !quiet && d.level == Level::Warning)
                 .collect();
-            print_diagnostics(&shown);
+            print_diagnostics(&shown)?;
             let errors = shown.iter().filter(|d| d.is_error()).count();
-            eprintln!("error: the archive has {errors} error(s); nothing was written and the previous site is untouched");
+            err!("error: the archive has {errors} error(s); nothing was written and the previous site is untouched")?;
             Ok(ExitCode::from(1))
         }
         Err(e) => Err(e).context("build failed"),

@@ -27,6 +27,81 @@ pub enum WriteError {
     NotOurs(PathBuf),
     #[error("invalid output path {0:?}")]
     BadPath(String),
+    #[error(
+        "refusing to build into {}: it is inside the archive's {folder}/, which a build reads (a later build would take the site for input)\n  = hint: pass an `--output` outside {}, e.g. `--output public`",
+        .output.display(),
+        SOURCE_LIST
+    )]
+    InsideSources { output: PathBuf, folder: String },
+    #[error(
+        "refusing to build into {}: it is the archive's root or holds it, and the whole folder would be replaced by the site\n  = hint: pass an `--output` inside the archive (default: public/) or beside it",
+        .0.display()
+    )]
+    HoldsArchive(PathBuf),
+    #[error(
+        "refusing to build into {}: it is a file, and the output is a folder that each build replaces whole\n  = hint: name a folder with `--output`, e.g. `--output public`",
+        .0.display()
+    )]
+    NotAFolder(PathBuf),
+}
+
+/// The folders of an archive that a build reads, relative to its root.
+pub const SOURCE_FOLDERS: [&str; 4] = ["content", "templates", "static", "themes"];
+const SOURCE_LIST: &str = "content/, templates/, static/ and themes/";
+
+/// Refuses an output that a build must not replace: a folder inside one it reads
+/// ([`SOURCE_FOLDERS`] under `root`), the root or a folder holding it, or a file.
+/// Paths are compared resolved (symbolic links, `..`), also where the output does
+/// not exist yet.
+pub fn check_output(root: &Path, output: &Path) -> Result<(), WriteError> {
+    let (root_at, output_at) = (resolved(root), resolved(output));
+    if root_at.starts_with(&output_at) {
+        return Err(WriteError::HoldsArchive(output.to_path_buf()));
+    }
+    if let Some(folder) = SOURCE_FOLDERS
+        .iter()
+        .find(|folder| output_at.starts_with(root_at.join(folder)))
+    {
+        return Err(WriteError::InsideSources {
+            output: output.to_path_buf(),
+            folder: (*folder).to_owned(),
+        });
+    }
+    if output.metadata().is_ok_and(|m| !m.is_dir()) {
+        return Err(WriteError::NotAFolder(output.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// `path` made absolute, its existing part resolved by the file system and the
+/// rest (which does not exist yet) by its names.
+fn resolved(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let whole = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let parts: Vec<Component> = whole.components().collect();
+    let mut existing = PathBuf::new();
+    let mut known = 0;
+    for part in &parts {
+        existing.push(part);
+        if !existing.exists() {
+            break;
+        }
+        known += 1;
+    }
+    let mut out = match parts.get(..known).map(|p| p.iter().collect::<PathBuf>()) {
+        Some(prefix) if known > 0 => prefix.canonicalize().unwrap_or(prefix),
+        _ => PathBuf::new(),
+    };
+    for part in parts.get(known..).unwrap_or_default() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -36,21 +111,42 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     }
 }
 
+/// How long a staging folder may go untouched before it is taken for a killed
+/// build's. Whether one is in use is judged by age alone: no build runs for an
+/// hour (50,000 write-ups take two minutes). The folder's name holds the pid of its
+/// build, but pids are reused and mean nothing in another pid namespace (two
+/// containers sharing the archive), and a lock file would need `File::lock` (Rust
+/// 1.89, above casebook's minimum).
+const STALE_STAGING: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Starts removing copies of earlier sites left beside `output` by previous
-/// builds, on a thread of its own (join the handle to wait for it). The copies
+/// builds, on a thread of its own (join the handle to wait for it): the previous
+/// sites set aside by a swap, and the staging folders of builds that were killed
+/// (untouched for [`STALE_STAGING`]), which are renamed out of the way at once so
+/// that the next build finishes deleting them if this one ends first. The copies
 /// are listed before this returns, so the one this build sets aside is kept.
 pub fn sweep_old_outputs(output: &Path) -> std::thread::JoinHandle<()> {
     let parent = parent_of(output);
-    let prefix = format!(".{}.casebook-old-", name_of(output));
-    let old: Vec<PathBuf> = std::fs::read_dir(&parent)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-                .map(|e| e.path())
-                .collect()
-        })
-        .unwrap_or_default();
+    let old_prefix = format!(".{}.casebook-old-", name_of(output));
+    let new_prefix = format!(".{}.casebook-new-", name_of(output));
+    let mut old = Vec::new();
+    for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&old_prefix) {
+            old.push(entry.path());
+        } else if let Some(pid) = name.strip_prefix(&new_prefix) {
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_STAGING);
+            let aside = parent.join(format!("{old_prefix}killed-{pid}"));
+            if stale && std::fs::rename(entry.path(), &aside).is_ok() {
+                old.push(aside);
+            }
+        }
+    }
     std::thread::spawn(move || {
         for path in old {
             let _ = std::fs::remove_dir_all(path);
@@ -245,6 +341,34 @@ fn swap(staging: &Path, output: &Path, old: &Path) -> Result<(), WriteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outputs_are_compared_resolved() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("archive");
+        std::fs::create_dir_all(root.join("content")).expect("mkdir");
+        std::fs::write(root.join("casebook.toml"), "").expect("write");
+        let refused = |output: &Path| check_output(&root, output).is_err();
+        assert!(refused(&root.join("content/x/../../static/a/b")));
+        assert!(refused(&root.join("content/new/site")));
+        assert!(refused(&root.join("themes")));
+        assert!(refused(&root.join(".")));
+        assert!(refused(dir.path()));
+        assert!(refused(&root.join("casebook.toml")));
+        assert!(!refused(&root.join("public")));
+        assert!(!refused(&root.join("content/../public")));
+        assert!(
+            !refused(&root.join("contents")),
+            "a sibling with a longer name"
+        );
+        assert!(!refused(&dir.path().join("site")));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("content"), dir.path().join("link"))
+                .expect("symlink");
+            assert!(refused(&dir.path().join("link/site")));
+        }
+    }
 
     #[test]
     fn replaces_previous_output_and_refuses_foreign_folders() {

@@ -1,15 +1,26 @@
 //! The output store: each file a build writes is kept once, named by a hash of its
-//! bytes, in a folder beside the site (`.casebook-cache/store/` under the archive),
-//! and the site's copy is a hard link to it. A later build links the files whose
-//! bytes did not change instead of writing them again, so a rebuild that changes one
-//! page allocates one new file, not thirty thousand.
+//! bytes, in a folder beside the site (`.casebook-cache/store/OUTPUT/` under the
+//! archive), and the site's copy is a hard link to it. A later build of the same
+//! output links the files whose bytes did not change instead of writing them again,
+//! so a rebuild that changes one page allocates one new file, not thirty thousand.
+//!
+//! A hard link is the same file, so what may share one is the whole design:
+//! - **One store per output folder** (OUTPUT is a hash of its absolute path): the
+//!   internal and the public site, or any two outputs, never link the same entry,
+//!   so a file edited in place in one site cannot change another. The speed comes
+//!   from rebuilding the same output, which keeps its store.
+//! - **One link per entry per build**: a second file of a site with the same bytes
+//!   is written as a plain copy, so no two files of a site are one file either.
+//! - The previous copy of the same site (`.NAME.casebook-old-*`, deleted by the next
+//!   build) does share files with the new one; it is never served.
 //!
 //! Safety of the shortcut rests on two checks. An entry is linked only if its length
 //! and modification time are those recorded when it was written (the `manifest`),
 //! so a file changed in place through a link in an old site is written afresh, never
 //! reused. And any failed link (another filesystem, or one without hard links) turns
 //! the store off for the rest of the build: files are then written as plain copies.
-//! Entries that no site links to any more are deleted when a build finishes.
+//! Entries that no site links to any more are deleted when a build finishes, and so
+//! are the stores of outputs that no longer exist.
 
 use std::collections::HashMap;
 use std::fs;
@@ -38,6 +49,11 @@ impl Stamp {
 }
 
 const MANIFEST: &str = "manifest";
+/// In each output's store: the output folder it is for, as text.
+const OUTPUT_FILE: &str = "output";
+/// A store whose output is gone is deleted once it is this old: a first build of
+/// a new output has no output folder until it finishes.
+const ORPHAN_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// A content-addressed store of output files, used for one build.
 #[derive(Debug)]
@@ -45,14 +61,31 @@ pub struct Store {
     dir: PathBuf,
     /// Entries recorded by earlier builds.
     known: HashMap<u128, Stamp>,
-    /// Entries this build linked, to keep and record.
-    used: Mutex<Vec<(u128, Stamp)>>,
+    /// Entries this build linked, to keep and record; each is linked once.
+    used: Mutex<HashMap<u128, Stamp>>,
     /// Cleared by the first link that fails for a reason other than a missing entry.
     links_work: AtomicBool,
     temp_names: AtomicU64,
 }
 
 impl Store {
+    /// Opens (creating) the store for the site folder `output` under `stores`
+    /// (`.casebook-cache/store/`); `None` where it cannot be used. Stores of outputs
+    /// that are gone are deleted, and so are the entries of the older layout, one
+    /// store shared by every output.
+    pub fn for_output(stores: &Path, output: &Path) -> Option<Store> {
+        let output = absolute(output);
+        let key = xxhash_rust::xxh3::xxh3_64(output.as_os_str().as_encoded_bytes());
+        let dir = stores.join(format!("{key:016x}"));
+        sweep_stores(stores, &dir);
+        let store = Store::open(&dir)?;
+        let text = output.to_string_lossy();
+        if fs::read_to_string(dir.join(OUTPUT_FILE)).ok().as_deref() != Some(&*text) {
+            let _ = fs::write(dir.join(OUTPUT_FILE), text.as_bytes());
+        }
+        Some(store)
+    }
+
     /// Opens (creating) the store in `dir`; `None` where it cannot be used, and the
     /// build then writes plain files. Only on Unix: garbage collection counts links.
     pub fn open(dir: &Path) -> Option<Store> {
@@ -65,7 +98,7 @@ impl Store {
         Some(Store {
             dir: dir.to_path_buf(),
             known,
-            used: Mutex::new(Vec::new()),
+            used: Mutex::new(HashMap::new()),
             links_work: AtomicBool::new(true),
             temp_names: AtomicU64::new(0),
         })
@@ -79,6 +112,10 @@ impl Store {
             return fs::write(dest, bytes);
         }
         let hash = xxhash_rust::xxh3::xxh3_128(bytes);
+        if self.is_used(hash) {
+            // The same bytes twice in one site: a link would make them one file.
+            return fs::write(dest, bytes);
+        }
         let entry = self.dir.join(format!("{hash:032x}"));
         let recorded = self.known.get(&hash).copied().filter(|stamp| {
             fs::symlink_metadata(&entry)
@@ -115,9 +152,13 @@ impl Store {
         fs::write(dest, bytes)
     }
 
+    fn is_used(&self, hash: u128) -> bool {
+        self.used.lock().is_ok_and(|used| used.contains_key(&hash))
+    }
+
     fn record(&self, hash: u128, stamp: Stamp) {
         if let Ok(mut used) = self.used.lock() {
-            used.push((hash, stamp));
+            used.insert(hash, stamp);
         }
     }
 
@@ -152,9 +193,7 @@ impl Store {
             .used
             .lock()
             .map(|mut used| std::mem::take(&mut *used))
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
+            .unwrap_or_default();
         // Also after links failed: the entry written before the first failure is
         // linked from nowhere and goes.
         let mut keep = used.clone();
@@ -198,6 +237,51 @@ impl Store {
         let temp = self.temp_path();
         if fs::write(&temp, text).is_ok() && fs::rename(&temp, self.dir.join(MANIFEST)).is_err() {
             let _ = fs::remove_file(&temp);
+        }
+    }
+}
+
+/// `output` as an absolute path, its folder's symbolic links resolved, so that
+/// `public`, `./public` and `/archive/public` are one output.
+fn absolute(output: &Path) -> PathBuf {
+    let whole = std::path::absolute(output).unwrap_or_else(|_| output.to_path_buf());
+    match (whole.parent(), whole.file_name()) {
+        (Some(parent), Some(name)) => parent
+            .canonicalize()
+            .map_or_else(|_| whole.clone(), |p| p.join(name)),
+        _ => whole,
+    }
+}
+
+/// Deletes, under `stores`, the entries of the older one-store layout and the
+/// stores (other than `keep`) whose output folder is gone.
+fn sweep_stores(stores: &Path, keep: &Path) {
+    let Ok(entries) = fs::read_dir(stores) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if !kind.is_dir() {
+            // The older layout: entries, manifest and temporary files, all in one.
+            let _ = fs::remove_file(&path);
+            continue;
+        }
+        if path == keep {
+            continue;
+        }
+        let gone = fs::read_to_string(path.join(OUTPUT_FILE))
+            .map(|output| !Path::new(&output).join(super::MARKER).exists())
+            .unwrap_or(true);
+        let old = fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > ORPHAN_AGE);
+        if gone && old {
+            let _ = fs::remove_dir_all(&path);
         }
     }
 }
@@ -325,6 +409,75 @@ mod tests {
             fs::metadata(out.join("index.html")).expect("stat").nlink(),
             1
         );
+    }
+
+    #[test]
+    fn two_outputs_and_two_files_never_share_an_inode() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let stores = dir.path().join("stores");
+        let (internal, public) = (dir.path().join("internal"), dir.path().join("public"));
+        let site: &[(&str, &[u8])] = &[("style.css", b"body{}"), ("copy.css", b"body{}")];
+        for _ in 0..2 {
+            for out in [&internal, &public] {
+                sweep_old_outputs(out).join().expect("sweep");
+                write_site(out, site, Store::for_output(&stores, out)).expect("build");
+            }
+        }
+        let style = inode(&internal.join("style.css"));
+        assert_ne!(
+            style,
+            inode(&public.join("style.css")),
+            "two outputs, one file"
+        );
+        assert_ne!(
+            style,
+            inode(&internal.join("copy.css")),
+            "two files, one file"
+        );
+        // The same output keeps its store: a rebuild still links.
+        write_site(&internal, site, Store::for_output(&stores, &internal)).expect("build");
+        assert_eq!(inode(&internal.join("style.css")), style);
+        // However it is spelled.
+        let spelled = dir.path().join("x/../internal");
+        fs::create_dir_all(dir.path().join("x")).expect("mkdir");
+        let a = Store::for_output(&stores, &internal).expect("store");
+        let b = Store::for_output(&stores, &spelled).expect("store");
+        assert_eq!(a.dir, b.dir);
+    }
+
+    #[test]
+    fn stores_of_vanished_outputs_and_the_old_layout_are_deleted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let stores = dir.path().join("stores");
+        let (gone, kept) = (dir.path().join("tmp-site"), dir.path().join("public"));
+        write_site(
+            &gone,
+            &[("a.html", b"a")],
+            Store::for_output(&stores, &gone),
+        )
+        .expect("build");
+        let gone_store = Store::for_output(&stores, &gone).expect("store").dir;
+        fs::remove_dir_all(&gone).expect("rm");
+        // The older layout kept entries in `stores` itself.
+        fs::write(stores.join(format!("{:032x}", 7u128)), b"old").expect("entry");
+        fs::write(stores.join(MANIFEST), b"").expect("manifest");
+
+        let young = Store::for_output(&stores, &kept).expect("store");
+        assert!(
+            gone_store.exists(),
+            "a store as young as a running first build is kept"
+        );
+        assert!(!stores.join(MANIFEST).exists(), "the older layout is gone");
+        let an_hour_ago = std::time::SystemTime::now() - ORPHAN_AGE * 2;
+        fs::File::open(&gone_store)
+            .and_then(|d| d.set_modified(an_hour_ago))
+            .expect("age the store");
+        let again = Store::for_output(&stores, &kept).expect("store");
+        assert!(
+            !gone_store.exists(),
+            "the store of a vanished output is deleted"
+        );
+        assert_eq!(young.dir, again.dir);
     }
 
     #[test]

@@ -153,3 +153,53 @@ fn the_search_bundle_follows_an_edited_body() {
         "the edit is not in the search bundle"
     );
 }
+
+/// Every file of a site as (device, inode) → path under `dir`.
+#[cfg(unix)]
+fn inodes(dir: &std::path::Path) -> std::collections::HashMap<(u64, u64), String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = std::collections::HashMap::new();
+    for (name, entry) in crate::support::files(dir) {
+        let meta = entry.metadata().expect("stat");
+        if let Some(first) = out.insert((meta.dev(), meta.ino()), name.clone()) {
+            panic!("{first} and {name} of {} are one file", dir.display());
+        }
+    }
+    out
+}
+
+/// The output store linked both sites' files to the same entries: appending to
+/// `internal/style.css` changed `public/style.css`. Two outputs (and two files)
+/// never share an inode; an edit in place stays in its site.
+#[cfg(unix)]
+#[test]
+fn sites_of_two_audiences_share_no_file() {
+    let a = Archive::fixture("public-canary");
+    let (internal, public) = (a.path().join("site/internal"), a.path().join("site/public"));
+    let out = |p: &std::path::Path| p.to_str().expect("utf-8").to_owned();
+    a.build(&["--output", &out(&internal)]);
+    a.build(&["--audience", "public", "--output", &out(&public)]);
+    // Twice, so the second builds of each link from the store.
+    a.build(&["--output", &out(&internal)]);
+    a.build(&["--audience", "public", "--output", &out(&public)]);
+
+    let (ours, theirs) = (inodes(&internal), inodes(&public));
+    for (inode, name) in &ours {
+        assert!(
+            !theirs.contains_key(inode),
+            "internal/{name} and public/{} are one file",
+            theirs[inode]
+        );
+    }
+    let style = a.read("site/public/style.css");
+    let mut css = std::fs::OpenOptions::new()
+        .append(true)
+        .open(internal.join("style.css"))
+        .expect("open");
+    std::io::Write::write_all(&mut css, b"\n/* internal only */\n").expect("append");
+    assert_eq!(
+        a.read("site/public/style.css"),
+        style,
+        "the edit reached the public site"
+    );
+}

@@ -69,7 +69,18 @@ impl Archive {
     }
 
     pub fn casebook(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        self.run(Command::new(env!("CARGO_BIN_EXE_casebook")), args)
+    }
+
+    /// `casebook --root ARCHIVE ARGS` run in the folder `cwd`.
+    pub fn casebook_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_casebook"));
+        command.current_dir(cwd);
+        self.run(command, args)
+    }
+
+    fn run(&self, mut command: Command, args: &[&str]) -> Run {
+        let output = command
             .args(["--root", self.path().to_str().expect("utf-8 path")])
             .args(args)
             .output()
@@ -124,16 +135,28 @@ impl Run {
     }
 }
 
+/// Every file under `dir`: its path relative to `dir`, and its entry.
+pub fn files(dir: &Path) -> Vec<(String, walkdir::DirEntry)> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let name = e
+                .path()
+                .strip_prefix(dir)
+                .expect("inside")
+                .display()
+                .to_string();
+            (name, e)
+        })
+        .collect()
+}
+
 /// Every output file's text; Pagefind's gzip files decompressed.
 pub fn output_texts(dir: &std::path::Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        if !entry.file_type().is_file() {
-            continue;
-        }
+    for (name, entry) in files(dir) {
         let bytes = std::fs::read(entry.path()).expect("read output");
         let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
             let mut d = flate2::read::GzDecoder::new(&bytes[..]);
@@ -144,12 +167,6 @@ pub fn output_texts(dir: &std::path::Path) -> Vec<(String, String)> {
         } else {
             bytes
         };
-        let name = entry
-            .path()
-            .strip_prefix(dir)
-            .expect("inside")
-            .display()
-            .to_string();
         out.push((name, String::from_utf8_lossy(&bytes).to_lowercase()));
     }
     out

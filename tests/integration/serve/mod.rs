@@ -2,13 +2,15 @@
 //! long-poll answers with a new version), keeps the last good site with an error
 //! overlay on a broken save, and clears it once fixed. Loopback only, bounded waits.
 
+mod http;
+
 use crate::support::Archive;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -17,7 +19,7 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -26,11 +28,11 @@ fn free_port() -> u16 {
 }
 
 /// A plain HTTP/1.0 GET; returns (status, body).
-fn get(port: u16, path: &str) -> Option<(u16, String)> {
+pub(crate) fn get(port: u16, path: &str) -> Option<(u16, String)> {
     get_raw(port, path).map(|(status, _, body)| (status, body))
 }
 
-fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
         if let Some(v) = f() {
@@ -46,7 +48,7 @@ fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 
 /// `casebook serve` on `archive` at `port`, as of 2025-06-01; its terminal
 /// output goes to `stderr`.
-fn serve(archive: &Archive, port: u16, stderr: Stdio) -> Server {
+pub(crate) fn serve(archive: &Archive, port: u16, stderr: Stdio) -> Server {
     Server(
         Command::new(env!("CARGO_BIN_EXE_casebook"))
             .args([
@@ -67,14 +69,14 @@ fn serve(archive: &Archive, port: u16, stderr: Stdio) -> Server {
 
 /// Replaces `from` with `to` in the archive's file `rel`, saved with a
 /// modification time after the previous save's, even on coarse clocks.
-fn edit(a: &Archive, rel: &str, from: &str, to: &str) {
+pub(crate) fn edit(a: &Archive, rel: &str, from: &str, to: &str) {
     std::thread::sleep(Duration::from_millis(1100));
     let text = a.read(rel);
     assert!(text.contains(from), "{rel} contains {from:?}");
     a.write(rel, &text.replace(from, to));
 }
 
-fn version(port: u16) -> u64 {
+pub(crate) fn version(port: u16) -> u64 {
     let (_, body) = get(port, "/__casebook/wait?v=999999").expect("wait endpoint");
     let json: serde_json::Value = serde_json::from_str(&body).expect("json");
     json["version"].as_u64().expect("version")
@@ -290,14 +292,29 @@ fn serve_rerenders_every_page_that_shows_a_change() {
 
 /// GET `path` verbatim (no client-side normalisation of `..`); returns the
 /// status line's code, the header block and the body.
-fn get_raw(port: u16, path: &str) -> Option<(u16, String, String)> {
+pub(crate) fn get_raw(port: u16, path: &str) -> Option<(u16, String, String)> {
+    request(
+        port,
+        &format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n"),
+    )
+}
+
+/// Sends `raw` as it is on a new connection; returns the status line's code, the
+/// header block (lowercased) and the body.
+pub(crate) fn request(port: u16, raw: &str) -> Option<(u16, String, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    stream.write_all(raw.as_bytes()).ok()?;
+    response(&mut stream)
+}
+
+/// Reads a response to its end. A reset after the response (a server closing a
+/// connection whose request it did not read to the end) keeps what arrived.
+pub(crate) fn response(stream: &mut TcpStream) -> Option<(u16, String, String)> {
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).ok()?;
+    let _ = stream.read_to_end(&mut response);
     let response = String::from_utf8_lossy(&response).into_owned();
     let (head, body) = response.split_once("\r\n\r\n")?;
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
@@ -363,7 +380,7 @@ fn serve_serves_only_the_built_site() {
     // A folder is its index page or nothing, never a listing.
     let (status, head, _) = get_raw(port, "/incidents").expect("folder");
     assert_eq!(status, 301, "a folder without its slash redirects");
-    assert!(head.contains("location: /incidents/"), "{head}");
+    assert!(head.contains("location: ./incidents/"), "{head}");
     let (status, _, body) = get_raw(port, "/search/fragment/").expect("folder");
     assert_eq!(status, 404, "a folder without an index page is not listed");
     assert!(!body.contains(".pf_fragment"));
