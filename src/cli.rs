@@ -117,6 +117,13 @@ pub enum Command {
         #[command(subcommand)]
         source: ImportSource,
     },
+    /// Rewrite adopted write-ups into casebook's own front matter (aliases applied,
+    /// fallbacks written out, unknown keys under [extra]); bodies are kept byte for byte.
+    Migrate {
+        /// Print a diff of each file instead of writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Build, serve on loopback, watch and live-reload (drafts included).
     Serve {
         #[arg(long, short = 'p', default_value_t = 1111)]

@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod import;
 pub mod index;
 pub mod load;
+pub mod migrate;
 pub mod model;
 pub mod render;
 pub mod serve;

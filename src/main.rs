@@ -90,6 +90,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Build(args) => build(&cli.root, cli.quiet, args),
         Command::Import { source } => import(&cli.root, cli.quiet, source),
+        Command::Migrate { dry_run } => migrate(&cli.root, cli.quiet, dry_run),
         Command::Serve {
             port,
             bind,
@@ -343,6 +344,29 @@ fn import(
         } else {
             format!(" ({} warning(s))", imported.warnings.len())
         }
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn migrate(root: &std::path::Path, quiet: bool, dry_run: bool) -> anyhow::Result<ExitCode> {
+    let config = archive_config(root, BuildOptions::default())?;
+    let plan = casebook::migrate::plan(&config);
+    if !quiet {
+        print_diagnostics(&plan.held_back)?;
+    }
+    if dry_run {
+        for rewrite in &plan.rewrites {
+            out!("{}", terminal_safe_lines(&rewrite.diff()))?;
+        }
+    } else {
+        casebook::migrate::apply(root, &plan)?;
+    }
+    err!(
+        "{} {} write-up(s); {} already in casebook's format; {} held back (fix them first)",
+        if dry_run { "Would migrate" } else { "Migrated" },
+        plan.rewrites.len(),
+        plan.unchanged,
+        plan.held_back.len()
     )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -231,14 +231,18 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
     let mut body_text = doc.body.as_str();
     let mut body_line = doc.body_line;
     let front_title = f.string("title");
-    let heading = front_title
-        .is_none()
-        .then(|| fallback::leading_heading(body_text))
-        .flatten();
+    // A leading heading that repeats the front matter's title is dropped too
+    // (Hugo-style files carry both; a migrated file keeps its heading).
+    let heading = fallback::leading_heading(body_text).filter(|(text, _)| {
+        front_title
+            .as_deref()
+            .is_none_or(|t| normalize_title(t) == normalize_title(text))
+    });
     if let Some((_, index)) = &heading {
         body_text = fallback::drop_lines(body_text, index + 1);
         body_line += *index as u32 + 1;
     }
+    let heading = heading.filter(|_| front_title.is_none());
     let summary = f
         .string("summary")
         .or_else(|| body::first_paragraph(body_text));
@@ -318,6 +322,8 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
         .unwrap_or_default();
 
     let follow_ups = read_follow_ups(&f, body_text, body_line, &mut fallbacks);
+    // `[extra]`: keys `casebook migrate` kept from another format; read by no one.
+    f.node("extra");
     let incident = Incident {
         id,
         source: doc.path.clone(),

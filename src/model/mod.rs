@@ -237,7 +237,11 @@ pub fn assemble(
 /// and drops ignored keys. Aliases are applied in the order written in
 /// casebook.toml: for a single-valued field the first present source wins (a key
 /// the file spells casebook's way wins over any alias); list fields merge.
-fn apply_aliases(front: &mut Node, config: &crate::config::FrontMatterConfig, reporter: &Reporter) {
+pub fn apply_aliases(
+    front: &mut Node,
+    config: &crate::config::FrontMatterConfig,
+    reporter: &Reporter,
+) {
     let Value::Table(entries) = &mut front.value else {
         return;
     };

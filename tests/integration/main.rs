@@ -12,6 +12,7 @@ mod commands;
 mod diagnostics;
 mod import;
 mod lists;
+mod migrate;
 mod output;
 mod public;
 mod search;
