@@ -301,9 +301,12 @@ fn write_up(incident: &ImportedIncident, options: &WriteOptions) -> Result<Strin
                 text.push_str(summary);
                 text.push_str("\n\n");
             }
+            // A written-out day, not ISO: an undated write-up's date falls back
+            // to the first ISO date in its body, and the import day is not it.
             text.push_str(&format!(
                 "Imported from {} on {}.\n",
-                options.source_name, options.today
+                options.source_name,
+                options.today.strftime("%-d %B %Y")
             ));
             text
         })
@@ -461,7 +464,7 @@ mod tests {
         );
         assert_eq!(table["status"].as_str(), Some("resolved"));
         assert!(
-            text.ends_with("Imported from list.md on 2026-11-25.\n"),
+            text.ends_with("Imported from list.md on 25 November 2026.\n"),
             "{text}"
         );
     }

@@ -196,6 +196,16 @@ fn lenient_values_aliases_and_name_spellings_of_a_yaml_folder() {
     );
     // ci/cd is a tag page at a usable URL; "" in a list is dropped.
     assert!(a.exists("public/tags/ci-cd/index.html"));
+    // `Travis CI` and `TravisCI` are one system; spellings of a tag are one tag.
+    let travis = incident(&json, "travisci-again");
+    assert_eq!(travis["systems"], serde_json::json!(["travis-ci"]));
+    assert!(!a.exists("public/systems/travisci"));
+    assert!(a.exists("public/tags/firstenergy-general-electric/index.html"));
+    assert_eq!(
+        travis["tags"],
+        serde_json::json!(["FirstEnergy / General Electric"]),
+        "the first spelling of a tie is shown"
+    );
     // `url` aliased to links, shown on the page.
     assert!(a
         .read("public/incidents/tokyo/index.html")

@@ -238,6 +238,49 @@ fn imported_dated_links_build() {
     assert_eq!(acme["tags"][0], "Deploys");
 }
 
+#[test]
+fn every_imported_entry_builds_undated_ones_listed_last_with_their_links() {
+    let a = Archive::fixture("import-links");
+    import_links(&a, "postmortems.md", &[]).assert_ok();
+    let build = a.build(&[]);
+    assert!(
+        !build.stderr().contains("unknown field `links`"),
+        "{}",
+        build.stderr()
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&a.read("public/casebook.json")).expect("casebook.json");
+    let incidents = json["incidents"].as_array().expect("incidents");
+    let ids: Vec<&str> = incidents.iter().filter_map(|i| i["id"].as_str()).collect();
+    for name in written(&a, INTO) {
+        let id = name.trim_end_matches(".md");
+        assert!(
+            ids.contains(&id),
+            "{name} was imported but did not build: {ids:?}"
+        );
+    }
+    let undated: Vec<&serde_json::Value> =
+        incidents.iter().filter(|i| i["date"].is_null()).collect();
+    assert!(
+        !undated.is_empty(),
+        "the fixture has entries without a full date"
+    );
+    // Undated write-ups come after every dated one.
+    let first_undated = incidents
+        .iter()
+        .position(|i| i["date"].is_null())
+        .unwrap_or(0);
+    assert!(incidents[first_undated..]
+        .iter()
+        .all(|i| i["date"].is_null()));
+    let id = undated[0]["id"].as_str().expect("id");
+    let page = a.read(&format!("public/incidents/{id}/index.html"));
+    assert!(
+        page.contains("<dt>Links</dt>"),
+        "the original write-up is linked: {id}"
+    );
+}
+
 // ---- csv ----
 
 const CSV_MAPS: &[&str] = &[
