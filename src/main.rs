@@ -320,7 +320,6 @@ fn import(
             || file.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         ),
-        today: jiff::Zoned::now().date(),
         dry_run: target.dry_run,
     };
     let report = import::write(&imported.incidents, &options)?;

@@ -165,6 +165,14 @@ fn migrate_file(root: &Path, path: &Path, config: &Config) -> Outcome {
         .cloned()
         .collect();
     extra.extend(unknown_keys(&front));
+    // An `[extra]` of an earlier migration or an import stays as it is.
+    if let Some(Node {
+        value: Value::Table(kept),
+        ..
+    }) = front.get("extra")
+    {
+        extra.extend(kept.iter().cloned());
+    }
     extra.sort_by_key(|(k, _)| (k.line, k.column));
     let aliased = config
         .file

@@ -102,8 +102,6 @@ pub struct WriteOptions {
     pub into: PathBuf,
     /// The source's name for the body's "Imported from" line.
     pub source_name: String,
-    /// The day of the import, for the same line.
-    pub today: Date,
     /// Plan the files without writing any.
     pub dry_run: bool,
 }
@@ -301,13 +299,9 @@ fn write_up(incident: &ImportedIncident, options: &WriteOptions) -> Result<Strin
                 text.push_str(summary);
                 text.push_str("\n\n");
             }
-            // A written-out day, not ISO: an undated write-up's date falls back
-            // to the first ISO date in its body, and the import day is not it.
-            text.push_str(&format!(
-                "Imported from {} on {}.\n",
-                options.source_name,
-                options.today.strftime("%-d %B %Y")
-            ));
+            // No day here: an undated write-up's date falls back to the first
+            // date in its body, and the day of the import is not the incident's.
+            text.push_str(&format!("Imported from {}.\n", options.source_name));
             text
         })
         .map_err(|e| ImportError::Toml {
@@ -392,7 +386,6 @@ mod tests {
             root: root.to_path_buf(),
             into: PathBuf::from(DEFAULT_INTO),
             source_name: "list.md".into(),
-            today: jiff::civil::date(2026, 11, 25),
             dry_run: true,
         }
     }
@@ -463,10 +456,7 @@ mod tests {
             Some(tricky.links[0].url.as_str())
         );
         assert_eq!(table["status"].as_str(), Some("resolved"));
-        assert!(
-            text.ends_with("Imported from list.md on 25 November 2026.\n"),
-            "{text}"
-        );
+        assert!(text.ends_with("Imported from list.md.\n"), "{text}");
     }
 
     #[test]

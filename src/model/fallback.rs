@@ -7,6 +7,7 @@
 
 use super::fields::Fields;
 use super::incident::{check_timeline_order, default_id, is_valid_id, Timeline};
+use super::prose_date::first_date;
 use crate::diagnostic::Diagnostic;
 use crate::load::frontmatter::Value;
 use jiff::civil::Date;
@@ -104,7 +105,8 @@ pub fn date_prefix(stem: &str) -> Option<(Date, &str)> {
 }
 
 /// The first date written in a section named like "Timeline" (table rows or
-/// list items starting with `YYYY-MM-DD`), with its 0-based line in `body`.
+/// list items starting with `YYYY-MM-DD` or `April 11, 2023`), with its 0-based
+/// line in `body`.
 pub fn timeline_section_date(body: &str) -> Option<(Date, usize)> {
     let mut in_timeline: Option<usize> = None;
     for (index, line) in body.lines().enumerate() {
@@ -119,34 +121,9 @@ pub fn timeline_section_date(body: &str) -> Option<(Date, usize)> {
             continue;
         }
         if in_timeline.is_some() {
-            if let Some(date) = first_iso_date(t) {
+            if let Some(date) = first_date(t) {
                 return Some((date, index));
             }
-        }
-    }
-    None
-}
-
-/// The first valid `YYYY-MM-DD` in `text` (not inside a longer number).
-pub fn first_iso_date(text: &str) -> Option<Date> {
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    while start + 10 <= bytes.len() {
-        let window = &bytes[start..start + 10];
-        let shaped = window.iter().enumerate().all(|(i, b)| match i {
-            4 | 7 => *b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-        let bounded = (start == 0 || !bytes[start - 1].is_ascii_digit())
-            && bytes.get(start + 10).is_none_or(|b| !b.is_ascii_digit());
-        if shaped && bounded {
-            if let Ok(date) = text[start..start + 10].parse::<Date>() {
-                return Some(date);
-            }
-        }
-        start += 1;
-        while start < bytes.len() && !text.is_char_boundary(start) {
-            start += 1;
         }
     }
     None
@@ -280,8 +257,8 @@ pub(super) fn read_date(
             })
         })
         .or_else(|| {
-            first_iso_date(title)
-                .or_else(|| first_iso_date(body))
+            first_date(title)
+                .or_else(|| first_date(body))
                 .map(|d| (d, "text", String::new()))
         });
     match found {
@@ -390,10 +367,10 @@ mod tests {
             timeline_section_date(body).map(|(d, line)| (d.to_string(), line)),
             Some(("2023-04-11".into(), 6))
         );
+        let prose = "## Timeline\n\n- April 11, 2023 20:28 paged\n";
         assert_eq!(
-            first_iso_date("on 2023-02-30 or 2023-03-01").map(|d| d.to_string()),
-            Some("2023-03-01".into())
+            timeline_section_date(prose).map(|(d, _)| d.to_string()),
+            Some("2023-04-11".into())
         );
-        assert_eq!(first_iso_date("id 12023-03-01"), None);
     }
 }

@@ -13,6 +13,7 @@ pub mod fields;
 pub mod follow_up;
 pub mod incident;
 pub mod names;
+pub mod prose_date;
 pub mod reading_list;
 pub mod system;
 pub mod tracker;

@@ -125,7 +125,7 @@ fn links_entry_has_title_date_tags_links_and_summary() {
         text.contains("+++\nA bad config push took down the EU region"),
         "the blurb is the body's first paragraph:\n{text}"
     );
-    assert!(text.contains("Imported from postmortems.md on "), "{text}");
+    assert!(text.contains("Imported from postmortems.md.\n"), "{text}");
 
     // Markdown and quotes kept, escaped as TOML.
     let initech = front_matter(&a, &format!("{INTO}/2018-initech.md"));

@@ -148,6 +148,14 @@ fn migrate_applies_aliases_keeps_unknown_keys_and_holds_back_lossy_files() {
         );
     }
     assert!(!tokyo.contains("start_time"), "{tokyo}");
+    // Migrating a migrated file with an [extra] of its own keeps it.
+    a.write(
+        "content/incidents/kept.md",
+        "---\ntitle: Kept\ndate: 2024-01-02\ncompany: Acme\nextra:\n  ticket: OPS-9\n---\nBody.\n",
+    );
+    a.casebook(&["migrate"]).assert_ok();
+    let kept = a.read("content/incidents/kept.md");
+    assert!(kept.contains("[extra]\nticket = \"OPS-9\""), "{kept}");
     assert!(tokyo.ends_with(
         "+++\nThe load balancers in Tokyo dropped every connection after a config push.\n"
     ));
