@@ -15,8 +15,6 @@ use crate::model::prose_date::{first_date, first_year, year};
 use comrak::nodes::{AstNode, NodeValue};
 use std::path::Path;
 
-/// Years a postmortem list plausibly mentions; other four-digit numbers are counts.
-
 /// Reads every entry of `markdown`; `shown` names the file in warnings.
 pub fn parse(markdown: &str, shown: &Path) -> Imported {
     let arena = comrak::Arena::new();
