@@ -22,23 +22,8 @@ pub use suggest::{match_key, suggest, worst_first, Suggestions};
 /// Why a folder cannot be surveyed.
 #[derive(Debug, thiserror::Error)]
 pub enum AdoptError {
-    #[error("{} has no content/incidents/ folder, which is where casebook reads write-ups{}", .root.display(), found_elsewhere(.found))]
-    NoIncidents {
-        root: PathBuf,
-        /// A folder that does hold Markdown files, and how many.
-        found: Option<(PathBuf, usize)>,
-    },
-}
-
-fn found_elsewhere(found: &Option<(PathBuf, usize)>) -> String {
-    match found {
-        Some((dir, n)) => format!(
-            "; {n} Markdown file(s) are in {}: move or symlink that folder to content/incidents/ (e.g. `mkdir -p content && ln -s ../{} content/incidents`)",
-            dir.display(),
-            dir.file_name().map_or_else(|| ".".into(), |n| n.to_string_lossy())
-        ),
-        None => String::new(),
-    }
+    #[error("{} holds no Markdown write-ups: casebook reads them from content/incidents/ or from the folder that holds the most .md files", .root.display())]
+    NoIncidents { root: PathBuf },
 }
 
 /// The shape of a value, as far as matching it to a field goes.
@@ -104,6 +89,9 @@ const SAMPLE_CHARS: usize = 40;
 /// What a folder's write-ups hold.
 #[derive(Debug, Default)]
 pub struct Survey {
+    /// The write-ups' folder, relative to the root (`content/incidents`, or the
+    /// team's own folder where it is).
+    pub incidents: PathBuf,
     /// Files read as possible write-ups.
     pub files: usize,
     pub with_front_matter: usize,
@@ -115,21 +103,40 @@ pub struct Survey {
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
-/// Reads every file under `root/content/incidents/` except assets, hidden files,
-/// templates and the introduction.
+/// Reads every file under the write-ups' folder except assets, hidden files,
+/// templates and the introduction. The folder is `content/incidents/`, or where
+/// there is none, the folder holding the most Markdown files (a team's own
+/// `postmortems/`, or the root of a repository of them), adopted where it is.
 pub fn survey(root: &Path) -> Result<Survey, AdoptError> {
-    let incidents = root.join("content/incidents");
-    if !incidents.is_dir() {
-        return Err(AdoptError::NoIncidents {
-            root: root.to_path_buf(),
-            found: markdown_elsewhere(root),
-        });
-    }
+    let default = PathBuf::from("content/incidents");
+    let incidents = if root.join(&default).is_dir() {
+        default
+    } else {
+        match markdown_elsewhere(root) {
+            Some((dir, n)) => {
+                let dir = narrowest(dir, n);
+                match dir.strip_prefix(root) {
+                    Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+                    Ok(rel) => rel.to_path_buf(),
+                    Err(_) => dir.clone(),
+                }
+            }
+            None => {
+                return Err(AdoptError::NoIncidents {
+                    root: root.to_path_buf(),
+                })
+            }
+        }
+    };
     let everything = ContentConfig {
+        incidents: incidents.clone(),
         include: vec!["**/*".into()],
         exclude: Vec::new(),
     };
-    let mut survey = Survey::default();
+    let mut survey = Survey {
+        incidents,
+        ..Survey::default()
+    };
     for (kind, path) in load::find_sources(root, &everything).files {
         let ext = last_extension(&path);
         if kind != Kind::Incident || load::ASSET_EXTENSIONS.contains(&ext.as_str()) {
@@ -242,6 +249,47 @@ fn sample(value: &Value) -> String {
     }
 }
 
+/// `dir`'s one sub-folder that holds all of its `n` Markdown files, as deep as
+/// that goes (`content/` with everything in `content/issues/` is `content/issues/`).
+fn narrowest(mut dir: PathBuf, n: usize) -> PathBuf {
+    loop {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return dir;
+        };
+        let children: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        // Year folders (`2024/`) are how a write-ups folder is kept, not a folder of its own.
+        let by_year = |p: &Path| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let holding_all = children.into_iter().filter(|c| !by_year(c)).find(|child| {
+            walkdir::WalkDir::new(child)
+                .max_depth(4)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| {
+                    e.file_type().is_file()
+                        && matches!(last_extension(e.path()).as_str(), "md" | "markdown")
+                        && !e
+                            .file_name()
+                            .to_str()
+                            .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"))
+                })
+                .count()
+                == n
+        });
+        match holding_all {
+            Some(child) => dir = child,
+            None => return dir,
+        }
+    }
+}
+
 /// The folder (the root itself, or one below it) with the most Markdown files.
 fn markdown_elsewhere(root: &Path) -> Option<(PathBuf, usize)> {
     let is_markdown = |p: &Path| {
@@ -296,6 +344,7 @@ mod tests {
 
     pub(super) fn surveyed(keys: Vec<KeyStats>) -> Survey {
         Survey {
+            incidents: PathBuf::from("content/incidents"),
             files: 4,
             with_front_matter: 3,
             keys,

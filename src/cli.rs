@@ -168,9 +168,10 @@ pub enum ImportSource {
 
 #[derive(Debug, clap::Args)]
 pub struct ImportTarget {
-    /// Folder for the new write-ups, relative to the root.
-    #[arg(long, value_name = "DIR", default_value = casebook::import::DEFAULT_INTO)]
-    pub into: PathBuf,
+    /// Folder for the new write-ups, relative to the root (default: `imported/` in
+    /// the write-ups' folder, content/incidents/imported).
+    #[arg(long, value_name = "DIR")]
+    pub into: Option<PathBuf>,
     /// Print the files that would be written, and write none.
     #[arg(long)]
     pub dry_run: bool,

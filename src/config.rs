@@ -120,11 +120,14 @@ impl<'de> Deserialize<'de> for Aliases {
     }
 }
 
-/// Which files under `content/incidents/` are write-ups.
+/// Where the write-ups are and which files there are write-ups.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ContentConfig {
-    /// Globs relative to `content/incidents/`.
+    /// The write-ups' folder, relative to the root: `content/incidents` unless a
+    /// team's own folder is adopted where it is (`incidents = "postmortems"`).
+    pub incidents: PathBuf,
+    /// Globs relative to the write-ups' folder.
     pub include: Vec<String>,
     pub exclude: Vec<String>,
 }
@@ -132,6 +135,7 @@ pub struct ContentConfig {
 impl Default for ContentConfig {
     fn default() -> Self {
         Self {
+            incidents: PathBuf::from("content/incidents"),
             include: vec!["**/*.md".into(), "**/*.markdown".into()],
             exclude: Vec::new(),
         }
@@ -293,6 +297,23 @@ pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
             }
             return Err(d);
         }
+    }
+    let incidents = &config.content.incidents;
+    if incidents.is_absolute()
+        || incidents
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        let mut d = Diagnostic::error(
+            CONFIG_FILE,
+            format!("`{}` is not a folder inside the archive", incidents.display()),
+        )
+        .field("content.incidents")
+        .hint("name the write-ups' folder relative to casebook.toml, e.g. incidents = \"postmortems\"");
+        if let Some(line) = line_of_key(text, "incidents") {
+            d = d.at_line(line);
+        }
+        return Err(d);
     }
     for (key, patterns) in [
         ("content.include", &config.content.include),

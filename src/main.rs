@@ -315,7 +315,14 @@ fn import(
     }
     let options = import::WriteOptions {
         root: root.to_path_buf(),
-        into: target.into,
+        incidents: config.file.content.incidents.clone(),
+        into: target.into.unwrap_or_else(|| {
+            config
+                .file
+                .content
+                .incidents
+                .join(casebook::import::DEFAULT_INTO)
+        }),
         source_name: file.file_name().map_or_else(
             || file.display().to_string(),
             |n| n.to_string_lossy().into_owned(),

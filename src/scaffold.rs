@@ -60,7 +60,8 @@ pub fn adopt(dir: &Path, force: bool, quiet: bool) -> anyhow::Result<()> {
             config.display()
         );
     }
-    let suggestions = adopt::suggest(&adopt::survey(dir)?);
+    let survey = adopt::survey(dir)?;
+    let suggestions = adopt::suggest(&survey);
     std::fs::write(&config, adopt::render_config(&suggestions))
         .with_context(|| format!("cannot write {}", config.display()))?;
     if quiet {
@@ -69,7 +70,7 @@ pub fn adopt(dir: &Path, force: bool, quiet: bool) -> anyhow::Result<()> {
     println!(
         "Found {} write-up(s) in {}, {} with front matter.",
         suggestions.files,
-        dir.join("content/incidents").display(),
+        dir.join(&survey.incidents).display(),
         suggestions.with_front_matter
     );
     for (key, to) in &suggestions.aliases {
@@ -173,7 +174,7 @@ pub fn new_incident(
         .unwrap_or(base);
     let path = config
         .root
-        .join("content/incidents")
+        .join(&config.file.content.incidents)
         .join(date.year().to_string())
         .join(format!("{id}.md"));
     write_new(&path, &incident_text(title, date, systems, severity, false))?;

@@ -48,7 +48,15 @@ pub fn render_config(s: &Suggestions) -> String {
             seen_in(k, s.files)
         ));
     }
-    out.push_str("\n# Which files under content/incidents/ are write-ups (globs).\n[content]\n");
+    out.push_str(
+        "\n# Where the write-ups are, and which files there are write-ups (globs).\n[content]\n",
+    );
+    if let Some(dir) = &s.incidents {
+        out.push_str(&format!(
+            "# Your folder, read where it is (the default is content/incidents).\nincidents = {}\n",
+            toml_string(&dir.display().to_string())
+        ));
+    }
     out.push_str(&format!("include = {}\n", toml_list(&s.include)));
     if s.without_extension > 0 {
         out.push_str(&format!(
@@ -56,7 +64,7 @@ pub fn render_config(s: &Suggestions) -> String {
             s.without_extension
         ));
     }
-    out.push_str("exclude = []\n");
+    out.push_str(&format!("exclude = {}\n", toml_list(&s.exclude)));
     out.push_str(template::TAIL);
     out
 }

@@ -3,7 +3,7 @@
 
 use super::{KeyStats, Survey, ValueKind, MAX_VALUES};
 use crate::model::incident::KNOWN_PATHS;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A casebook field a key could feed, by name and by the kinds of value it fits.
 struct Rule {
@@ -46,8 +46,13 @@ const RULES: &[Rule] = &[
             "end",
             "end_time",
             "resolved_at",
+            "resolvedwhen",
+            "resolved_when",
             "resolution_time",
             "finished",
+            "ended",
+            "ended_at",
+            "end_date",
         ],
         to: &["timeline.resolved"],
         fits: WHEN,
@@ -151,8 +156,12 @@ pub struct Suggestions {
     pub unmapped: Vec<KeyStats>,
     /// The severity scale seen, worst first, when there is one.
     pub severities: Option<Vec<String>>,
+    /// `[content] incidents`: the write-ups' folder, when not `content/incidents`.
+    pub incidents: Option<PathBuf>,
     /// `[content] include` globs.
     pub include: Vec<String>,
+    /// `[content] exclude` globs (what a repository's root holds besides write-ups).
+    pub exclude: Vec<String>,
     /// Files without an extension: not read unless the user names them.
     pub without_extension: usize,
     pub unreadable: Vec<(PathBuf, String)>,
@@ -177,6 +186,15 @@ pub fn suggest(survey: &Survey) -> Suggestions {
         files: survey.files,
         with_front_matter: survey.with_front_matter,
         unreadable: survey.unreadable.clone(),
+        incidents: (survey.incidents != Path::new("content/incidents"))
+            .then(|| survey.incidents.clone()),
+        exclude: if survey.incidents == Path::new(".") {
+            ["public/**", "node_modules/**", "target/**", "content/**"]
+                .map(String::from)
+                .to_vec()
+        } else {
+            Vec::new()
+        },
         ..Suggestions::default()
     };
     for key in &survey.keys {

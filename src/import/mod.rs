@@ -18,7 +18,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Where imported write-ups go unless `--into` says otherwise (relative to the root).
-pub const DEFAULT_INTO: &str = "content/incidents/imported";
+/// The folder new write-ups go to, under the write-ups' folder.
+pub const DEFAULT_INTO: &str = "imported";
 
 /// Words of a title kept in its id: ids become URLs and file names.
 const ID_WORDS: usize = 8;
@@ -98,6 +99,9 @@ pub fn read_source(path: &Path) -> Result<String, ImportError> {
 #[derive(Debug, Clone)]
 pub struct WriteOptions {
     pub root: PathBuf,
+    /// The archive's write-ups folder (`[content] incidents`), relative to the root:
+    /// ids already there are not imported again.
+    pub incidents: PathBuf,
     /// Relative to the root.
     pub into: PathBuf,
     /// The source's name for the body's "Imported from" line.
@@ -124,13 +128,13 @@ pub struct Report {
 }
 
 /// Writes one TOML write-up per incident as `INTO/ID.md`, skipping ids that
-/// exist anywhere under `content/incidents/` (or in `INTO`). Ids are assigned
+/// exist anywhere under the write-ups' folder (or in `INTO`). Ids are assigned
 /// before the skip, so the same source always yields the same ids.
 pub fn write(
     incidents: &[ImportedIncident],
     options: &WriteOptions,
 ) -> Result<Report, ImportError> {
-    let existing = existing_ids(&options.root, &options.into);
+    let existing = existing_ids(&options.root, &options.incidents, &options.into);
     let mut report = Report::default();
     let into = options.root.join(&options.into);
     let mut made_folder = options.dry_run;
@@ -219,9 +223,9 @@ fn utc_day(t: jiff::Timestamp) -> Date {
 }
 
 /// Ids of the write-ups already there: file stems and `id` values in front matter.
-fn existing_ids(root: &Path, into: &Path) -> HashSet<String> {
+fn existing_ids(root: &Path, incidents: &Path, into: &Path) -> HashSet<String> {
     let mut ids = HashSet::new();
-    for dir in [root.join("content/incidents"), root.join(into)] {
+    for dir in [root.join(incidents), root.join(into)] {
         for entry in walkdir::WalkDir::new(dir)
             .into_iter()
             .filter_map(Result::ok)
@@ -384,7 +388,8 @@ mod tests {
     fn options(root: &Path) -> WriteOptions {
         WriteOptions {
             root: root.to_path_buf(),
-            into: PathBuf::from(DEFAULT_INTO),
+            incidents: PathBuf::from("content/incidents"),
+            into: PathBuf::from("content/incidents").join(DEFAULT_INTO),
             source_name: "list.md".into(),
             dry_run: true,
         }

@@ -157,12 +157,18 @@ pub fn find_sources(root: &Path, content: &ContentConfig) -> Sources {
     let base = root.join("content");
     let filter = SourceFilter::new(content);
     let mut sources = Sources::default();
-    let incidents = base.join("incidents");
+    let incidents = root.join(&content.incidents);
     let mut skipped: Vec<(PathBuf, &'static str)> = Vec::new();
     let mut unmatched: Vec<PathBuf> = Vec::new();
+    // Hidden folders (`.git`, `.casebook-cache`) are not walked at all: an adopted
+    // folder may be a whole repository.
+    let visible = |e: &walkdir::DirEntry| {
+        e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
+    };
     for entry in walkdir::WalkDir::new(&incidents)
         .sort_by_file_name()
         .into_iter()
+        .filter_entry(visible)
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
     {
@@ -211,7 +217,7 @@ pub fn find_sources(root: &Path, content: &ContentConfig) -> Sources {
             .hint("rename it, or list it in [content] exclude in casebook.toml to silence this"),
         );
     }
-    if let Some(note) = unmatched_note(root, &unmatched) {
+    if let Some(note) = unmatched_note(root, &content.incidents, &unmatched) {
         sources.notes.push(note);
     }
     sources
@@ -224,7 +230,7 @@ fn is_markdown_source(path: &Path) -> bool {
 
 /// One note for every file under `content/incidents/` no include pattern takes:
 /// how many, which extensions, and the line to add.
-fn unmatched_note(root: &Path, unmatched: &[PathBuf]) -> Option<Diagnostic> {
+fn unmatched_note(root: &Path, incidents: &Path, unmatched: &[PathBuf]) -> Option<Diagnostic> {
     let mut by_extension: std::collections::BTreeMap<String, usize> = Default::default();
     for path in unmatched {
         let ext = path
@@ -258,7 +264,7 @@ fn unmatched_note(root: &Path, unmatched: &[PathBuf]) -> Option<Diagnostic> {
     let first = unmatched.first()?;
     Some(
         Diagnostic::note(
-            relative(root, &root.join("content/incidents")),
+            relative(root, &root.join(incidents)),
             format!(
                 "{total} file(s) are not read as write-ups ({}), e.g. {}",
                 kinds.join(", "),
@@ -275,16 +281,21 @@ fn unmatched_note(root: &Path, unmatched: &[PathBuf]) -> Option<Diagnostic> {
 /// What kind of source `path` (under `root`) is, by the rules of
 /// [`find_sources`]; None when a build does not read it.
 pub fn source_kind(root: &Path, path: &Path, content: &ContentConfig) -> Option<Kind> {
+    if let Ok(rest) = path.strip_prefix(root.join(&content.incidents)) {
+        let hidden = rest
+            .components()
+            .any(|c| c.as_os_str().to_str().is_some_and(|n| n.starts_with('.')));
+        return match SourceFilter::new(content).role(rest) {
+            Role::Incident if !hidden => Some(Kind::Incident),
+            Role::Introduction => Some(Kind::Introduction),
+            _ => None,
+        };
+    }
     let rel = path.strip_prefix(root.join("content")).ok()?;
     let mut parts = rel.components();
     let dir = parts.next()?.as_os_str().to_str()?;
     let rest = parts.as_path();
     match dir {
-        "incidents" => match SourceFilter::new(content).role(rest) {
-            Role::Incident => Some(Kind::Incident),
-            Role::Introduction => Some(Kind::Introduction),
-            _ => None,
-        },
         "systems" | "reading-lists" if rest.components().count() == 1 => is_markdown_source(path)
             .then_some(if dir == "systems" {
                 Kind::System
@@ -429,6 +440,7 @@ mod tests {
         let content = ContentConfig {
             include: vec!["**/*.erb".into(), "**/*.md".into()],
             exclude: vec!["drafts/**".into()],
+            ..ContentConfig::default()
         };
         let kind = |p: &str| source_kind(root, Path::new(p), &content);
         assert_eq!(
@@ -436,6 +448,15 @@ mod tests {
             Some(Kind::Incident)
         );
         assert_eq!(kind("/a/content/incidents/drafts/x.md"), None);
+        // A team's own folder, adopted where it is.
+        let own = ContentConfig {
+            incidents: "postmortems".into(),
+            ..ContentConfig::default()
+        };
+        let kind = |p: &str| source_kind(root, Path::new(p), &own);
+        assert_eq!(kind("/a/postmortems/2023/x.md"), Some(Kind::Incident));
+        assert_eq!(kind("/a/content/incidents/x.md"), None);
+        assert_eq!(kind("/a/content/systems/db.md"), Some(Kind::System));
     }
 
     #[test]

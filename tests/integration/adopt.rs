@@ -70,17 +70,71 @@ fn adopt_keeps_an_existing_config_unless_forced() {
 }
 
 #[test]
-fn adopt_says_where_write_ups_belong_and_moves_nothing() {
+fn adopt_reads_a_teams_own_folder_where_it_is_and_moves_nothing() {
     let a = Archive::empty();
-    a.write("postmortems/2024-01-02-db.md", "# DB down\n")
-        .write("postmortems/2024-02-03-dns.md", "# DNS down\n");
+    a.write(
+        "postmortems/2024/2024-01-02-db.md",
+        "# DB down\n\nThe primary ran out of disk.\n",
+    )
+    .write(
+        "postmortems/2024/2024-02-03-dns.md",
+        "# DNS down\n\nA bad zone file was pushed.\n",
+    );
+    adopt(&a, &[]).assert_ok();
+    let config = a.read("casebook.toml");
+    assert!(config.contains("incidents = \"postmortems\""), "{config}");
+    assert!(
+        a.exists("postmortems/2024/2024-01-02-db.md"),
+        "nothing is moved"
+    );
+    assert!(!a.exists("content/incidents"));
+    a.build(&[]);
+    assert!(a.exists("public/incidents/2024-01-02-db/index.html"));
+    assert!(a.exists("public/incidents/2024-02-03-dns/index.html"));
+}
+
+#[test]
+fn adopt_reads_a_repository_of_write_ups_at_its_root() {
+    let a = Archive::empty();
+    a.write("README.md", "# Our postmortems\n\nOne file per incident.\n")
+        .write(
+            "2024-01-02-db.md",
+            "# DB down\n\nThe primary ran out of disk.\n",
+        )
+        .write(
+            "2024-02-03-dns.md",
+            "# DNS down\n\nA bad zone file was pushed.\n",
+        );
+    adopt(&a, &[]).assert_ok();
+    let config = a.read("casebook.toml");
+    assert!(config.contains("incidents = \".\""), "{config}");
+    assert!(
+        config.contains("\"public/**\""),
+        "the site is not read back: {config}"
+    );
+    a.build(&[]);
+    // A second build does not read the first one's output as write-ups.
+    let again = a.build(&[]);
+    assert!(
+        again.stderr().contains("for 2 incidents"),
+        "{}",
+        again.stderr()
+    );
+    assert!(a
+        .read("public/incidents/index.html")
+        .contains("One file per incident."));
+}
+
+#[test]
+fn adopt_says_so_when_a_folder_holds_no_write_ups() {
+    let a = Archive::empty();
+    a.write("notes.txt", "nothing here\n");
     let run = adopt(&a, &[]);
     assert_eq!(run.code(), Some(2), "{}", run.stderr());
-    let err = run.stderr();
-    assert!(err.contains("content/incidents/"), "{err}");
-    assert!(err.contains("2 Markdown file(s)"), "{err}");
-    assert!(err.contains("postmortems"), "{err}");
-    assert!(err.contains("symlink"), "{err}");
-    assert!(a.exists("postmortems/2024-01-02-db.md"));
+    assert!(
+        run.stderr().contains("holds no Markdown write-ups"),
+        "{}",
+        run.stderr()
+    );
     assert!(!a.exists("casebook.toml"));
 }
