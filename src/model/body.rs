@@ -9,7 +9,7 @@
 use super::follow_up::{FollowUpSource, FollowUpStatus, RawFollowUp};
 
 /// Headings (case-insensitive, punctuation ignored) whose task lists are follow-ups.
-const ACTION_HEADINGS: &[&str] = &[
+pub(super) const ACTION_HEADINGS: &[&str] = &[
     "action items",
     "action item",
     "actions",
@@ -33,7 +33,7 @@ const ACTION_HEADINGS: &[&str] = &[
     "to do",
 ];
 
-fn normalize_heading(text: &str) -> String {
+pub(super) fn normalize_heading(text: &str) -> String {
     let cleaned: String = text
         .trim()
         .trim_end_matches('#')
@@ -49,7 +49,7 @@ fn normalize_heading(text: &str) -> String {
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn heading(line: &str) -> Option<(usize, &str)> {
+pub(super) fn heading(line: &str) -> Option<(usize, &str)> {
     let trimmed = line.trim_start();
     if line.len() - trimmed.len() > 3 {
         return None;
@@ -65,7 +65,7 @@ fn heading(line: &str) -> Option<(usize, &str)> {
     Some((level, rest.trim()))
 }
 
-fn fence(line: &str) -> Option<&str> {
+pub(super) fn fence(line: &str) -> Option<&str> {
     let t = line.trim_start();
     if t.starts_with("```") {
         Some("```")

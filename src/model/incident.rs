@@ -245,6 +245,7 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
     let heading = heading.filter(|_| front_title.is_none());
     let summary = f
         .string("summary")
+        .or_else(|| super::sections::summary_section(body_text))
         .or_else(|| body::first_paragraph(body_text));
     let title = fallback::read_title(
         &f,
@@ -399,7 +400,10 @@ fn read_follow_ups(
         .map(|fu| normalize_title(&fu.title))
         .collect();
     let mut untracked = 0;
-    for mut task in body::task_follow_ups(body_text, body_line) {
+    let tasks = body::task_follow_ups(body_text, body_line)
+        .into_iter()
+        .chain(super::sections::table_follow_ups(body_text, body_line));
+    for mut task in tasks {
         if let Some(link) = task.link.take() {
             task.link = super::url::is_safe_url(&link).then_some(link);
         }

@@ -15,6 +15,7 @@ pub mod incident;
 pub mod names;
 pub mod prose_date;
 pub mod reading_list;
+pub mod sections;
 pub mod system;
 pub mod tracker;
 pub mod url;

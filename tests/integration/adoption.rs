@@ -60,6 +60,33 @@ fn a_plain_markdown_folder_builds_with_titles_dates_and_ids_from_its_own_text() 
     // Plain bullets under "Action Items" are untracked follow-ups.
     assert!(page.contains("Automate certificate renewal for the flags load balancer"));
     assert!(page.contains("2 untracked"), "untracked count shown");
+    // The SRE book's template: date and summary in their sections, action items
+    // in a table with DONE/TODO in a cell.
+    let sonnet = incident(&json, "sonnet-postmortem");
+    assert_eq!(sonnet["date"], "2015-10-21");
+    assert_eq!(
+        sonnet["summary"],
+        "Search was down for 66 minutes during a spike of interest in a newly found sonnet."
+    );
+    let states: Vec<(&str, &str)> = sonnet["follow_ups"]
+        .as_array()
+        .expect("follow-ups")
+        .iter()
+        .map(|f| {
+            (
+                f["title"].as_str().unwrap_or(""),
+                f["state"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("Update the playbook for cascading failure", "done"),
+            ("Balance load between clusters", "open"),
+            ("Schedule a cascading-failure game day", "untracked"),
+        ]
+    );
     // Undated write-ups are listed last.
     let ids: Vec<&str> = json["incidents"]
         .as_array()
@@ -80,10 +107,10 @@ fn a_plain_markdown_folder_builds_with_titles_dates_and_ids_from_its_own_text() 
         metrics.contains("4 undated write-up(s) are left out"),
         "metrics"
     );
-    assert!(metrics.contains("4 untracked follow-up(s)"), "metrics");
+    assert!(metrics.contains("5 untracked follow-up(s)"), "metrics");
     // The build ends with the adoption summary.
     assert!(
-        stderr.contains("adoption: 7 of 7 write-ups used fallbacks"),
+        stderr.contains("adoption: 8 of 8 write-ups used fallbacks"),
         "{stderr}"
     );
     assert!(stderr.contains("casebook check --adoption"), "{stderr}");
@@ -132,7 +159,7 @@ fn the_adoption_report_counts_fields_fallbacks_and_files_to_fix() {
     let human = a.casebook(&["check", "--adoption"]);
     assert_eq!(human.code(), Some(0), "{}", human.stderr());
     let out = human.stdout();
-    assert!(out.contains("Adoption report: 7 write-up(s)"), "{out}");
+    assert!(out.contains("Adoption report: 8 write-up(s)"), "{out}");
     assert!(out.contains("Files to fix first"), "{out}");
     let json = a.casebook(&["check", "--adoption", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&json.stdout()).expect("JSON");

@@ -41,7 +41,7 @@ fn a_migrated_plain_folder_builds_the_same_site_and_keeps_every_body() {
     let run = a.casebook(&["migrate"]);
     assert_eq!(run.code(), Some(0), "{}", run.stderr());
     assert!(
-        run.stderr().contains("Migrated 7 write-up(s)"),
+        run.stderr().contains("Migrated 8 write-up(s)"),
         "{}",
         run.stderr()
     );
@@ -111,7 +111,7 @@ fn a_migrated_plain_folder_builds_the_same_site_and_keeps_every_body() {
     // Migrating again touches nothing.
     let again = a.casebook(&["migrate"]);
     assert!(
-        again.stderr().contains("Migrated 0 write-up(s); 7 already"),
+        again.stderr().contains("Migrated 0 write-up(s); 8 already"),
         "{}",
         again.stderr()
     );
@@ -177,7 +177,7 @@ fn migrate_dry_run_prints_a_diff_and_writes_nothing() {
     );
     assert!(out.contains("+title = \"Flags is down\""), "{out}");
     assert!(
-        run.stderr().contains("Would migrate 7 write-up(s)"),
+        run.stderr().contains("Would migrate 8 write-up(s)"),
         "{}",
         run.stderr()
     );
