@@ -342,26 +342,7 @@ pub fn incident(
         chain: f
             .chain
             .map(|(c, _)| chain(config, archive, analysis, c, Some(i))),
-        recurred_while_open: f
-            .recurred_while_open
-            .iter()
-            .map(|r| RecurredView {
-                follow_up: follow_up(
-                    archive,
-                    analysis.incidents[r.earlier]
-                        .follow_ups
-                        .get(r.follow_up)
-                        .unwrap_or(&FollowUpFact {
-                            incident: r.earlier,
-                            index: r.follow_up,
-                            state: FollowUpState::Open,
-                            age_days: None,
-                        }),
-                ),
-                earlier: row(config, &archive.incidents[r.earlier], analysis, r.earlier),
-                done_late: r.done_late,
-            })
-            .collect(),
+        recurred_while_open: recurred_while_open(config, archive, analysis, i),
         possibly_related: f
             .possibly_related
             .iter()
@@ -380,4 +361,33 @@ pub fn incident(
         word_count: inc.word_count,
         reading_minutes: reading_minutes(inc.word_count),
     }
+}
+
+/// The earlier incidents' follow-ups that were not done when incident `i` happened.
+pub fn recurred_while_open(
+    config: &Config,
+    archive: &Archive,
+    analysis: &Analysis,
+    i: usize,
+) -> Vec<RecurredView> {
+    analysis.incidents[i]
+        .recurred_while_open
+        .iter()
+        .map(|r| RecurredView {
+            follow_up: follow_up(
+                archive,
+                analysis.incidents[r.earlier]
+                    .follow_ups
+                    .get(r.follow_up)
+                    .unwrap_or(&FollowUpFact {
+                        incident: r.earlier,
+                        index: r.follow_up,
+                        state: FollowUpState::Open,
+                        age_days: None,
+                    }),
+            ),
+            earlier: row(config, &archive.incidents[r.earlier], analysis, r.earlier),
+            done_late: r.done_late,
+        })
+        .collect()
 }

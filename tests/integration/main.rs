@@ -10,6 +10,7 @@ mod analysis;
 mod build;
 mod commands;
 mod diagnostics;
+mod home;
 mod import;
 mod lists;
 mod output;
