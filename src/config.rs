@@ -170,6 +170,8 @@ pub struct PublicConfig {
     pub show_owners: bool,
     /// Show authors in a public build.
     pub show_authors: bool,
+    /// Publish the follow-up board (`follow-ups/`) in a public build.
+    pub show_follow_ups: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -363,6 +365,7 @@ top_k = 3
 [public]
 show_owners = false
 show_authors = false
+show_follow_ups = false   # publish the follow-up board (follow-ups/)
 "#;
 
     /// A TOML basic string, on one line (so also safe inside a comment).

@@ -127,6 +127,7 @@ fn derive(
             Err(d) => diagnostics.push(d),
         }
     }
+    let write_up_lint = analyze::lint::write_ups(&archive);
     let archive = if config.is_public() {
         model::public_view(&archive, config)
     } else {
@@ -136,7 +137,8 @@ fn derive(
     let similarity = (!config.is_public() && mode == Mode::Full).then_some(&config.file.similarity);
     let analysis = analyze::analyze(&archive, &config.file.severities, config.as_of, similarity);
 
-    diagnostics.extend(analyze::lint::lint(&archive, &analysis));
+    diagnostics.extend(write_up_lint);
+    diagnostics.extend(analyze::lint::derived(&archive, &analysis));
     diagnostic::sort(&mut diagnostics);
     Loaded {
         archive,

@@ -577,6 +577,7 @@ pub fn public_view(archive: &Archive, config: &Config) -> Archive {
         .iter()
         .filter(|s| used.contains(&s.id))
         .map(|s| System {
+            name: s.public_name().to_owned(),
             team: None,
             description: None,
             tier: None,

@@ -343,10 +343,12 @@ impl<'a> Renderer<'a> {
         let mut jobs = vec![
             self.home(),
             self.repeats_page(),
-            self.follow_ups_page(&shallow),
             self.metrics_page(),
             self.systems_index(),
         ];
+        if self.site.has_follow_ups {
+            jobs.push(self.follow_ups_page(&shallow));
+        }
         jobs.extend(self.incident_indexes(&shallow, &deep));
         jobs.extend(self.terms_pages("tags", "Tags", &self.analysis.tags, &deep));
         jobs.extend(self.terms_pages(
