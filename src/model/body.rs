@@ -209,7 +209,9 @@ pub fn first_paragraph(body: &str) -> Option<String> {
             || t.starts_with("- ")
             || t.starts_with("* ")
             || t.starts_with('<')
-            || t.chars().next().is_some_and(|c| c.is_ascii_digit()) && t.contains(". ");
+            // Only a list starting at 1 interrupts a paragraph (CommonMark):
+            // "10 to 13 at 09:00. Each step…" is the paragraph going on.
+            || ordered_item(t).is_some_and(|n| para.is_empty() || n == 1);
         if structural {
             if !para.is_empty() {
                 break;
@@ -218,7 +220,38 @@ pub fn first_paragraph(body: &str) -> Option<String> {
         }
         para.push(t);
     }
-    (!para.is_empty()).then(|| para.join(" "))
+    (!para.is_empty()).then(|| whole_sentences(para.join(" ")))
+}
+
+/// The number of an ordered-list item line (`3. `, `12) `), if it is one.
+fn ordered_item(line: &str) -> Option<u32> {
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 9 {
+        return None;
+    }
+    let rest = &line[digits..];
+    let marker = rest.strip_prefix('.').or_else(|| rest.strip_prefix(')'))?;
+    if !(marker.is_empty() || marker.starts_with([' ', '\t'])) {
+        return None;
+    }
+    line[..digits].parse().ok()
+}
+
+/// A paragraph that ends by introducing what follows ("…which rejected them:"
+/// before a code block or list) reads as cut off on its own: keep its whole
+/// sentences, when it has any.
+fn whole_sentences(para: String) -> String {
+    if !para.ends_with(':') {
+        return para;
+    }
+    let end = [". ", "! ", "? "]
+        .iter()
+        .filter_map(|stop| para.rfind(stop))
+        .max();
+    match end {
+        Some(end) => para[..=end].to_owned(),
+        None => para,
+    }
 }
 
 /// Markdown reduced to plain words, for search records, feeds and meta tags.
@@ -283,6 +316,32 @@ mod tests {
             Some("It broke. Badly.")
         );
         assert_eq!(first_paragraph("## Only headings\n"), None);
+    }
+
+    #[test]
+    fn summary_is_not_cut_before_a_line_starting_with_a_number() {
+        assert_eq!(
+            first_paragraph("We raised the cost from\n10 to 13. Each step doubles it.\n\nMore.")
+                .as_deref(),
+            Some("We raised the cost from 10 to 13. Each step doubles it.")
+        );
+        assert_eq!(
+            first_paragraph("Steps:\n\n1. one\n2. two").as_deref(),
+            Some("Steps:")
+        );
+        assert_eq!(
+            first_paragraph("It broke\n1. first\n2. second").as_deref(),
+            Some("It broke")
+        );
+    }
+
+    #[test]
+    fn summary_is_not_cut_mid_sentence_before_a_code_block() {
+        assert_eq!(
+            first_paragraph("Clocks drifted. Services\nrejected them:\n\n```\nlog\n```\n")
+                .as_deref(),
+            Some("Clocks drifted.")
+        );
     }
 
     #[test]

@@ -170,6 +170,8 @@ pub struct Incident {
     pub contributing_factors: Vec<String>,
     /// Markdown; from the front matter or the body's first paragraph.
     pub summary: Option<String>,
+    /// The summary is the body's first paragraph: the page shows it once, in the body.
+    pub summary_from_body: bool,
     pub authors: Vec<String>,
     pub repeat_of: Vec<LinkRef>,
     pub related: Vec<LinkRef>,
@@ -239,9 +241,9 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
         body_text = fallback::drop_lines(body_text, index + 1);
         body_line += *index as u32 + 1;
     }
-    let summary = f
-        .string("summary")
-        .or_else(|| body::first_paragraph(body_text));
+    let front_summary = f.string("summary");
+    let summary_from_body = front_summary.is_none();
+    let summary = front_summary.or_else(|| body::first_paragraph(body_text));
     let title = fallback::read_title(
         &f,
         front_title,
@@ -328,6 +330,7 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
         systems: names("systems"),
         tags: names("tags"),
         contributing_factors: names("contributing_factors"),
+        summary_from_body: summary_from_body && summary.is_some(),
         summary,
         authors: names("authors"),
         repeat_of: links_to("repeat_of"),

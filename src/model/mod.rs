@@ -527,6 +527,7 @@ pub fn public_view(archive: &Archive, config: &Config) -> Archive {
                 tags: Vec::new(),
                 contributing_factors: Vec::new(),
                 summary: i.public.summary.clone(),
+                summary_from_body: false,
                 authors: if config.file.public.show_authors {
                     i.authors.clone()
                 } else {

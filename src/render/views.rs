@@ -248,6 +248,8 @@ pub struct SimilarView {
 pub struct IncidentView {
     pub row: Row,
     pub summary_html: Option<String>,
+    /// The summary is the body's first paragraph (shown in the body, not above it).
+    pub summary_from_body: bool,
     pub body_html: String,
     pub tags: Vec<String>,
     pub factors: Vec<String>,
@@ -345,6 +347,7 @@ pub fn incident(
     IncidentView {
         row: row(config, inc, analysis, i),
         summary_html: inc.summary.as_deref().map(|s| md.inline(s)),
+        summary_from_body: inc.summary_from_body,
         body_html: md.to_html(&inc.body),
         tags: inc.tags.clone(),
         factors: inc.contributing_factors.clone(),
