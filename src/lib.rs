@@ -32,6 +32,12 @@ pub enum BuildError {
     Write(#[from] write::WriteError),
     #[error(transparent)]
     Search(#[from] index::pagefind::IndexError),
+    /// `--follow-up-status` names a file that cannot be read: I/O trouble.
+    #[error("cannot read the tracker export {}: {source}", .path.display())]
+    TrackerExport {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn count_errors(d: &[Diagnostic]) -> usize {
@@ -115,16 +121,22 @@ fn derive(
     if let Some(path) = &config.follow_up_status {
         let shown = diagnostic::relative(&config.root, path);
         match load::tracker::read(path, &shown) {
-            Ok(records) => {
+            Ok(export) => {
+                diagnostics.extend(export.warnings.iter().cloned());
                 tracker = Some(model::tracker::apply(
                     &mut archive,
-                    &records,
+                    &export,
                     config,
                     &shown,
                     &mut diagnostics,
                 ));
             }
-            Err(d) => diagnostics.push(d),
+            Err(load::tracker::ExportError::Invalid(d)) => diagnostics.push(d),
+            // `build` refuses an unreadable export before it starts (exit 2);
+            // a preview that loses it while running says so like any error.
+            Err(e @ load::tracker::ExportError::Io { .. }) => {
+                diagnostics.push(Diagnostic::error(&shown, e.to_string()));
+            }
         }
     }
     let write_up_lint = analyze::lint::write_ups(&archive);
@@ -285,6 +297,12 @@ fn search_pages(
 /// Builds the site into `config.output`, replacing it only on success.
 pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
+    if let Some(path) = &config.follow_up_status {
+        std::fs::File::open(path).map_err(|source| BuildError::TrackerExport {
+            path: path.clone(),
+            source,
+        })?;
+    }
     write::check_output(&config.root, &config.output)?;
     // Earlier copies are deleted alongside the build and not waited for: on a
     // busy disk that can take longer than the build, and whatever is left when

@@ -428,8 +428,8 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                     t.unmatched_follow_ups
                 )?;
                 if !quiet {
-                    for (key, line) in t.unmatched_records.iter().take(20) {
-                        err!("  unmatched: {} (line {line})", terminal_safe(key))?;
+                    for (key, place) in t.unmatched_records.iter().take(20) {
+                        err!("  unmatched: {} ({place})", terminal_safe(key))?;
                     }
                 }
             }
