@@ -135,6 +135,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             severity,
             since,
             limit,
+            query_syntax,
             json,
         } => {
             let q = casebook::index::search::SearchQuery {
@@ -142,7 +143,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 system,
                 severity,
                 since,
-                limit,
+                limit: usize::try_from(limit).unwrap_or(usize::MAX),
+                syntax: query_syntax,
             };
             search(&cli.root, cli.quiet, &q, json)
         }

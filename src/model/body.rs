@@ -259,8 +259,14 @@ pub fn plain_text(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
     let mut in_link_target = false;
     let mut prev = ' ';
-    for c in markdown.chars() {
+    let mut chars = markdown.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            // Inside a word `_` is part of it (`insert_failed`), not emphasis
+            // (GFM reads it so too), and search must find the word whole.
+            '_' if prev.is_alphanumeric() && chars.peek().is_some_and(|n| n.is_alphanumeric()) => {
+                out.push(c)
+            }
             '*' | '_' | '`' | '#' | '|' | '>' => {}
             '[' => {}
             ']' => {}
@@ -349,6 +355,10 @@ mod tests {
         assert_eq!(
             plain_text("**Bold** and [a link](https://x.example) `code`"),
             "Bold and a link code"
+        );
+        assert_eq!(
+            plain_text("`insert_failed` and _emphasis_ and __strong__"),
+            "insert_failed and emphasis and strong"
         );
     }
 }
