@@ -68,6 +68,9 @@ pub struct BuildReport {
     /// Wall time per stage, in pipeline order. Pages and the search index are
     /// built at the same time, so the stages add up to more than `elapsed`.
     pub timings: Vec<(&'static str, Duration)>,
+    /// No `base_url`: the feed's ids and the sitemap's `<loc>`s are relative,
+    /// which feed readers and search engines reject (one warning, not one per file).
+    pub without_base_url: bool,
 }
 
 impl BuildReport {
@@ -342,5 +345,6 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         tracker: site.tracker,
         adoption: site.adoption,
         timings,
+        without_base_url: config.base_url.is_empty(),
     })
 }

@@ -390,6 +390,14 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) -> std::io::Result<()> {
 const BUILD_WARNINGS_SHOWN: usize = 20;
 
 fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::Result<ExitCode> {
+    if let Some(url) = &args.base_url {
+        if let Some(problem) = casebook::config::base_url_problem(url) {
+            anyhow::bail!(
+                "--base-url \"{}\" {problem}\n  = hint: e.g. --base-url https://incidents.example.com/archive",
+                terminal_safe(url)
+            );
+        }
+    }
     let options = BuildOptions {
         output: args.output,
         base_url: args.base_url,
@@ -420,6 +428,9 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                         warnings.len() - BUILD_WARNINGS_SHOWN
                     )?;
                 }
+            }
+            if report.without_base_url && !quiet {
+                err!("warning: base_url is not set, so feed.xml and sitemap.xml hold relative URLs, which feed readers and search engines reject\n  = hint: set base_url = \"https://...\" in casebook.toml, or pass --base-url\n")?;
             }
             if let Some(t) = &report.tracker {
                 err!(
