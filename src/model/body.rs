@@ -76,8 +76,17 @@ fn fence(line: &str) -> Option<&str> {
     }
 }
 
+/// A follow-up read from a list item, and what on its line could not be read.
+#[derive(Debug, Clone)]
+pub struct TaskLine {
+    pub follow_up: RawFollowUp,
+    /// A `due:` value that is not a date (`due:2025-31-01`): left out of the
+    /// title and of the due date, and worth a warning on the line.
+    pub bad_due: Option<String>,
+}
+
 /// Task-list items under action-items headings, with their 1-based file lines.
-pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<RawFollowUp> {
+pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<TaskLine> {
     let mut items = Vec::new();
     let mut in_fence: Option<&str> = None;
     let mut section_level: Option<usize> = None;
@@ -112,7 +121,7 @@ pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<RawFollowUp> {
 
 /// A list item under an action heading: a task (`[ ]` open, `[x]` done) or a
 /// plain bullet or numbered item, which is untracked (nobody said its status).
-fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
+fn parse_task(line: &str, line_no: u32) -> Option<TaskLine> {
     let t = line.trim_start();
     let numbered = t
         .find(['.', ')'])
@@ -136,8 +145,9 @@ fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
     };
     let mut owner = None;
     let mut due = None;
+    let mut bad_due = None;
     let mut link = None;
-    let mut words = Vec::new();
+    let mut words: Vec<&str> = Vec::new();
     for word in text.split_whitespace() {
         if let Some(o) = word.strip_prefix('@').filter(|o| !o.is_empty()) {
             if owner.is_none() {
@@ -146,13 +156,40 @@ fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
             }
         }
         if let Some(d) = word.strip_prefix("due:") {
-            if let Some(date) = super::fields::parse_date(d.trim_end_matches([',', '.', ';'])) {
-                due = Some(date);
-                continue;
+            let d = d.trim_end_matches([',', '.', ';']);
+            match super::fields::parse_date(d) {
+                Some(date) => due = Some(date),
+                None => bad_due = Some(d.to_owned()),
             }
+            continue;
         }
-        if (word.starts_with("https://") || word.starts_with("http://")) && link.is_none() {
-            link = Some(word.trim_end_matches([',', ';', ')']).to_owned());
+        // A URL, bare or in brackets: the first is the link; later ones are
+        // references, not words of the title, and would mangle it.
+        let bare = word.trim_start_matches(['(', '<', '[']);
+        if bare.starts_with("https://") || bare.starts_with("http://") {
+            let url = bare.trim_end_matches([',', ';', '.', ')', '>', ']']);
+            if link.is_none() {
+                link = Some(url.to_owned());
+            }
+            // "(see https://…)": the bracket it closes goes with it.
+            let closes =
+                bare.trim_end_matches([',', ';', '.']).ends_with(')') && !url.contains('(');
+            if closes && bare.len() == word.len() {
+                if let Some(open) = words.iter().rposition(|w| w.starts_with('(')) {
+                    if !words[open..].iter().any(|w| w.contains(')')) {
+                        words.truncate(open);
+                    }
+                }
+            }
+            continue;
+        }
+        // Brackets left empty by a URL taken out: "(see )".
+        if words
+            .last()
+            .is_some_and(|w| w.starts_with('(') && !w.contains(')'))
+            && word.chars().all(|c| matches!(c, ')' | ',' | ';' | '.'))
+        {
+            words.pop();
             continue;
         }
         words.push(word);
@@ -164,17 +201,20 @@ fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
     if title.is_empty() {
         return None;
     }
-    Some(RawFollowUp {
-        title,
-        owner,
-        status,
-        due,
-        done_on: None,
-        link,
-        public: false,
-        source: FollowUpSource::TaskList,
-        line: line_no,
-        from_tracker: false,
+    Some(TaskLine {
+        follow_up: RawFollowUp {
+            title,
+            owner,
+            status,
+            due,
+            done_on: None,
+            link,
+            public: false,
+            source: FollowUpSource::TaskList,
+            line: line_no,
+            from_tracker: false,
+        },
+        bad_due,
     })
 }
 
@@ -295,7 +335,10 @@ mod tests {
 
     #[test]
     fn task_lists_under_action_items_become_follow_ups() {
-        let items = task_follow_ups(BODY, 10);
+        let items: Vec<RawFollowUp> = task_follow_ups(BODY, 10)
+            .into_iter()
+            .map(|t| t.follow_up)
+            .collect();
         assert_eq!(items.len(), 4);
         assert_eq!(items[2].title, "a plain bullet");
         assert_eq!(items[2].status, FollowUpStatus::Untracked);
@@ -360,5 +403,29 @@ mod tests {
             plain_text("`insert_failed` and _emphasis_ and __strong__"),
             "insert_failed and emphasis and strong"
         );
+    }
+
+    fn task(line: &str) -> TaskLine {
+        parse_task(line, 1).expect("a task")
+    }
+
+    #[test]
+    fn a_bad_due_date_is_not_left_in_the_title() {
+        let t = task("- [ ] Rotate keys @sam due:2025-31-01");
+        assert_eq!(t.follow_up.title, "Rotate keys");
+        assert_eq!(t.follow_up.due, None);
+        assert_eq!(t.bad_due.as_deref(), Some("2025-31-01"));
+    }
+
+    #[test]
+    fn a_second_url_does_not_mangle_the_title() {
+        let t =
+            task("- [ ] Add pool check https://t.example/OPS-1 (see https://wiki.example/pool)");
+        assert_eq!(t.follow_up.title, "Add pool check");
+        assert_eq!(t.follow_up.link.as_deref(), Some("https://t.example/OPS-1"));
+        let t = task("- [ ] Add pool check (https://t.example/OPS-1, https://wiki.example/x) @kim");
+        assert_eq!(t.follow_up.title, "Add pool check");
+        assert_eq!(t.follow_up.link.as_deref(), Some("https://t.example/OPS-1"));
+        assert_eq!(t.follow_up.owner.as_deref(), Some("kim"));
     }
 }

@@ -396,7 +396,26 @@ fn read_follow_ups(
         .map(|fu| normalize_title(&fu.title))
         .collect();
     let mut untracked = 0;
-    for mut task in body::task_follow_ups(body_text, body_line) {
+    for body::TaskLine {
+        follow_up: mut task,
+        bad_due,
+    } in body::task_follow_ups(body_text, body_line)
+    {
+        if let Some(bad) = bad_due {
+            let reporter = f.reporter();
+            reporter.push(
+                crate::diagnostic::Diagnostic::warning(
+                    &reporter.file,
+                    format!(
+                        "follow-up \"{}\": due:{bad} is not a date; it has no due date",
+                        task.title
+                    ),
+                )
+                .at_line(task.line)
+                .field("follow_ups")
+                .hint("write due:YYYY-MM-DD, e.g. due:2025-01-31"),
+            );
+        }
         if let Some(link) = task.link.take() {
             task.link = super::url::is_safe_url(&link).then_some(link);
         }

@@ -50,3 +50,52 @@ fn public_text_is_not_wrapped_in_nested_paragraphs() {
         }
     }
 }
+
+fn follow_up_titles(a: &Archive) -> Vec<(String, serde_json::Value)> {
+    let json: serde_json::Value =
+        serde_json::from_str(&a.read("public/casebook.json")).expect("json");
+    json["incidents"][0]["follow_ups"]
+        .as_array()
+        .expect("follow-ups")
+        .iter()
+        .map(|f| {
+            (
+                f["title"].as_str().unwrap_or_default().to_owned(),
+                f["due"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn task_line_with_a_bad_due_date_warns_on_its_line_and_keeps_the_title_clean() {
+    let a = Archive::empty();
+    a.write(
+        "content/incidents/x.md",
+        "+++\ntitle = \"X\"\ndate = 2025-01-01\n+++\nBody.\n\n## Action items\n- [ ] Rotate keys @sam due:2025-31-01\n",
+    );
+    let run = a.build(&[]);
+    assert!(
+        run.stderr().contains("x.md:8") && run.stderr().contains("due:2025-31-01 is not a date"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(
+        follow_up_titles(&a),
+        vec![("Rotate keys".to_owned(), serde_json::Value::Null)]
+    );
+}
+
+#[test]
+fn a_second_url_in_a_task_line_stays_out_of_the_title() {
+    let a = Archive::empty();
+    a.write(
+        "content/incidents/x.md",
+        "+++\ntitle = \"X\"\ndate = 2025-01-01\n+++\nBody.\n\n## Action items\n- [ ] Add pool check https://t.example/OPS-1 (see https://wiki.example/pool) @kim due:2025-02-01\n",
+    );
+    a.build(&[]);
+    assert_eq!(
+        follow_up_titles(&a),
+        vec![("Add pool check".to_owned(), "2025-02-01".into())]
+    );
+}
