@@ -97,17 +97,23 @@ pub enum Command {
     },
     /// Search the archive from the terminal (BM25; "quoted phrases").
     Search {
-        /// Words to find; quote a phrase: '"replica lag"'.
+        /// Words to find, as plain text; quote a phrase: '"replica lag"'.
         query: String,
+        /// Only incidents on this system (its id, as in `systems = [...]`).
         #[arg(long)]
         system: Option<String>,
+        /// Only incidents of this severity (any case).
         #[arg(long)]
         severity: Option<String>,
         /// Only incidents on or after this day.
         #[arg(long, value_name = "YYYY-MM-DD")]
         since: Option<jiff::civil::Date>,
-        #[arg(long, default_value_t = 10)]
-        limit: usize,
+        /// At most this many results (1 or more).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        limit: u64,
+        /// Read the query in tantivy's query language: `title:lag`, `AND`, `OR`, `-word`.
+        #[arg(long)]
+        query_syntax: bool,
         /// One JSON object per line.
         #[arg(long)]
         json: bool,

@@ -174,6 +174,8 @@ pub struct PublicConfig {
     pub show_owners: bool,
     /// Show authors in a public build.
     pub show_authors: bool,
+    /// Publish the follow-up board (`follow-ups/`) in a public build.
+    pub show_follow_ups: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -258,6 +260,32 @@ fn read_file_config(root: &Path) -> Result<FileConfig, Diagnostic> {
     }
 }
 
+/// What is wrong with a base URL, if anything: it must be absolute http(s) with
+/// a host (the feed's ids and the sitemap's `<loc>`s are built on it). Empty
+/// is allowed: the site then has no absolute URLs.
+pub fn base_url_problem(url: &str) -> Option<&'static str> {
+    if url.is_empty() {
+        return None;
+    }
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return Some("is not an absolute http:// or https:// URL");
+    };
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') {
+        return Some("has no host name");
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("contains spaces");
+    }
+    if url.contains(['?', '#']) {
+        return Some("has a query or fragment; give the folder the site is published under");
+    }
+    None
+}
+
 /// Parses the text of `casebook.toml`, reporting the line of the first problem.
 pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
     let config: FileConfig = toml::from_str(text).map_err(|e| {
@@ -271,6 +299,26 @@ pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
         }
         d
     })?;
+    if let Some(problem) = base_url_problem(&config.base_url) {
+        let line = text
+            .lines()
+            .take_while(|l| !l.trim_start().starts_with('['))
+            .position(|l| {
+                l.trim_start()
+                    .strip_prefix("base_url")
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            });
+        let mut d = Diagnostic::error(
+            CONFIG_FILE,
+            format!("base_url \"{}\" {problem}", config.base_url),
+        )
+        .field("base_url")
+        .hint("write the absolute URL the site is published under, e.g. base_url = \"https://incidents.example.com/archive\", or leave it out");
+        if let Some(line) = line {
+            d = d.at_line(line as u32 + 1);
+        }
+        return Err(d);
+    }
     if config.severities.is_empty() {
         return Err(Diagnostic::error(CONFIG_FILE, "`severities` is empty")
             .field("severities")
@@ -384,6 +432,7 @@ top_k = 3
 [public]
 show_owners = false
 show_authors = false
+show_follow_ups = false   # publish the follow-up board (follow-ups/)
 "#;
 
     /// A TOML basic string, on one line (so also safe inside a comment).

@@ -33,6 +33,12 @@ pub enum BuildError {
     Write(#[from] write::WriteError),
     #[error(transparent)]
     Search(#[from] index::pagefind::IndexError),
+    /// `--follow-up-status` names a file that cannot be read: I/O trouble.
+    #[error("cannot read the tracker export {}: {source}", .path.display())]
+    TrackerExport {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn count_errors(d: &[Diagnostic]) -> usize {
@@ -63,6 +69,9 @@ pub struct BuildReport {
     /// Wall time per stage, in pipeline order. Pages and the search index are
     /// built at the same time, so the stages add up to more than `elapsed`.
     pub timings: Vec<(&'static str, Duration)>,
+    /// No `base_url`: the feed's ids and the sitemap's `<loc>`s are relative,
+    /// which feed readers and search engines reject (one warning, not one per file).
+    pub without_base_url: bool,
 }
 
 impl BuildReport {
@@ -116,18 +125,25 @@ fn derive(
     if let Some(path) = &config.follow_up_status {
         let shown = diagnostic::relative(&config.root, path);
         match load::tracker::read(path, &shown) {
-            Ok(records) => {
+            Ok(export) => {
+                diagnostics.extend(export.warnings.iter().cloned());
                 tracker = Some(model::tracker::apply(
                     &mut archive,
-                    &records,
+                    &export,
                     config,
                     &shown,
                     &mut diagnostics,
                 ));
             }
-            Err(d) => diagnostics.push(d),
+            Err(load::tracker::ExportError::Invalid(d)) => diagnostics.push(d),
+            // `build` refuses an unreadable export before it starts (exit 2);
+            // a preview that loses it while running says so like any error.
+            Err(e @ load::tracker::ExportError::Io { .. }) => {
+                diagnostics.push(Diagnostic::error(&shown, e.to_string()));
+            }
         }
     }
+    let write_up_lint = analyze::lint::write_ups(&archive);
     let archive = if config.is_public() {
         model::public_view(&archive, config)
     } else {
@@ -137,7 +153,8 @@ fn derive(
     let similarity = (!config.is_public() && mode == Mode::Full).then_some(&config.file.similarity);
     let analysis = analyze::analyze(&archive, &config.file.severities, config.as_of, similarity);
 
-    diagnostics.extend(analyze::lint::lint(&archive, &analysis));
+    diagnostics.extend(write_up_lint);
+    diagnostics.extend(analyze::lint::derived(&archive, &analysis));
     diagnostic::sort(&mut diagnostics);
     Loaded {
         archive,
@@ -284,6 +301,12 @@ fn search_pages(
 /// Builds the site into `config.output`, replacing it only on success.
 pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
+    if let Some(path) = &config.follow_up_status {
+        std::fs::File::open(path).map_err(|source| BuildError::TrackerExport {
+            path: path.clone(),
+            source,
+        })?;
+    }
     write::check_output(&config.root, &config.output)?;
     // Earlier copies are deleted alongside the build and not waited for: on a
     // busy disk that can take longer than the build, and whatever is left when
@@ -323,5 +346,6 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         tracker: site.tracker,
         adoption: site.adoption,
         timings,
+        without_base_url: config.base_url.is_empty(),
     })
 }

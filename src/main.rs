@@ -136,6 +136,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             severity,
             since,
             limit,
+            query_syntax,
             json,
         } => {
             let q = casebook::index::search::SearchQuery {
@@ -143,7 +144,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 system,
                 severity,
                 since,
-                limit,
+                limit: usize::try_from(limit).unwrap_or(usize::MAX),
+                syntax: query_syntax,
             };
             search(&cli.root, cli.quiet, &q, json)
         }
@@ -418,6 +420,14 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) -> std::io::Result<()> {
 const BUILD_WARNINGS_SHOWN: usize = 20;
 
 fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::Result<ExitCode> {
+    if let Some(url) = &args.base_url {
+        if let Some(problem) = casebook::config::base_url_problem(url) {
+            anyhow::bail!(
+                "--base-url \"{}\" {problem}\n  = hint: e.g. --base-url https://incidents.example.com/archive",
+                terminal_safe(url)
+            );
+        }
+    }
     let options = BuildOptions {
         output: args.output,
         base_url: args.base_url,
@@ -449,6 +459,9 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                     )?;
                 }
             }
+            if report.without_base_url && !quiet {
+                err!("warning: base_url is not set, so feed.xml and sitemap.xml hold relative URLs, which feed readers and search engines reject\n  = hint: set base_url = \"https://...\" in casebook.toml, or pass --base-url\n")?;
+            }
             if let Some(t) = &report.tracker {
                 err!(
                     "Tracker: {} follow-up(s) updated from {} record(s); {} record(s) matched no follow-up; {} linked follow-up(s) not in the export",
@@ -458,8 +471,8 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                     t.unmatched_follow_ups
                 )?;
                 if !quiet {
-                    for (key, line) in t.unmatched_records.iter().take(20) {
-                        err!("  unmatched: {} (line {line})", terminal_safe(key))?;
+                    for (key, place) in t.unmatched_records.iter().take(20) {
+                        err!("  unmatched: {} ({place})", terminal_safe(key))?;
                     }
                 }
             }

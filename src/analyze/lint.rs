@@ -22,14 +22,22 @@ const VAGUE: &[&str] = &[
     "review",
 ];
 
-pub fn lint(archive: &Archive, analysis: &Analysis) -> Vec<Diagnostic> {
+/// What each write-up says, as written: run on the whole archive, never on a
+/// public build's redacted view (which drops owners and internal text).
+pub fn write_ups(archive: &Archive) -> Vec<Diagnostic> {
     // Per write-up, in parallel: at 10,000 write-ups this is thousands of warnings,
     // and `casebook serve` lints again on every structural save.
-    let mut out: Vec<Diagnostic> = archive
+    archive
         .incidents
         .par_iter()
         .flat_map_iter(|inc| incident_warnings(inc))
-        .collect();
+        .collect()
+}
+
+/// What the analysis of the archive being built shows: reading lists that come
+/// out empty, possible repeats.
+pub fn derived(archive: &Archive, analysis: &Analysis) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     for (list, items) in archive.reading_lists.iter().zip(&analysis.reading_lists) {
         if items.is_empty() {
             out.push(

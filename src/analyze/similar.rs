@@ -824,6 +824,7 @@ mod tests {
             tags: Vec::new(),
             contributing_factors: Vec::new(),
             summary: None,
+            summary_from_body: false,
             authors: Vec::new(),
             repeat_of: Vec::new(),
             related: Vec::new(),

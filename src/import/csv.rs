@@ -410,6 +410,12 @@ impl When {
     }
 }
 
+/// The calendar day of a date or timestamp in any form [`when`] reads (tracker
+/// exports merged by `--follow-up-status` write the same forms).
+pub(crate) fn day(value: &str) -> Option<Date> {
+    when(value).map(|w| w.day)
+}
+
 fn when(value: &str) -> Option<When> {
     let value = value.trim();
     if let Some(at) = parse_timestamp(value) {

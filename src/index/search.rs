@@ -1,8 +1,10 @@
 //! Terminal search: a tantivy index of the archive kept on disk in
 //! `.casebook-cache/` under the archive root, keyed by the archive's files (path,
 //! size, modification time) and casebook's version, so a second search reuses it
-//! without re-reading any write-up. BM25 over title (boosted) and text; quoted
-//! phrases; filters by system, severity and date.
+//! without re-reading any write-up. BM25 over title (boosted) and text; typed
+//! text is plain words and quoted phrases (see [`super::query`]), tantivy's query
+//! language only when asked; filters by system, severity and date, checked
+//! against the values the index holds.
 //!
 //! A warm search is mostly the key: at 10,000 write-ups, one `stat` per file is
 //! about two thirds of the process's time, so [`cache_key`] does nothing else
@@ -15,7 +17,8 @@ use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, Value, FAST, INDEXED, STORED, STRING, TEXT,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    STRING,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{doc, Index, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -28,6 +31,13 @@ pub enum SearchError {
     Index(#[from] tantivy::TantivyError),
     #[error("invalid query: {0}")]
     Query(String),
+    /// A `--system` or `--severity` value no incident has.
+    #[error("no incident has {what} \"{value}\"{}", .suggestion.as_ref().map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default())]
+    UnknownFilter {
+        what: &'static str,
+        value: String,
+        suggestion: Option<String>,
+    },
     #[error("cannot use the cache folder {path}: {source}")]
     Io {
         path: PathBuf,
@@ -45,7 +55,11 @@ pub struct SearchQuery {
     pub system: Option<String>,
     pub severity: Option<String>,
     pub since: Option<jiff::civil::Date>,
+    /// At most this many hits; 0 gives none.
     pub limit: usize,
+    /// Read `text` in tantivy's query language (`title:lag AND -dns`) instead
+    /// of as plain words.
+    pub syntax: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -74,10 +88,15 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
+    let words = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(super::query::TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
-        title: b.add_text_field("title", TEXT | STORED),
-        text: b.add_text_field("text", TEXT | STORED),
+        title: b.add_text_field("title", words.clone()),
+        text: b.add_text_field("text", words),
         date: b.add_text_field("date", STORED),
         day: b.add_i64_field("day", INDEXED | FAST),
         severity: b.add_text_field("severity", STRING | STORED),
@@ -111,7 +130,7 @@ pub fn cache_key(root: &Path) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
     // Bump when what is indexed from the same files changes.
-    const INDEX_FORMAT: u32 = 2;
+    const INDEX_FORMAT: u32 = 3;
     INDEX_FORMAT.hash(&mut hasher);
     files.len().hash(&mut hasher);
     for f in &files {
@@ -232,8 +251,16 @@ impl SearchIndex {
         let cache = root.join(CACHE_DIR);
         let dir = cache.join(format!("search-{key}"));
         let (schema, fields) = schema();
+        // Tokenizers are not stored in the index: register ours on every open.
+        let register = |index: &Index| -> Result<(), SearchError> {
+            index
+                .tokenizers()
+                .register(super::query::TOKENIZER, super::query::analyzer()?);
+            Ok(())
+        };
         if dir.join("meta.json").exists() {
             if let Ok(index) = Index::open_in_dir(&dir) {
+                register(&index)?;
                 return Ok((Self { index, fields }, false));
             }
         }
@@ -246,6 +273,7 @@ impl SearchIndex {
         let _ = std::fs::remove_dir_all(&staging);
         std::fs::create_dir_all(&staging).map_err(io(&staging))?;
         let index = Index::create_in_dir(&staging, schema)?;
+        register(&index)?;
         let mut writer: IndexWriter = index.writer(100_000_000)?;
         for r in records()? {
             let mut d = doc!(
@@ -276,6 +304,7 @@ impl SearchIndex {
         }
         std::fs::rename(&staging, &dir).map_err(io(&dir))?;
         let index = Index::open_in_dir(&dir)?;
+        register(&index)?;
         Ok((Self { index, fields }, true))
     }
 
@@ -289,30 +318,45 @@ impl SearchIndex {
             .try_into()?;
         let searcher = reader.searcher();
         let f = &self.fields;
-        let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text]);
-        parser.set_field_boost(f.title, 2.0);
-        parser.set_conjunction_by_default();
-        let text_query = parser
-            .parse_query(&q.text)
-            .map_err(|e| SearchError::Query(e.to_string()))?;
+        let text_query: Box<dyn Query> = if q.syntax {
+            let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text]);
+            parser.set_field_boost(f.title, 2.0);
+            parser.set_conjunction_by_default();
+            parser
+                .parse_query(&q.text)
+                .map_err(|e| SearchError::Query(e.to_string()))?
+        } else {
+            let mut analyzer = self.index.tokenizer_for_field(f.text)?;
+            let pieces = super::query::pieces(&q.text, &mut analyzer);
+            if pieces.is_empty() {
+                return Err(SearchError::Query(format!(
+                    "\"{}\" has no words to search for",
+                    q.text
+                )));
+            }
+            Box::new(super::query::plain(
+                &pieces,
+                &[(f.title, 2.0), (f.text, 1.0)],
+            ))
+        };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
-        if let Some(s) = &q.system {
+        let filters = [
+            ("system", f.system, q.system.as_deref()),
+            ("severity", f.severity, q.severity.as_deref()),
+        ];
+        for (what, field, value) in filters {
+            let Some(value) = value else { continue };
+            let value = known_value(&searcher, what, field, value)?;
             clauses.push((
                 Occur::Must,
                 Box::new(TermQuery::new(
-                    Term::from_field_text(f.system, s),
+                    Term::from_field_text(field, &value),
                     IndexRecordOption::Basic,
                 )),
             ));
         }
-        if let Some(s) = &q.severity {
-            clauses.push((
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.severity, s),
-                    IndexRecordOption::Basic,
-                )),
-            ));
+        if q.limit == 0 {
+            return Ok(Vec::new());
         }
         if let Some(since) = q.since {
             let from = day_number(&since.to_string());
@@ -323,10 +367,7 @@ impl SearchIndex {
             clauses.push((Occur::Must, Box::new(range)));
         }
         let query = BooleanQuery::new(clauses);
-        let top = searcher.search(
-            &query,
-            &TopDocs::with_limit(q.limit.max(1)).order_by_score(),
-        )?;
+        let top = searcher.search(&query, &TopDocs::with_limit(q.limit).order_by_score())?;
         let mut snippets = SnippetGenerator::create(&searcher, &*text_query, f.text)?;
         snippets.set_max_num_chars(160);
         let mut hits = Vec::with_capacity(top.len());
@@ -358,4 +399,40 @@ impl SearchIndex {
         }
         Ok(hits)
     }
+}
+
+/// `value` as the index spells it (case does not matter: `sev2` is `SEV2`), or
+/// an error naming the closest value there is.
+fn known_value(
+    searcher: &tantivy::Searcher,
+    what: &'static str,
+    field: Field,
+    value: &str,
+) -> Result<String, SearchError> {
+    let mut known = std::collections::BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let terms = segment.inverted_index(field)?;
+        let mut stream = terms
+            .terms()
+            .stream()
+            .map_err(|e| SearchError::Index(e.into()))?;
+        while stream.advance() {
+            if let Ok(term) = std::str::from_utf8(stream.key()) {
+                known.insert(term.to_owned());
+            }
+        }
+    }
+    if let Some(hit) = known.iter().find(|k| k.eq_ignore_ascii_case(value)) {
+        return Ok(hit.clone());
+    }
+    let lower: Vec<String> = known.iter().map(|k| k.to_lowercase()).collect();
+    let suggestion =
+        crate::diagnostic::did_you_mean(&value.to_lowercase(), lower.iter().map(String::as_str))
+            .and_then(|close| known.iter().find(|k| k.to_lowercase() == close))
+            .cloned();
+    Err(SearchError::UnknownFilter {
+        what,
+        value: value.to_owned(),
+        suggestion,
+    })
 }

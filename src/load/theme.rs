@@ -30,6 +30,7 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = embedded!(
     "systems.html",
     "system.html",
     "follow_ups.html",
+    "repeats.html",
     "metrics.html",
     "metrics_body.html",
     "terms.html",

@@ -18,6 +18,41 @@ pub struct TrackerRecord {
     pub line: u32,
 }
 
+/// A tracker export as read: its records, and warnings about cells that could
+/// not be read (the rest of the record is still used).
+#[derive(Debug, Clone, Default)]
+pub struct Export {
+    pub records: Vec<TrackerRecord>,
+    pub warnings: Vec<Diagnostic>,
+    /// Whether `line` counts JSON records rather than lines.
+    pub json: bool,
+}
+
+impl Export {
+    /// Where a record is, for a diagnostic's text: "line 3" or "record 3".
+    pub fn place(&self, line: u32) -> String {
+        if self.json {
+            format!("record {line}")
+        } else {
+            format!("line {line}")
+        }
+    }
+}
+
+/// Why an export could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The file is missing or unreadable: I/O trouble, not an archive error.
+    #[error("cannot read the tracker export {}: {source}", .path.display())]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is there but is not an export casebook can read.
+    #[error("{0}")]
+    Invalid(Diagnostic),
+}
+
 const KEY_COLUMNS: &[&str] = &[
     "key",
     "issue key",
@@ -42,9 +77,11 @@ const RESOLVED_COLUMNS: &[&str] = &[
     "done",
 ];
 
-pub fn read(path: &Path, shown_as: &Path) -> Result<Vec<TrackerRecord>, Diagnostic> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::error(shown_as, format!("cannot read the tracker export: {e}")))?;
+pub fn read(path: &Path, shown_as: &Path) -> Result<Export, ExportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ExportError::Io {
+        path: shown_as.to_path_buf(),
+        source,
+    })?;
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -54,15 +91,36 @@ pub fn read(path: &Path, shown_as: &Path) -> Result<Vec<TrackerRecord>, Diagnost
     } else {
         parse_csv(&text, shown_as)
     }
+    .map_err(ExportError::Invalid)
 }
 
-fn date_of(s: &str) -> Option<jiff::civil::Date> {
-    let s = s.trim();
-    if s.is_empty() {
+/// The resolved day of a record; a value that is there but cannot be read is a
+/// warning (it used to vanish, and the follow-up lost its done date).
+fn date_of(
+    value: &str,
+    shown_as: &Path,
+    place: &str,
+    line: Option<u32>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Option<jiff::civil::Date> {
+    let value = value.trim();
+    if value.is_empty() {
         return None;
     }
-    // Jira writes `2025-03-28T10:00:00.000+0000`; take the calendar day.
-    s.get(..10).and_then(|d| d.parse().ok())
+    let day = crate::import::csv::day(value);
+    if day.is_none() {
+        let mut d = Diagnostic::warning(
+            shown_as,
+            format!("{place}: resolved date \"{value}\" cannot be read; it is left out"),
+        )
+        .field("resolved")
+        .hint("write e.g. 2025-03-28, 2025-03-28T10:00:00.000+0000 or 28/Mar/25 2:03 PM");
+        if let Some(line) = line {
+            d = d.at_line(line);
+        }
+        warnings.push(d);
+    }
+    day
 }
 
 fn find(headers: &[String], names: &[&str]) -> Option<usize> {
@@ -82,7 +140,7 @@ fn status_of(status: &str, reason: Option<&str>) -> String {
     }
 }
 
-pub fn parse_csv(text: &str, shown_as: &Path) -> Result<Vec<TrackerRecord>, Diagnostic> {
+pub fn parse_csv(text: &str, shown_as: &Path) -> Result<Export, Diagnostic> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -109,6 +167,7 @@ pub fn parse_csv(text: &str, shown_as: &Path) -> Result<Vec<TrackerRecord>, Diag
     let reason = find(&headers, REASON_COLUMNS);
     let resolved = find(&headers, RESOLVED_COLUMNS);
     let mut out = Vec::new();
+    let mut warnings = Vec::new();
     for (i, row) in reader.records().enumerate() {
         let line = i as u32 + 2;
         let row = row
@@ -123,14 +182,26 @@ pub fn parse_csv(text: &str, shown_as: &Path) -> Result<Vec<TrackerRecord>, Diag
                 row.get(status).unwrap_or(""),
                 reason.and_then(|r| row.get(r)),
             ),
-            resolved: resolved.and_then(|r| row.get(r)).and_then(date_of),
+            resolved: resolved.and_then(|r| row.get(r)).and_then(|value| {
+                date_of(
+                    value,
+                    shown_as,
+                    &format!("line {line}"),
+                    Some(line),
+                    &mut warnings,
+                )
+            }),
             line,
         });
     }
-    Ok(out)
+    Ok(Export {
+        records: out,
+        warnings,
+        json: false,
+    })
 }
 
-pub fn parse_json(text: &str, shown_as: &Path) -> Result<Vec<TrackerRecord>, Diagnostic> {
+pub fn parse_json(text: &str, shown_as: &Path) -> Result<Export, Diagnostic> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         Diagnostic::error(shown_as, format!("invalid JSON: {e}"))
             .at(e.line() as u32, e.column() as u32)
@@ -156,7 +227,9 @@ pub fn parse_json(text: &str, shown_as: &Path) -> Result<Vec<TrackerRecord>, Dia
         }
     };
     let mut out = Vec::new();
+    let mut warnings = Vec::new();
     for (i, item) in items.iter().enumerate() {
+        let record = i as u32 + 1;
         let Some(obj) = item.as_object() else {
             continue;
         };
@@ -180,8 +253,18 @@ pub fn parse_json(text: &str, shown_as: &Path) -> Result<Vec<TrackerRecord>, Dia
                 &get(STATUS_COLUMNS).unwrap_or_default(),
                 get(REASON_COLUMNS).as_deref(),
             ),
-            resolved: get(RESOLVED_COLUMNS).as_deref().and_then(date_of),
-            line: i as u32 + 1,
+            // A JSON export is one line or many; its records have no useful
+            // line, so diagnostics name the record (and give no line).
+            resolved: get(RESOLVED_COLUMNS).as_deref().and_then(|value| {
+                date_of(
+                    value,
+                    shown_as,
+                    &format!("record {record}"),
+                    None,
+                    &mut warnings,
+                )
+            }),
+            line: record,
         });
     }
     if out.is_empty() && !items.is_empty() {
@@ -191,7 +274,11 @@ pub fn parse_json(text: &str, shown_as: &Path) -> Result<Vec<TrackerRecord>, Dia
         )
         .hint("export a list of objects with `key` (or `url`), `status` and `resolved`"));
     }
-    Ok(out)
+    Ok(Export {
+        records: out,
+        warnings,
+        json: true,
+    })
 }
 
 #[cfg(test)]
@@ -201,7 +288,7 @@ mod tests {
     #[test]
     fn reads_jira_csv_columns() {
         let csv = "Issue key,Summary,Status,Resolved\nOPS-123,Alert,Done,2025-03-28T10:00:00.000+0000\nOPS-124,Pool,In Progress,\n";
-        let r = parse_csv(csv, Path::new("x.csv")).expect("parse");
+        let r = parse_csv(csv, Path::new("x.csv")).expect("parse").records;
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].key, "OPS-123");
         assert_eq!(r[0].status, "done");
@@ -215,15 +302,34 @@ mod tests {
     #[test]
     fn reads_github_and_jira_json() {
         let gh = r#"[{"number": 7, "url": "https://github.com/o/r/issues/7", "state": "CLOSED", "stateReason": "NOT_PLANNED", "closedAt": "2025-04-01T00:00:00Z"}]"#;
-        let r = parse_json(gh, Path::new("x.json")).expect("parse");
+        let r = parse_json(gh, Path::new("x.json")).expect("parse").records;
         assert_eq!(r[0].key, "https://github.com/o/r/issues/7");
         assert_eq!(r[0].status, "closed/not_planned");
         let jira = r#"{"issues": [{"key": "OPS-1", "fields": {"status": {"name": "Won't Do"}, "resolutiondate": "2025-05-02T11:00:00.000+0000"}}]}"#;
-        let r = parse_json(jira, Path::new("x.json")).expect("parse");
+        let r = parse_json(jira, Path::new("x.json"))
+            .expect("parse")
+            .records;
         assert_eq!(r[0].status, "won't do");
         assert_eq!(
             r[0].resolved.map(|d| d.to_string()),
             Some("2025-05-02".into())
         );
+    }
+
+    #[test]
+    fn jira_csv_dates_in_jiras_own_format_are_read() {
+        let csv = "Issue key,Status,Resolved\nOPS-1,Done,20/May/24 2:03 PM\nOPS-2,Done,someday\n";
+        let export = parse_csv(csv, Path::new("x.csv")).expect("parse");
+        assert_eq!(
+            export.records[0].resolved.map(|d| d.to_string()),
+            Some("2024-05-20".into())
+        );
+        assert_eq!(export.records[1].resolved, None);
+        assert_eq!(
+            export.warnings.len(),
+            1,
+            "an unreadable date is said, not dropped"
+        );
+        assert_eq!(export.warnings[0].line, Some(3));
     }
 }

@@ -76,8 +76,17 @@ pub(super) fn fence(line: &str) -> Option<&str> {
     }
 }
 
+/// A follow-up read from a list item, and what on its line could not be read.
+#[derive(Debug, Clone)]
+pub struct TaskLine {
+    pub follow_up: RawFollowUp,
+    /// A `due:` value that is not a date (`due:2025-31-01`): left out of the
+    /// title and of the due date, and worth a warning on the line.
+    pub bad_due: Option<String>,
+}
+
 /// Task-list items under action-items headings, with their 1-based file lines.
-pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<RawFollowUp> {
+pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<TaskLine> {
     let mut items = Vec::new();
     let mut in_fence: Option<&str> = None;
     let mut section_level: Option<usize> = None;
@@ -112,7 +121,7 @@ pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<RawFollowUp> {
 
 /// A list item under an action heading: a task (`[ ]` open, `[x]` done) or a
 /// plain bullet or numbered item, which is untracked (nobody said its status).
-fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
+fn parse_task(line: &str, line_no: u32) -> Option<TaskLine> {
     let t = line.trim_start();
     let numbered = t
         .find(['.', ')'])
@@ -136,8 +145,9 @@ fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
     };
     let mut owner = None;
     let mut due = None;
+    let mut bad_due = None;
     let mut link = None;
-    let mut words = Vec::new();
+    let mut words: Vec<&str> = Vec::new();
     for word in text.split_whitespace() {
         if let Some(o) = word.strip_prefix('@').filter(|o| !o.is_empty()) {
             if owner.is_none() {
@@ -146,13 +156,40 @@ fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
             }
         }
         if let Some(d) = word.strip_prefix("due:") {
-            if let Some(date) = super::fields::parse_date(d.trim_end_matches([',', '.', ';'])) {
-                due = Some(date);
-                continue;
+            let d = d.trim_end_matches([',', '.', ';']);
+            match super::fields::parse_date(d) {
+                Some(date) => due = Some(date),
+                None => bad_due = Some(d.to_owned()),
             }
+            continue;
         }
-        if (word.starts_with("https://") || word.starts_with("http://")) && link.is_none() {
-            link = Some(word.trim_end_matches([',', ';', ')']).to_owned());
+        // A URL, bare or in brackets: the first is the link; later ones are
+        // references, not words of the title, and would mangle it.
+        let bare = word.trim_start_matches(['(', '<', '[']);
+        if bare.starts_with("https://") || bare.starts_with("http://") {
+            let url = bare.trim_end_matches([',', ';', '.', ')', '>', ']']);
+            if link.is_none() {
+                link = Some(url.to_owned());
+            }
+            // "(see https://…)": the bracket it closes goes with it.
+            let closes =
+                bare.trim_end_matches([',', ';', '.']).ends_with(')') && !url.contains('(');
+            if closes && bare.len() == word.len() {
+                if let Some(open) = words.iter().rposition(|w| w.starts_with('(')) {
+                    if !words[open..].iter().any(|w| w.contains(')')) {
+                        words.truncate(open);
+                    }
+                }
+            }
+            continue;
+        }
+        // Brackets left empty by a URL taken out: "(see )".
+        if words
+            .last()
+            .is_some_and(|w| w.starts_with('(') && !w.contains(')'))
+            && word.chars().all(|c| matches!(c, ')' | ',' | ';' | '.'))
+        {
+            words.pop();
             continue;
         }
         words.push(word);
@@ -164,17 +201,20 @@ fn parse_task(line: &str, line_no: u32) -> Option<RawFollowUp> {
     if title.is_empty() {
         return None;
     }
-    Some(RawFollowUp {
-        title,
-        owner,
-        status,
-        due,
-        done_on: None,
-        link,
-        public: false,
-        source: FollowUpSource::TaskList,
-        line: line_no,
-        from_tracker: false,
+    Some(TaskLine {
+        follow_up: RawFollowUp {
+            title,
+            owner,
+            status,
+            due,
+            done_on: None,
+            link,
+            public: false,
+            source: FollowUpSource::TaskList,
+            line: line_no,
+            from_tracker: false,
+        },
+        bad_due,
     })
 }
 
@@ -209,7 +249,9 @@ pub fn first_paragraph(body: &str) -> Option<String> {
             || t.starts_with("- ")
             || t.starts_with("* ")
             || t.starts_with('<')
-            || t.chars().next().is_some_and(|c| c.is_ascii_digit()) && t.contains(". ");
+            // Only a list starting at 1 interrupts a paragraph (CommonMark):
+            // "10 to 13 at 09:00. Each step…" is the paragraph going on.
+            || ordered_item(t).is_some_and(|n| para.is_empty() || n == 1);
         if structural {
             if !para.is_empty() {
                 break;
@@ -218,7 +260,38 @@ pub fn first_paragraph(body: &str) -> Option<String> {
         }
         para.push(t);
     }
-    (!para.is_empty()).then(|| para.join(" "))
+    (!para.is_empty()).then(|| whole_sentences(para.join(" ")))
+}
+
+/// The number of an ordered-list item line (`3. `, `12) `), if it is one.
+fn ordered_item(line: &str) -> Option<u32> {
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 9 {
+        return None;
+    }
+    let rest = &line[digits..];
+    let marker = rest.strip_prefix('.').or_else(|| rest.strip_prefix(')'))?;
+    if !(marker.is_empty() || marker.starts_with([' ', '\t'])) {
+        return None;
+    }
+    line[..digits].parse().ok()
+}
+
+/// A paragraph that ends by introducing what follows ("…which rejected them:"
+/// before a code block or list) reads as cut off on its own: keep its whole
+/// sentences, when it has any.
+fn whole_sentences(para: String) -> String {
+    if !para.ends_with(':') {
+        return para;
+    }
+    let end = [". ", "! ", "? "]
+        .iter()
+        .filter_map(|stop| para.rfind(stop))
+        .max();
+    match end {
+        Some(end) => para[..=end].to_owned(),
+        None => para,
+    }
 }
 
 /// Markdown reduced to plain words, for search records, feeds and meta tags.
@@ -226,8 +299,14 @@ pub fn plain_text(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
     let mut in_link_target = false;
     let mut prev = ' ';
-    for c in markdown.chars() {
+    let mut chars = markdown.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            // Inside a word `_` is part of it (`insert_failed`), not emphasis
+            // (GFM reads it so too), and search must find the word whole.
+            '_' if prev.is_alphanumeric() && chars.peek().is_some_and(|n| n.is_alphanumeric()) => {
+                out.push(c)
+            }
             '*' | '_' | '`' | '#' | '|' | '>' => {}
             '[' => {}
             ']' => {}
@@ -256,7 +335,10 @@ mod tests {
 
     #[test]
     fn task_lists_under_action_items_become_follow_ups() {
-        let items = task_follow_ups(BODY, 10);
+        let items: Vec<RawFollowUp> = task_follow_ups(BODY, 10)
+            .into_iter()
+            .map(|t| t.follow_up)
+            .collect();
         assert_eq!(items.len(), 4);
         assert_eq!(items[2].title, "a plain bullet");
         assert_eq!(items[2].status, FollowUpStatus::Untracked);
@@ -286,10 +368,64 @@ mod tests {
     }
 
     #[test]
+    fn summary_is_not_cut_before_a_line_starting_with_a_number() {
+        assert_eq!(
+            first_paragraph("We raised the cost from\n10 to 13. Each step doubles it.\n\nMore.")
+                .as_deref(),
+            Some("We raised the cost from 10 to 13. Each step doubles it.")
+        );
+        assert_eq!(
+            first_paragraph("Steps:\n\n1. one\n2. two").as_deref(),
+            Some("Steps:")
+        );
+        assert_eq!(
+            first_paragraph("It broke\n1. first\n2. second").as_deref(),
+            Some("It broke")
+        );
+    }
+
+    #[test]
+    fn summary_is_not_cut_mid_sentence_before_a_code_block() {
+        assert_eq!(
+            first_paragraph("Clocks drifted. Services\nrejected them:\n\n```\nlog\n```\n")
+                .as_deref(),
+            Some("Clocks drifted.")
+        );
+    }
+
+    #[test]
     fn plain_text_drops_markup_and_link_targets() {
         assert_eq!(
             plain_text("**Bold** and [a link](https://x.example) `code`"),
             "Bold and a link code"
         );
+        assert_eq!(
+            plain_text("`insert_failed` and _emphasis_ and __strong__"),
+            "insert_failed and emphasis and strong"
+        );
+    }
+
+    fn task(line: &str) -> TaskLine {
+        parse_task(line, 1).expect("a task")
+    }
+
+    #[test]
+    fn a_bad_due_date_is_not_left_in_the_title() {
+        let t = task("- [ ] Rotate keys @sam due:2025-31-01");
+        assert_eq!(t.follow_up.title, "Rotate keys");
+        assert_eq!(t.follow_up.due, None);
+        assert_eq!(t.bad_due.as_deref(), Some("2025-31-01"));
+    }
+
+    #[test]
+    fn a_second_url_does_not_mangle_the_title() {
+        let t =
+            task("- [ ] Add pool check https://t.example/OPS-1 (see https://wiki.example/pool)");
+        assert_eq!(t.follow_up.title, "Add pool check");
+        assert_eq!(t.follow_up.link.as_deref(), Some("https://t.example/OPS-1"));
+        let t = task("- [ ] Add pool check (https://t.example/OPS-1, https://wiki.example/x) @kim");
+        assert_eq!(t.follow_up.title, "Add pool check");
+        assert_eq!(t.follow_up.link.as_deref(), Some("https://t.example/OPS-1"));
+        assert_eq!(t.follow_up.owner.as_deref(), Some("kim"));
     }
 }

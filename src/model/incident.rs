@@ -170,6 +170,8 @@ pub struct Incident {
     pub contributing_factors: Vec<String>,
     /// Markdown; from the front matter or the body's first paragraph.
     pub summary: Option<String>,
+    /// The summary is the body's first paragraph: the page shows it once, in the body.
+    pub summary_from_body: bool,
     pub authors: Vec<String>,
     pub repeat_of: Vec<LinkRef>,
     pub related: Vec<LinkRef>,
@@ -243,8 +245,9 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
         body_line += *index as u32 + 1;
     }
     let heading = heading.filter(|_| front_title.is_none());
-    let summary = f
-        .string("summary")
+    let front_summary = f.string("summary");
+    let summary_from_body = front_summary.is_none();
+    let summary = front_summary
         .or_else(|| super::sections::summary_section(body_text))
         .or_else(|| body::first_paragraph(body_text));
     let title = fallback::read_title(
@@ -335,6 +338,7 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
         systems: names("systems"),
         tags: names("tags"),
         contributing_factors: names("contributing_factors"),
+        summary_from_body: summary_from_body && summary.is_some(),
         summary,
         authors: names("authors"),
         repeat_of: links_to("repeat_of"),
@@ -400,10 +404,34 @@ fn read_follow_ups(
         .map(|fu| normalize_title(&fu.title))
         .collect();
     let mut untracked = 0;
-    let tasks = body::task_follow_ups(body_text, body_line)
+    let tables = super::sections::table_follow_ups(body_text, body_line)
         .into_iter()
-        .chain(super::sections::table_follow_ups(body_text, body_line));
-    for mut task in tasks {
+        .map(|follow_up| body::TaskLine {
+            follow_up,
+            bad_due: None,
+        });
+    for body::TaskLine {
+        follow_up: mut task,
+        bad_due,
+    } in body::task_follow_ups(body_text, body_line)
+        .into_iter()
+        .chain(tables)
+    {
+        if let Some(bad) = bad_due {
+            let reporter = f.reporter();
+            reporter.push(
+                crate::diagnostic::Diagnostic::warning(
+                    &reporter.file,
+                    format!(
+                        "follow-up \"{}\": due:{bad} is not a date; it has no due date",
+                        task.title
+                    ),
+                )
+                .at_line(task.line)
+                .field("follow_ups")
+                .hint("write due:YYYY-MM-DD, e.g. due:2025-01-31"),
+            );
+        }
         if let Some(link) = task.link.take() {
             task.link = super::url::is_safe_url(&link).then_some(link);
         }

@@ -533,6 +533,7 @@ pub fn public_view(archive: &Archive, config: &Config) -> Archive {
                 tags: Vec::new(),
                 contributing_factors: Vec::new(),
                 summary: i.public.summary.clone(),
+                summary_from_body: false,
                 authors: if config.file.public.show_authors {
                     i.authors.clone()
                 } else {
@@ -583,6 +584,7 @@ pub fn public_view(archive: &Archive, config: &Config) -> Archive {
         .iter()
         .filter(|s| used.contains(&s.id))
         .map(|s| System {
+            name: s.public_name().to_owned(),
             team: None,
             description: None,
             tier: None,

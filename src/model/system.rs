@@ -10,6 +10,8 @@ use std::path::PathBuf;
 pub struct System {
     pub id: String,
     pub name: String,
+    /// What customers call it: the name in RCAs and public builds (default: `name`).
+    pub public_name: Option<String>,
     pub team: Option<String>,
     pub tier: Option<i64>,
     pub parent: Option<String>,
@@ -22,10 +24,16 @@ pub struct System {
 }
 
 impl System {
+    /// The name an RCA and a public build show.
+    pub fn public_name(&self) -> &str {
+        self.public_name.as_deref().unwrap_or(&self.name)
+    }
+
     pub fn implied(id: &str) -> Self {
         Self {
             id: id.to_owned(),
             name: id.to_owned(),
+            public_name: None,
             team: None,
             tier: None,
             parent: None,
@@ -53,6 +61,7 @@ pub fn read(reporter: &Reporter, doc: &Document) -> Option<System> {
     let system = System {
         id: doc.stem.clone(),
         name: f.string("name").unwrap_or_else(|| doc.stem.clone()),
+        public_name: f.string("public_name"),
         team: f.string("team"),
         tier: f.integer("tier"),
         parent: f.string("parent"),

@@ -6,7 +6,7 @@ use super::incident::FollowUpStatus;
 use super::Archive;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::load::tracker::TrackerRecord;
+use crate::load::tracker::Export;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -38,8 +38,29 @@ const DEFAULT_STATUS_MAP: &[(&str, FollowUpStatus)] = &[
     ("canceled", FollowUpStatus::WontDo),
     ("duplicate", FollowUpStatus::WontDo),
     ("closed/not_planned", FollowUpStatus::WontDo),
+    // Jira resolutions (the status is often plain "Done" beside them).
+    ("cannot reproduce", FollowUpStatus::WontDo),
+    ("incomplete", FollowUpStatus::WontDo),
+    ("obsolete", FollowUpStatus::WontDo),
     ("open/reopened", FollowUpStatus::Open),
 ];
+
+/// A record's status: its status and reason together (`closed/not_planned`),
+/// else a reason that says it was not done (Jira's Done with resolution "Won't
+/// Do" is not done), else the status alone.
+fn status_of(map: &HashMap<String, FollowUpStatus>, status: &str) -> Option<FollowUpStatus> {
+    if let Some(&s) = map.get(status) {
+        return Some(s);
+    }
+    let (base, reason) = status.split_once('/').unwrap_or((status, ""));
+    let reason = map.get(reason).copied();
+    let base = map.get(base).copied();
+    match (base, reason) {
+        (Some(FollowUpStatus::Done), Some(FollowUpStatus::WontDo)) => Some(FollowUpStatus::WontDo),
+        (Some(base), _) => Some(base),
+        (None, _) => None,
+    }
+}
 
 /// What the merge did, for the build summary.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -47,8 +68,8 @@ pub struct TrackerReport {
     pub records: usize,
     /// Follow-ups whose status came from the tracker.
     pub matched: usize,
-    /// Tracker records that match no follow-up: (key, line).
-    pub unmatched_records: Vec<(String, u32)>,
+    /// Tracker records that match no follow-up: (key, where: "line 3" or "record 3").
+    pub unmatched_records: Vec<(String, String)>,
     /// Follow-ups with a link that the export does not contain.
     pub unmatched_follow_ups: usize,
 }
@@ -67,7 +88,7 @@ fn last_segment(link: &str) -> Option<String> {
 /// Applies `records` to every follow-up with a matching link.
 pub fn apply(
     archive: &mut Archive,
-    records: &[TrackerRecord],
+    export: &Export,
     config: &Config,
     file: &Path,
     diagnostics: &mut Vec<Diagnostic>,
@@ -88,6 +109,9 @@ pub fn apply(
             ),
         }
     }
+    let records = &export.records;
+    // A CSV record has a line; a JSON record only its number (its text says which).
+    let at = |d: Diagnostic, line: u32| if export.json { d } else { d.at_line(line) };
     let mut by_key: HashMap<String, usize> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
         by_key.insert(normalize(&r.key), i);
@@ -111,10 +135,8 @@ pub fn apply(
             };
             used[i] = true;
             let r = &records[i];
-            let status = map
-                .get(&r.status)
-                .or_else(|| map.get(r.status.split('/').next().unwrap_or_default()));
-            let Some(&status) = status else {
+            let status = status_of(&map, &r.status);
+            let Some(status) = status else {
                 unknown_status.entry(r.status.clone()).or_insert(r.line);
                 continue;
             };
@@ -128,21 +150,28 @@ pub fn apply(
     }
     for (status, line) in unknown_status {
         diagnostics.push(
-            Diagnostic::warning(file, format!("tracker status \"{status}\" is not mapped to a follow-up status"))
-                .at_line(line)
+            at(Diagnostic::warning(file, format!("{}: tracker status \"{status}\" is not mapped to a follow-up status", export.place(line))), line)
                 .field("status")
                 .hint(format!("add it to casebook.toml: [tracker.status_map] \"{status}\" = \"done\" (or open, in_progress, wont_do)")),
         );
     }
     for (i, r) in records.iter().enumerate() {
         if !used[i] {
-            report.unmatched_records.push((r.key.clone(), r.line));
+            report
+                .unmatched_records
+                .push((r.key.clone(), export.place(r.line)));
             diagnostics.push(
-                Diagnostic::note(
-                    file,
-                    format!("tracker issue \"{}\" matches no follow-up", r.key),
+                at(
+                    Diagnostic::note(
+                        file,
+                        format!(
+                            "{}: tracker issue \"{}\" matches no follow-up",
+                            export.place(r.line),
+                            r.key
+                        ),
+                    ),
+                    r.line,
                 )
-                .at_line(r.line)
                 .hint("a follow-up matches when its link ends with this key or equals this URL"),
             );
         }

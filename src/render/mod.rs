@@ -7,6 +7,7 @@ pub mod charts;
 pub mod export;
 pub mod format;
 mod fragments;
+mod home;
 pub mod markdown;
 pub mod views;
 
@@ -341,10 +342,13 @@ impl<'a> Renderer<'a> {
         }
         let mut jobs = vec![
             self.home(),
-            self.follow_ups_page(&shallow),
+            self.repeats_page(),
             self.metrics_page(),
             self.systems_index(),
         ];
+        if self.site.has_follow_ups {
+            jobs.push(self.follow_ups_page(&shallow));
+        }
         jobs.extend(self.incident_indexes(&shallow, &deep));
         jobs.extend(self.terms_pages("tags", "Tags", &self.analysis.tags, &deep));
         jobs.extend(self.terms_pages(
@@ -458,76 +462,6 @@ impl<'a> Renderer<'a> {
             path: job.path,
             bytes: html.into_bytes(),
         })
-    }
-
-    fn home(&self) -> Job {
-        let mut c = self.context("index.html", "home");
-        let a = self.archive;
-        let ongoing: Vec<&Row> = self
-            .rows
-            .iter()
-            .filter(|r| r.status != "resolved")
-            .collect();
-        let recent: Vec<&Row> = self
-            .rows
-            .iter()
-            .filter(|r| r.status == "resolved")
-            .take(8)
-            .collect();
-        let overdue: Vec<views::FollowUpView> = self
-            .analysis
-            .follow_ups
-            .iter()
-            .filter(|f| f.state == FollowUpState::Overdue)
-            .take(8)
-            .map(|f| views::follow_up(a, f))
-            .collect();
-        let overdue_total = self
-            .analysis
-            .follow_ups
-            .iter()
-            .filter(|f| f.state == FollowUpState::Overdue)
-            .count();
-        let open_total = self
-            .analysis
-            .follow_ups
-            .iter()
-            .filter(|f| f.state.is_pending())
-            .count();
-        let mut repeating: Vec<SystemCard> = self
-            .system_cards()
-            .into_iter()
-            .filter(|s| s.repeats_last_12_months > 0)
-            .collect();
-        repeating.sort_by(|x, y| {
-            y.repeats_last_12_months
-                .cmp(&x.repeats_last_12_months)
-                .then(x.id.cmp(&y.id))
-        });
-        repeating.truncate(5);
-        let recurred_total: usize = self
-            .analysis
-            .incidents
-            .iter()
-            .map(|f| f.recurred_while_open.len())
-            .sum();
-        let mut cards = self.system_cards();
-        cards.sort_by(|x, y| y.incidents.cmp(&x.incidents).then(x.id.cmp(&y.id)));
-        c.insert("ongoing", &ongoing);
-        c.insert("recent", &recent);
-        c.insert("overdue", &overdue);
-        c.insert("overdue_total", &overdue_total);
-        c.insert("open_total", &open_total);
-        c.insert("repeating", &repeating);
-        c.insert("recurred_total", &recurred_total);
-        c.insert("systems", &cards);
-        c.insert("reading_lists", &self.reading_list_summaries());
-        c.insert("chains_total", &self.analysis.chains.len());
-        Job {
-            path: "index.html".into(),
-            template: "index.html",
-            context: c,
-        }
     }
 
     fn system_cards(&self) -> Vec<SystemCard> {

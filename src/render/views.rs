@@ -20,6 +20,9 @@ pub struct SiteView {
     pub generator: String,
     pub incident_count: usize,
     pub has_reading_lists: bool,
+    /// The follow-up board is built: always internally, in a public build
+    /// only with `public.show_follow_ups`.
+    pub has_follow_ups: bool,
     /// The severity scale, worst first (for scripts that colour badges).
     pub severities: Vec<String>,
 }
@@ -36,6 +39,7 @@ impl SiteView {
             generator: format!("casebook {}", env!("CARGO_PKG_VERSION")),
             incident_count: archive.incidents.len(),
             has_reading_lists: !archive.reading_lists.is_empty(),
+            has_follow_ups: !config.is_public() || config.file.public.show_follow_ups,
             severities: config.file.severities.clone(),
         }
     }
@@ -161,6 +165,9 @@ pub struct ChainView {
     pub members: Vec<ChainMember>,
     pub first: String,
     pub last: String,
+    /// A member repeats an incident this (public) archive leaves out: the chain
+    /// is not the whole story, so neither positions nor a count are shown.
+    pub hidden_earlier: bool,
 }
 
 pub fn chain(
@@ -171,6 +178,10 @@ pub fn chain(
     current: Option<usize>,
 ) -> ChainView {
     let chain = &analysis.chains[c];
+    let hidden_earlier = chain
+        .members
+        .iter()
+        .any(|&m| archive.incidents[m].hidden_repeat_of > 0);
     let members: Vec<ChainMember> = chain
         .members
         .iter()
@@ -178,10 +189,15 @@ pub fn chain(
         .map(|(pos, &m)| ChainMember {
             row: row(config, &archive.incidents[m], analysis, m),
             current: Some(m) == current,
-            ordinal: format::ordinal(pos + 1),
+            ordinal: if hidden_earlier {
+                String::new()
+            } else {
+                format::ordinal(pos + 1)
+            },
         })
         .collect();
     let ordinal = current
+        .filter(|_| !hidden_earlier)
         .and_then(|cur| chain.members.iter().position(|&m| m == cur))
         .map(|p| format::ordinal(p + 1));
     ChainView {
@@ -198,6 +214,7 @@ pub fn chain(
             .map(|m| m.row.date.clone())
             .unwrap_or_default(),
         members,
+        hidden_earlier,
     }
 }
 
@@ -231,6 +248,8 @@ pub struct SimilarView {
 pub struct IncidentView {
     pub row: Row,
     pub summary_html: Option<String>,
+    /// The summary is the body's first paragraph (shown in the body, not above it).
+    pub summary_from_body: bool,
     pub body_html: String,
     pub tags: Vec<String>,
     pub factors: Vec<String>,
@@ -251,6 +270,8 @@ pub struct IncidentView {
     pub public_summary_html: Option<String>,
     pub public_impact_html: Option<String>,
     pub public_follow_ups: Vec<FollowUpView>,
+    /// The systems hit, as customers know them (`public_name`, else `name`).
+    pub public_systems: Vec<String>,
     pub has_rca: bool,
     /// The original write-up, chat threads, dashboards (checked URLs).
     pub links: Vec<crate::model::incident::Link>,
@@ -326,6 +347,7 @@ pub fn incident(
     IncidentView {
         row: row(config, inc, analysis, i),
         summary_html: inc.summary.as_deref().map(|s| md.inline(s)),
+        summary_from_body: inc.summary_from_body,
         body_html: md.to_html(&inc.body),
         tags: inc.tags.clone(),
         factors: inc.contributing_factors.clone(),
@@ -342,26 +364,7 @@ pub fn incident(
         chain: f
             .chain
             .map(|(c, _)| chain(config, archive, analysis, c, Some(i))),
-        recurred_while_open: f
-            .recurred_while_open
-            .iter()
-            .map(|r| RecurredView {
-                follow_up: follow_up(
-                    archive,
-                    analysis.incidents[r.earlier]
-                        .follow_ups
-                        .get(r.follow_up)
-                        .unwrap_or(&FollowUpFact {
-                            incident: r.earlier,
-                            index: r.follow_up,
-                            state: FollowUpState::Open,
-                            age_days: None,
-                        }),
-                ),
-                earlier: row(config, &archive.incidents[r.earlier], analysis, r.earlier),
-                done_late: r.done_late,
-            })
-            .collect(),
+        recurred_while_open: recurred_while_open(config, archive, analysis, i),
         possibly_related: f
             .possibly_related
             .iter()
@@ -375,9 +378,48 @@ pub fn incident(
         public_summary_html: inc.public.summary.as_deref().map(|s| md.to_html(s)),
         public_impact_html: inc.public.impact.as_deref().map(|s| md.inline(s)),
         public_follow_ups,
+        public_systems: inc
+            .systems
+            .iter()
+            .map(|s| {
+                archive
+                    .system(s)
+                    .map_or(s.as_str(), |s| s.public_name())
+                    .to_owned()
+            })
+            .collect(),
         has_rca: inc.visibility == crate::model::Visibility::Public,
         source: inc.source.display().to_string(),
         word_count: inc.word_count,
         reading_minutes: reading_minutes(inc.word_count),
     }
+}
+
+/// The earlier incidents' follow-ups that were not done when incident `i` happened.
+pub fn recurred_while_open(
+    config: &Config,
+    archive: &Archive,
+    analysis: &Analysis,
+    i: usize,
+) -> Vec<RecurredView> {
+    analysis.incidents[i]
+        .recurred_while_open
+        .iter()
+        .map(|r| RecurredView {
+            follow_up: follow_up(
+                archive,
+                analysis.incidents[r.earlier]
+                    .follow_ups
+                    .get(r.follow_up)
+                    .unwrap_or(&FollowUpFact {
+                        incident: r.earlier,
+                        index: r.follow_up,
+                        state: FollowUpState::Open,
+                        age_days: None,
+                    }),
+            ),
+            earlier: row(config, &archive.incidents[r.earlier], analysis, r.earlier),
+            done_late: r.done_late,
+        })
+        .collect()
 }

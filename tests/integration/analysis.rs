@@ -330,3 +330,85 @@ fn tracker_json_from_github_and_unknown_statuses() {
     assert!(states(incident(&json, "a"))
         .contains(&("Recycle pool on failover".into(), "wont_do".into())));
 }
+
+fn build_with_export(a: &Archive, file: &str) -> crate::support::Run {
+    a.casebook(&[
+        "build",
+        "--as-of",
+        "2025-06-01",
+        "--follow-up-status",
+        a.path().join(file).to_str().expect("path"),
+    ])
+}
+
+#[test]
+fn jira_done_with_resolution_wont_do_is_not_done() {
+    let a = Archive::fixture("analysis");
+    a.write(
+        "jira.csv",
+        "Issue key,Status,Resolution,Resolved\nOPS-1,Done,Won't Do,2025-05-02T10:00:00.000+0000\nOPS-3,Done,Done,2025-05-03T10:00:00.000+0000\n",
+    );
+    let run = build_with_export(&a, "jira.csv");
+    run.assert_ok();
+    let json: Value = serde_json::from_str(&a.read("public/casebook.json")).expect("json");
+    assert!(states(incident(&json, "a"))
+        .contains(&("Recycle pool on failover".into(), "wont_do".into())));
+    assert!(states(incident(&json, "b"))
+        .contains(&("Failover drill every quarter".into(), "done".into())));
+}
+
+#[test]
+fn jira_csv_date_format_is_read_and_an_unreadable_one_is_a_warning() {
+    let a = Archive::fixture("analysis");
+    a.write(
+        "jira.csv",
+        "Issue key,Status,Resolved\nOPS-1,Done,20/May/25 2:03 PM\nOPS-3,Done,sometime in May\n",
+    );
+    let run = build_with_export(&a, "jira.csv");
+    run.assert_ok();
+    let json: Value = serde_json::from_str(&a.read("public/casebook.json")).expect("json");
+    let done_on: Vec<Value> = incident(&json, "a")["follow_ups"]
+        .as_array()
+        .expect("fu")
+        .iter()
+        .filter(|f| f["title"] == "Recycle pool on failover")
+        .map(|f| f["done_on"].clone())
+        .collect();
+    assert_eq!(done_on, vec![Value::from("2025-05-20")]);
+    assert!(
+        run.stderr().contains("jira.csv:3") && run.stderr().contains("sometime in May"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_missing_tracker_export_is_io_trouble_exit_2() {
+    let a = Archive::fixture("analysis");
+    let run = build_with_export(&a, "no-such-export.csv");
+    assert_eq!(run.code(), Some(2), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("no-such-export.csv"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!a.exists("public/index.html"));
+}
+
+#[test]
+fn json_tracker_records_are_named_by_record_number_not_line() {
+    let a = Archive::fixture("analysis");
+    a.write(
+        "issues.json",
+        "[\n{\"key\": \"OPS-1\",\n \"status\": \"Done\"},\n{\"key\": \"OPS-998\", \"status\": \"Open\"},\n{\"key\": \"OPS-999\", \"status\": \"Parked\"}\n]\n",
+    );
+    let run = build_with_export(&a, "issues.json");
+    run.assert_ok();
+    let err = run.stderr();
+    assert!(err.contains("unmatched: OPS-998 (record 2)"), "{err}");
+    assert!(
+        !err.contains("issues.json:"),
+        "a JSON record has no line: {err}"
+    );
+    assert!(err.contains("record 3"), "{err}");
+}

@@ -203,3 +203,76 @@ fn sites_of_two_audiences_share_no_file() {
         "the edit reached the public site"
     );
 }
+
+#[test]
+fn base_url_that_is_not_absolute_is_an_error_on_its_line() {
+    let a = Archive::fixture("good");
+    a.write(
+        "casebook.toml",
+        "title = \"T\"\nbase_url = \"incidents.example.com\"\n",
+    );
+    let run = a.casebook(&["build"]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert!(run.stderr().contains("casebook.toml:2"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("not an absolute http:// or https:// URL"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn base_url_flag_that_is_not_absolute_is_a_usage_error() {
+    let a = Archive::fixture("good");
+    for url in ["ftp://x.example", "/archive", "https://"] {
+        let run = a.casebook(&["build", "--base-url", url]);
+        assert_eq!(run.code(), Some(2), "{url}: {}", run.stderr());
+        assert!(run.stderr().contains("--base-url"), "{}", run.stderr());
+    }
+    assert!(!a.exists("public/index.html"));
+}
+
+#[test]
+fn build_without_base_url_warns_once_that_feed_and_sitemap_are_relative() {
+    let a = Archive::fixture("good");
+    let run = a.build(&[]);
+    assert_eq!(
+        run.stderr().matches("base_url is not set").count(),
+        1,
+        "{}",
+        run.stderr()
+    );
+    let run = a.build(&["--base-url", "https://incidents.example.com"]);
+    assert!(!run.stderr().contains("base_url is not set"));
+}
+
+#[test]
+fn not_found_page_without_base_url_resolves_links_from_the_site_root() {
+    let a = Archive::demo();
+    a.write("casebook.toml", "title = \"Demo\"\n");
+    a.build(&[]);
+    let page = a.read("public/404.html");
+    // Served at /any/missing/depth/: links relative to that folder point nowhere.
+    let base = page
+        .find("<base href=")
+        .expect("a <base> computed in the page");
+    let first_url = page.find(" href=\"").expect("links");
+    assert!(
+        base < first_url,
+        "the <base> must precede every link and asset"
+    );
+    let urls: Vec<&str> = page
+        .split(" href=\"")
+        .chain(page.split(" src=\""))
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(urls.contains(&"style.css"), "{urls:?}");
+    for url in urls {
+        assert!(
+            !url.starts_with("../") && !url.starts_with('/'),
+            "{url} assumes where the page is or where the site is"
+        );
+    }
+}

@@ -92,3 +92,75 @@ fn rca_shows_only_public_fields() {
     assert!(rca.contains("add a second payment provider"));
     assert!(!rca.contains(CANARY), "the RCA page shows internal text");
 }
+
+/// internal a ← public b ← public c, b's follow-up owned, payments-db named for customers.
+fn hidden_chain() -> Archive {
+    let a = Archive::empty();
+    a.write("casebook.toml", "title = \"Chain\"\n");
+    a.write(
+        "content/systems/payments-db.md",
+        "+++\nname = \"Payments database\"\npublic_name = \"Payments\"\n+++\n",
+    );
+    a.write(
+        "content/incidents/a.md",
+        "+++\ntitle = \"First, internal\"\ndate = 2025-01-10\nsystems = [\"payments-db\"]\n+++\nBody.\n",
+    );
+    a.write(
+        "content/incidents/b.md",
+        "+++\ntitle = \"Second, public\"\ndate = 2025-03-01\nvisibility = \"public\"\nsystems = [\"payments-db\"]\nrepeat_of = [\"a\"]\n\n[public]\nsummary = \"Checkout failed.\"\n\n[[follow_ups]]\ntitle = \"Add a replica\"\nowner = \"sam\"\nstatus = \"open\"\ndue = 2027-01-01\npublic = true\n+++\nBody.\n",
+    );
+    a.write(
+        "content/incidents/c.md",
+        "+++\ntitle = \"Third, public\"\ndate = 2025-05-01\nvisibility = \"public\"\nsystems = [\"payments-db\"]\nrepeat_of = [\"b\"]\n\n[public]\nsummary = \"Checkout failed again.\"\n+++\nBody.\n",
+    );
+    a
+}
+
+#[test]
+fn public_repeat_of_an_internal_incident_is_not_called_the_first_occurrence() {
+    let a = hidden_chain();
+    a.build(&["--audience", "public"]);
+    for id in ["b", "c"] {
+        let page = a.read(&format!("public/incidents/{id}/index.html"));
+        assert!(page.contains("This has happened before"), "{id}");
+        assert!(
+            !page.contains("occurrence of"),
+            "{id} counts a chain it cannot see whole"
+        );
+        assert!(!page.contains("1st"), "{id}");
+    }
+}
+
+#[test]
+fn public_build_does_not_warn_that_redacted_owners_are_missing() {
+    let a = hidden_chain();
+    let run = a.build(&["--audience", "public"]);
+    assert!(!run.stderr().contains("has no owner"), "{}", run.stderr());
+}
+
+#[test]
+fn public_build_leaves_out_the_follow_up_board_unless_asked() {
+    let a = hidden_chain();
+    a.build(&["--audience", "public"]);
+    assert!(!a.exists("public/follow-ups/index.html"));
+    assert!(!a.read("public/index.html").contains("follow-ups/"));
+    a.write(
+        "casebook.toml",
+        "title = \"Chain\"\n[public]\nshow_follow_ups = true\n",
+    );
+    a.build(&["--audience", "public"]);
+    assert!(a.exists("public/follow-ups/index.html"));
+    assert!(a.read("public/index.html").contains("follow-ups/"));
+}
+
+#[test]
+fn rca_names_affected_systems_by_name_not_slug() {
+    let a = hidden_chain();
+    a.build(&[]);
+    let rca = a.read("public/incidents/b/rca/index.html");
+    assert!(rca.contains("Affected: Payments<"), "{rca}");
+    assert!(!rca.contains("Affected: payments-db"));
+    a.build(&["--audience", "public"]);
+    let rca = a.read("public/incidents/b/rca/index.html");
+    assert!(rca.contains("Affected: Payments<"), "{rca}");
+}

@@ -193,3 +193,82 @@ fn the_cache_does_not_depend_on_how_the_root_is_spelled() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(!stderr.contains(INDEXED), "{stderr}");
 }
+
+/// Text people paste into a search box: punctuation, apostrophes, code, URLs.
+fn pasted() -> Archive {
+    let a = archive();
+    a.write(
+        "content/incidents/2025/pasted.md",
+        &write_up(
+            "Pasted text",
+            "db",
+            "The log said error: timeout and we won't retry; `pg_is_in_recovery()` was true, \
+             conntrack showed `insert_failed`, the field `delivery_postcode` went missing, \
+             see https://tracker.example/browse/OPS-124 for more.",
+        ),
+    );
+    a
+}
+
+#[test]
+fn typed_text_is_plain_text_not_query_syntax() {
+    let a = pasted();
+    for q in [
+        "error: timeout",
+        "won't",
+        "pg_is_in_recovery()",
+        "https://tracker.example/browse/OPS-124",
+        "insert_failed",
+        "delivery_postcode",
+    ] {
+        assert_eq!(ids(&search(&a, &[q, "--json"])), ["pasted"], "{q}");
+    }
+    // Identifiers are one token: part of one is not a match.
+    assert!(ids(&search(&a, &["postcode", "--json"])).is_empty());
+}
+
+#[test]
+fn field_syntax_only_behind_query_syntax() {
+    let a = pasted();
+    assert_eq!(
+        ids(&search(&a, &["title:pasted", "--query-syntax", "--json"])),
+        ["pasted"]
+    );
+    assert!(ids(&search(&a, &["title:pasted", "--json"])).is_empty());
+}
+
+#[test]
+fn limit_zero_is_refused() {
+    let a = archive();
+    let run = a.casebook(&["search", "replica", "--limit", "0"]);
+    assert_eq!(run.code(), Some(2), "{}", run.stdout());
+    assert!(run.stdout().is_empty());
+}
+
+#[test]
+fn unknown_system_or_severity_is_an_error_with_did_you_mean() {
+    let a = archive();
+    let run = a.casebook(&["search", "replica", "--system", "chekout"]);
+    assert_eq!(run.code(), Some(2));
+    assert!(
+        run.stderr().contains("did you mean \"checkout\""),
+        "{}",
+        run.stderr()
+    );
+    let run = a.casebook(&["search", "replica", "--severity", "SEV7"]);
+    assert_eq!(run.code(), Some(2));
+    assert!(
+        run.stderr().contains("severity \"SEV7\""),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn severity_filter_ignores_case() {
+    let a = archive();
+    assert_eq!(
+        ids(&search(&a, &["replica", "--severity", "sev2", "--json"])),
+        ["checkout-failover"]
+    );
+}
