@@ -85,9 +85,11 @@ pub struct TaskLine {
     pub bad_due: Option<String>,
 }
 
-/// Task-list items under action-items headings, with their 1-based file lines.
-pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<TaskLine> {
-    let mut items = Vec::new();
+/// The lines under action-items headings, outside code fences, with their
+/// 0-based index in `body`; headings nested in such a section are kept (they
+/// end a table). One pass, shared by task lists and action-item tables.
+pub fn action_lines(body: &str) -> Vec<(usize, &str)> {
+    let mut lines = Vec::new();
     let mut in_fence: Option<&str> = None;
     let mut section_level: Option<usize> = None;
     for (i, line) in body.lines().enumerate() {
@@ -104,19 +106,30 @@ pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<TaskLine> {
         if let Some((level, text)) = heading(line) {
             if ACTION_HEADINGS.contains(&normalize_heading(text).as_str()) {
                 section_level = Some(level);
+                continue;
             } else if section_level.is_some_and(|s| level <= s) {
                 section_level = None;
             }
-            continue;
         }
-        if section_level.is_none() {
-            continue;
-        }
-        if let Some(item) = parse_task(line, body_line + i as u32) {
-            items.push(item);
+        if section_level.is_some() {
+            lines.push((i, line));
         }
     }
-    items
+    lines
+}
+
+/// Task-list items under action-items headings, with their 1-based file lines.
+pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<TaskLine> {
+    task_lines(&action_lines(body), body_line)
+}
+
+/// [`task_follow_ups`] of lines [`action_lines`] found.
+pub fn task_lines(lines: &[(usize, &str)], body_line: u32) -> Vec<TaskLine> {
+    lines
+        .iter()
+        .filter(|(_, line)| heading(line).is_none())
+        .filter_map(|&(i, line)| parse_task(line, body_line + i as u32))
+        .collect()
 }
 
 /// A list item under an action heading: a task (`[ ]` open, `[x]` done) or a

@@ -367,7 +367,12 @@ pub fn is_absent(value: &Value) -> bool {
 /// A calendar day, as written: the day of a date-time is the day in its own
 /// offset (`2025-11-22T08:00+09:00` is 22 November, not the 21st in UTC).
 pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
-    let s = normalize_timestamp(s.trim());
+    let s = s.trim();
+    // Most dates are well-formed: only the others pay for normalizing.
+    if let Ok(d) = s.parse::<jiff::civil::Date>() {
+        return Some(d);
+    }
+    let s = normalize_timestamp(s);
     if let Ok(d) = s.parse::<jiff::civil::Date>() {
         return Some(d);
     }
@@ -376,7 +381,11 @@ pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
 
 /// A moment; without an offset it is taken as UTC.
 pub fn parse_timestamp(s: &str) -> Option<jiff::Timestamp> {
-    let s = normalize_timestamp(s.trim());
+    let s = s.trim();
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Some(t);
+    }
+    let s = normalize_timestamp(s);
     if let Ok(t) = s.parse::<jiff::Timestamp>() {
         return Some(t);
     }

@@ -404,7 +404,8 @@ fn read_follow_ups(
         .map(|fu| normalize_title(&fu.title))
         .collect();
     let mut untracked = 0;
-    let tables = super::sections::table_follow_ups(body_text, body_line)
+    let lines = body::action_lines(body_text);
+    let tables = super::sections::table_follow_ups(&lines, body_line)
         .into_iter()
         .map(|follow_up| body::TaskLine {
             follow_up,
@@ -413,7 +414,7 @@ fn read_follow_ups(
     for body::TaskLine {
         follow_up: mut task,
         bad_due,
-    } in body::task_follow_ups(body_text, body_line)
+    } in body::task_lines(&lines, body_line)
         .into_iter()
         .chain(tables)
     {

@@ -133,12 +133,15 @@ pub fn unify(
     names
 }
 
-/// Each name mapped, names whose slug is empty dropped, duplicates removed.
+/// Each name mapped, names with no letters or digits dropped, duplicates removed.
 fn rewrite(names: &[String], map: impl Fn(&str) -> String) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(names.len());
+    let mut seen: Vec<String> = Vec::with_capacity(names.len());
     for name in names {
         let mapped = map(name);
-        if !identity(&mapped).is_empty() && !out.iter().any(|o| identity(o) == identity(&mapped)) {
+        let key = identity(&mapped);
+        if !key.is_empty() && !seen.contains(&key) {
+            seen.push(key);
             out.push(mapped);
         }
     }

@@ -3,7 +3,7 @@
 //! heading, and action items kept as a table (`| Action Item | Type | Owner | Bug |`)
 //! with `DONE`/`TODO` written in a cell. A line scanner, like [`super::body`].
 
-use super::body::{fence, first_paragraph, heading, normalize_heading, ACTION_HEADINGS};
+use super::body::{first_paragraph, heading, normalize_heading};
 use super::follow_up::{FollowUpSource, FollowUpStatus, RawFollowUp};
 
 /// Headings whose first paragraph is the write-up's summary.
@@ -16,24 +16,6 @@ const SUMMARY_HEADINGS: &[&str] = &[
     "incident summary",
     "what happened",
 ];
-
-/// The lines of `body` outside code fences, with their 0-based index.
-fn prose_lines(body: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut in_fence: Option<&str> = None;
-    body.lines().enumerate().filter(move |(_, line)| {
-        if let Some(f) = in_fence {
-            if line.trim_start().starts_with(f) {
-                in_fence = None;
-            }
-            return false;
-        }
-        if let Some(f) = fence(line) {
-            in_fence = Some(f);
-            return false;
-        }
-        true
-    })
-}
 
 /// The first paragraph under a heading named like "Summary", when there is one.
 pub fn summary_section(body: &str) -> Option<String> {
@@ -56,34 +38,22 @@ pub fn summary_section(body: &str) -> Option<String> {
     first_paragraph(section.split("\n#").next().unwrap_or(section))
 }
 
-/// Rows of Markdown tables under action-items headings, as follow-ups. Columns
-/// are found by their header (action/item/task, owner, status, due, bug/ticket);
-/// a status cell, or a `DONE`/`TODO` word anywhere in the row, gives the status,
+/// Rows of Markdown tables among `lines` (the lines under action-items
+/// headings, from [`super::body::action_lines`]), as follow-ups. Columns are
+/// found by their header (action/item/task, owner, status, due, bug/ticket); a
+/// status cell, or a `DONE`/`TODO` word anywhere in the row, gives the status,
 /// else the item is untracked.
-pub fn table_follow_ups(body: &str, body_line: u32) -> Vec<RawFollowUp> {
+pub fn table_follow_ups(lines: &[(usize, &str)], body_line: u32) -> Vec<RawFollowUp> {
     let mut items = Vec::new();
-    let mut section: Option<usize> = None;
     let mut columns: Option<Columns> = None;
-    for (i, line) in prose_lines(body) {
-        if let Some((level, text)) = heading(line) {
-            if ACTION_HEADINGS.contains(&normalize_heading(text).as_str()) {
-                section = Some(level);
-            } else if section.is_some_and(|s| level <= s) {
-                section = None;
-            }
-            columns = None;
-            continue;
-        }
+    for &(i, line) in lines {
         let t = line.trim();
-        if section.is_none() || !t.starts_with('|') {
+        if !t.starts_with('|') {
             columns = None;
             continue;
         }
         let cells = cells(t);
-        if cells
-            .iter()
-            .all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
-        {
+        if cells.iter().all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' '))) {
             continue;
         }
         match &columns {
@@ -214,7 +184,7 @@ mod tests {
 
     #[test]
     fn action_item_tables_become_follow_ups() {
-        let items = table_follow_ups(SRE, 1);
+        let items = table_follow_ups(&super::super::body::action_lines(SRE), 1);
         let titles: Vec<&str> = items.iter().map(|f| f.title.as_str()).collect();
         assert_eq!(
             titles,
