@@ -217,6 +217,9 @@ fn search(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     use casebook::index::search::{cache_key, SearchError, SearchIndex};
+    // Before the index is opened or built: a query that cannot be parsed safely
+    // is refused without any work.
+    casebook::index::query_guard::check_query(&q.text)?;
     let config = archive_config(root, BuildOptions::default())?;
     let key = cache_key(root);
     let opened = SearchIndex::open_or_build(root, &key, || {

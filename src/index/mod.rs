@@ -4,6 +4,7 @@
 //! read the same [`Record`]s, so the browser and the terminal search the same text.
 
 pub mod pagefind;
+pub mod query_guard;
 pub mod search;
 
 use crate::analyze::{Analysis, FollowUpState, IncidentFacts};

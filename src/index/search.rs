@@ -280,6 +280,7 @@ impl SearchIndex {
     }
 
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
+        super::query_guard::check_query(&q.text)?;
         // Manual reload: the default policy starts a thread that watches the
         // index for commits, which a one-shot search never makes.
         let reader = self

@@ -5,6 +5,7 @@
 pub mod frontmatter;
 pub mod theme;
 pub mod tracker;
+pub mod yaml;
 
 use crate::config::ContentConfig;
 use crate::diagnostic::{relative, Diagnostic};

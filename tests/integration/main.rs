@@ -11,6 +11,7 @@ mod build;
 mod commands;
 mod diagnostics;
 mod import;
+mod limits;
 mod lists;
 mod output;
 mod public;
