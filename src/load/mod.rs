@@ -5,6 +5,7 @@
 pub mod frontmatter;
 pub mod theme;
 pub mod tracker;
+pub mod walk;
 pub mod yaml;
 
 use crate::config::ContentConfig;
@@ -161,16 +162,25 @@ pub fn find_sources(root: &Path, content: &ContentConfig) -> Sources {
     let incidents = base.join("incidents");
     let mut skipped: Vec<(PathBuf, &'static str)> = Vec::new();
     let mut unmatched: Vec<PathBuf> = Vec::new();
-    for entry in walkdir::WalkDir::new(&incidents)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-    {
+    let walker = walkdir::WalkDir::new(&incidents).sort_by_file_name();
+    for entry in walk::entries(root, walker, &mut sources.notes, walk::warning) {
         let path = entry.path();
         let Ok(rel) = path.strip_prefix(&incidents) else {
             continue;
         };
+        if entry.depth() > 0 && entry.path_is_symlink() {
+            // Not followed (a link could loop or leave the archive), but said.
+            if filter.role(rel) != Role::Skipped("") {
+                skipped.push((
+                    path.to_path_buf(),
+                    "it is a symbolic link, and links inside content/incidents/ are not followed",
+                ));
+            }
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            continue;
+        }
         match filter.role(rel) {
             Role::Incident => sources.files.push((Kind::Incident, path.to_path_buf())),
             Role::Introduction => sources.files.push((Kind::Introduction, path.to_path_buf())),
@@ -186,7 +196,7 @@ pub fn find_sources(root: &Path, content: &ContentConfig) -> Sources {
         let walker = walkdir::WalkDir::new(base.join(dir))
             .max_depth(1)
             .sort_by_file_name();
-        for entry in walker.into_iter().filter_map(Result::ok) {
+        for entry in walk::entries(root, walker, &mut sources.notes, walk::warning) {
             if entry.file_type().is_file() && is_markdown_source(entry.path()) {
                 sources.files.push((kind, entry.path().to_path_buf()));
             }

@@ -19,3 +19,4 @@ mod search;
 pub(crate) mod serve;
 mod similarity;
 mod terminal;
+mod unreadable;
