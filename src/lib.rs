@@ -62,6 +62,8 @@ pub struct BuildReport {
     /// Wall time per stage, in pipeline order. Pages and the search index are
     /// built at the same time, so the stages add up to more than `elapsed`.
     pub timings: Vec<(&'static str, Duration)>,
+    /// Caches that were damaged and rebuilt, one line each for stderr.
+    pub notices: Vec<String>,
 }
 
 impl BuildReport {
@@ -173,6 +175,8 @@ pub struct Site {
     pub tracker: Option<model::tracker::TrackerReport>,
     pub adoption: Option<analyze::adoption::Summary>,
     pub timings: Vec<(&'static str, Duration)>,
+    /// Caches that were damaged and rebuilt, one line each.
+    pub notices: Vec<String>,
 }
 
 /// How much a build derives: everything, or what a live preview needs quickly.
@@ -197,6 +201,7 @@ pub fn render_site(
 ) -> Result<Site, BuildError> {
     progress(Stage::Load);
     let mut timings = Vec::new();
+    let mut notices = Vec::new();
     let Loaded {
         archive,
         analysis,
@@ -230,7 +235,7 @@ pub fn render_site(
     if mode == Mode::Full {
         progress(Stage::Index);
         let started = Instant::now();
-        search_pages(config, &archive, &analysis, mode)?
+        search_pages(config, &archive, &analysis, mode, &mut notices)?
             .into_iter()
             .for_each(emit);
         timings.push(("search index", started.elapsed()));
@@ -254,15 +259,18 @@ pub fn render_site(
         diagnostics,
         tracker,
         timings,
+        notices,
     })
 }
 
-/// The Pagefind bundle as pages under `search/` (none in preview mode).
+/// The Pagefind bundle as pages under `search/` (none in preview mode), and
+/// why a damaged cached bundle was rebuilt.
 fn search_pages(
     config: &Config,
     archive: &model::Archive,
     analysis: &analyze::Analysis,
     mode: Mode,
+    notices: &mut Vec<String>,
 ) -> Result<Vec<render::Page>, index::pagefind::IndexError> {
     if mode == Mode::Preview {
         return Ok(Vec::new());
@@ -271,7 +279,9 @@ fn search_pages(
         index::pagefind::build_cached(&config.root, index::records_key(archive, analysis), || {
             index::records(archive, analysis)
         })?;
+    notices.extend(bundle.repaired);
     Ok(bundle
+        .files
         .into_iter()
         .map(|(p, bytes)| render::Page {
             path: format!("search/{p}"),
@@ -322,5 +332,6 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         tracker: site.tracker,
         adoption: site.adoption,
         timings,
+        notices: site.notices,
     })
 }

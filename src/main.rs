@@ -222,13 +222,14 @@ fn search(
     casebook::index::query_guard::check_query(&q.text)?;
     let config = archive_config(root, BuildOptions::default())?;
     let key = cache_key(root);
-    let opened = SearchIndex::open_or_build(root, &key, || {
+    let records = || {
         let loaded = casebook::load(&config);
         if loaded.diagnostics.iter().any(Diagnostic::is_error) {
             return Err(SearchError::Invalid(loaded.diagnostics));
         }
         Ok(casebook::index::records(&loaded.archive, &loaded.analysis))
-    });
+    };
+    let opened = SearchIndex::open_or_build(root, &key, records);
     let (index, built) = match opened {
         Ok(x) => x,
         Err(SearchError::Invalid(diagnostics)) => {
@@ -243,13 +244,32 @@ fn search(
         }
         Err(e) => return Err(e.into()),
     };
-    if built && !quiet {
+    if let Some(repaired) = &index.repaired {
+        err!("warning: {}", terminal_safe(repaired))?;
+    } else if built && !quiet {
         err!(
             "Indexed the archive (cached in {}/)",
             casebook::index::search::CACHE_DIR
         )?;
     }
-    let hits = index.search(q)?;
+    let hits = match index.search(q) {
+        // A cached index that passed its checksums but still fails to read:
+        // built again once, rather than failing every search until an edit.
+        Err(SearchError::Index(e)) if !built => {
+            use casebook::index::search_cache;
+            drop(index);
+            search_cache::discard(root, &key);
+            let why = format!("could not be searched ({e})");
+            err!(
+                "warning: {}",
+                terminal_safe(&search_cache::repaired(root, &key, &why))
+            )?;
+            SearchIndex::open_or_build(root, &key, records)?
+                .0
+                .search(q)?
+        }
+        hits => hits?,
+    };
     let mut out = std::io::stdout().lock();
     let color = !json && std::io::stdout().is_terminal();
     for hit in &hits {
@@ -421,6 +441,9 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
                         warnings.len() - BUILD_WARNINGS_SHOWN
                     )?;
                 }
+            }
+            for notice in &report.notices {
+                err!("warning: {}", terminal_safe(notice))?;
             }
             if let Some(t) = &report.tracker {
                 err!(

@@ -6,6 +6,7 @@
 pub mod pagefind;
 pub mod query_guard;
 pub mod search;
+pub mod search_cache;
 
 use crate::analyze::{Analysis, FollowUpState, IncidentFacts};
 use crate::model::{Archive, Incident};

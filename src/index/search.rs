@@ -220,6 +220,9 @@ fn stat_all(found: Vec<(Vec<u8>, std::fs::DirEntry)>) -> Vec<FileStamp> {
 pub struct SearchIndex {
     index: Index,
     fields: Fields,
+    /// Set when a cached index was there but damaged, and was rebuilt: one
+    /// line for stderr saying so.
+    pub repaired: Option<String>,
 }
 
 impl SearchIndex {
@@ -230,11 +233,23 @@ impl SearchIndex {
         records: impl FnOnce() -> Result<Vec<Record>, SearchError>,
     ) -> Result<(Self, bool), SearchError> {
         let cache = root.join(CACHE_DIR);
-        let dir = cache.join(format!("search-{key}"));
+        let dir = super::search_cache::index_dir(root, key);
         let (schema, fields) = schema();
-        if dir.join("meta.json").exists() {
-            if let Ok(index) = Index::open_in_dir(&dir) {
-                return Ok((Self { index, fields }, false));
+        let mut repaired = None;
+        if dir.exists() {
+            match super::search_cache::open_checked(&dir) {
+                Ok(index) => {
+                    let repaired = None;
+                    return Ok((
+                        Self {
+                            index,
+                            fields,
+                            repaired,
+                        },
+                        false,
+                    ));
+                }
+                Err(why) => repaired = Some(super::search_cache::repaired(root, key, &why)),
             }
         }
         let io = |path: &Path| {
@@ -276,7 +291,14 @@ impl SearchIndex {
         }
         std::fs::rename(&staging, &dir).map_err(io(&dir))?;
         let index = Index::open_in_dir(&dir)?;
-        Ok((Self { index, fields }, true))
+        Ok((
+            Self {
+                index,
+                fields,
+                repaired,
+            },
+            true,
+        ))
     }
 
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {

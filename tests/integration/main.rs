@@ -8,6 +8,7 @@ mod adopt;
 mod adoption;
 mod analysis;
 mod build;
+mod cache;
 mod commands;
 mod diagnostics;
 mod import;
