@@ -149,7 +149,15 @@ pub struct ChainMember {
     pub row: Row,
     pub current: bool,
     pub ordinal: String,
+    /// Members left out just before this one (see [`CHAIN_NEIGHBOURS`]).
+    pub hidden_before: usize,
 }
+
+/// How many occurrences before and after the current one an incident page
+/// shows of its chain, besides the first and the last. Every page of a chain
+/// used to list all of it: a chain of 2,000 wrote 1.5 GB. The system page
+/// lists whole chains, once.
+pub const CHAIN_NEIGHBOURS: usize = 5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChainView {
@@ -161,6 +169,9 @@ pub struct ChainView {
     pub members: Vec<ChainMember>,
     pub first: String,
     pub last: String,
+    /// Members not in `members`, and the system page that lists them all.
+    pub hidden: usize,
+    pub system: Option<String>,
 }
 
 pub fn chain(
@@ -171,32 +182,39 @@ pub fn chain(
     current: Option<usize>,
 ) -> ChainView {
     let chain = &analysis.chains[c];
-    let members: Vec<ChainMember> = chain
-        .members
-        .iter()
-        .enumerate()
-        .map(|(pos, &m)| ChainMember {
+    let at = current.and_then(|cur| chain.members.iter().position(|&m| m == cur));
+    let last = chain.members.len().saturating_sub(1);
+    let shown = |pos: usize| match at {
+        None => true,
+        Some(at) => pos == 0 || pos == last || pos.abs_diff(at) <= CHAIN_NEIGHBOURS,
+    };
+    let mut members: Vec<ChainMember> = Vec::new();
+    let mut hidden_before = 0;
+    for (pos, &m) in chain.members.iter().enumerate() {
+        if !shown(pos) {
+            hidden_before += 1;
+            continue;
+        }
+        members.push(ChainMember {
             row: row(config, &archive.incidents[m], analysis, m),
             current: Some(m) == current,
             ordinal: format::ordinal(pos + 1),
-        })
-        .collect();
-    let ordinal = current
-        .and_then(|cur| chain.members.iter().position(|&m| m == cur))
-        .map(|p| format::ordinal(p + 1));
+            hidden_before: std::mem::take(&mut hidden_before),
+        });
+    }
+    let date = |m: Option<&usize>| {
+        m.and_then(|&m| archive.incidents[m].date)
+            .map_or_else(|| "undated".to_owned(), format::date)
+    };
     ChainView {
         index: c,
-        length: members.len(),
-        ordinal,
+        length: chain.members.len(),
+        ordinal: at.map(|p| format::ordinal(p + 1)),
         systems: chain.systems.clone(),
-        first: members
-            .first()
-            .map(|m| m.row.date.clone())
-            .unwrap_or_default(),
-        last: members
-            .last()
-            .map(|m| m.row.date.clone())
-            .unwrap_or_default(),
+        first: date(chain.members.first()),
+        last: date(chain.members.last()),
+        hidden: chain.members.len() - members.len(),
+        system: chain.systems.first().cloned(),
         members,
     }
 }
@@ -323,6 +341,16 @@ pub fn incident(
         percent: (done * 100).checked_div(counted).unwrap_or(0),
     };
     let public_follow_ups = follow_ups.iter().filter(|x| x.public).cloned().collect();
+    // One row per earlier incident, not per follow-up: a row counts its
+    // incident's follow-ups, and a repeat of a write-up with thousands of open
+    // items lists each of them.
+    let mut earlier_rows: std::collections::HashMap<usize, Row> = Default::default();
+    let mut earlier_row = |j: usize| {
+        earlier_rows
+            .entry(j)
+            .or_insert_with(|| row(config, &archive.incidents[j], analysis, j))
+            .clone()
+    };
     IncidentView {
         row: row(config, inc, analysis, i),
         summary_html: inc.summary.as_deref().map(|s| md.inline(s)),
@@ -358,7 +386,7 @@ pub fn incident(
                             age_days: None,
                         }),
                 ),
-                earlier: row(config, &archive.incidents[r.earlier], analysis, r.earlier),
+                earlier: earlier_row(r.earlier),
                 done_late: r.done_late,
             })
             .collect(),

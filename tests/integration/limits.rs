@@ -114,3 +114,89 @@ fn deeply_nested_search_query_overflowed_the_stack() {
     run.assert_ok();
     assert!(run.stdout().contains("good"), "{}", run.stdout());
 }
+
+/// `count` write-ups on one system, each a repeat of the one before.
+fn chain_archive(count: usize) -> Archive {
+    let a = Archive::empty();
+    for i in 0..count {
+        let repeat = if i == 0 {
+            String::new()
+        } else {
+            format!("repeat_of = [\"c{:03}\"]\n", i - 1)
+        };
+        a.write(
+            &format!("content/incidents/c{i:03}.md"),
+            &format!(
+                "+++\ntitle = \"Payments outage {i}\"\ndate = 2020-{:02}-{:02}\nsystems = [\"payments\"]\n{repeat}+++\nIt broke again.\n",
+                i / 28 % 12 + 1,
+                i % 28 + 1
+            ),
+        );
+    }
+    a
+}
+
+#[test]
+fn every_page_of_a_long_repeat_chain_listed_the_whole_chain() {
+    let a = chain_archive(300);
+    a.build(&[]);
+    let middle = a.read("public/incidents/c150/index.html");
+    assert!(
+        middle.len() < 20_000,
+        "a page shows part of its chain: {} bytes",
+        middle.len()
+    );
+    // The first, five either side of this one, the last, and two gaps.
+    assert_eq!(middle.matches("<li class=\"chain-step").count(), 15);
+    assert!(
+        middle.contains("151st occurrence of 300"),
+        "the position is kept"
+    );
+    for (gap, first_hidden) in [(144, "c001"), (143, "c156")] {
+        assert!(
+            middle.contains(&format!(
+                "<a href=\"../../systems/payments/#chains-h\">{gap} more</a>"
+            )),
+            "{gap} more, linking to the system page"
+        );
+        assert!(!middle.contains(&format!("incidents/{first_hidden}/")));
+    }
+    for shown in ["c000", "c145", "c149", "c151", "c155", "c299"] {
+        assert!(middle.contains(&format!("incidents/{shown}/")), "{shown}");
+    }
+    let first = a.read("public/incidents/c000/index.html");
+    assert!(first.contains("This happened again later") && first.contains("293 more"));
+    // The system page still lists the whole chain, once.
+    let system = a.read("public/systems/payments/index.html");
+    assert_eq!(system.matches("<li class=\"chain-step").count(), 300);
+}
+
+#[test]
+fn a_repeat_of_a_write_up_with_thousands_of_task_items_rendered_quadratically() {
+    // Each follow-up looked up its fragment by a scan of the write-up's
+    // follow-ups, and each "recurred while open" item counted the earlier
+    // write-up's follow-ups again: 20,000 items took 36 s to build.
+    let a = Archive::empty();
+    let mut text = String::from("+++\ntitle = \"Many\"\ndate = 2025-01-01\n+++\n## Action items\n");
+    for i in 0..10_000 {
+        text.push_str(&format!("- [ ] Fix thing number {i} @sam due:2025-02-01\n"));
+    }
+    a.write("content/incidents/many.md", &text);
+    a.write(
+        "content/incidents/again.md",
+        "+++\ntitle = \"Again\"\ndate = 2025-06-01\nrepeat_of = [\"many\"]\n+++\nx\n",
+    );
+    let check = a.casebook(&["check"]);
+    check.assert_ok();
+    a.build(&[]);
+    let many = a.read("public/incidents/many/index.html");
+    assert!(many.contains("Fix thing number 9999"));
+    let again = a.read("public/incidents/again/index.html");
+    assert_eq!(
+        again
+            .matches("— from <a href=\"../../incidents/many/\">")
+            .count(),
+        10_000,
+        "every open item is listed as recurred while open"
+    );
+}
