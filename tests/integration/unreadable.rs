@@ -120,3 +120,23 @@ fn a_symlinked_folder_of_write_ups_was_skipped_silently() {
         );
     }
 }
+
+#[test]
+fn import_into_an_archive_with_an_unreadable_folder_wrote_its_ids_again() {
+    let a = Archive::empty();
+    a.write("content/incidents/kept.md", &write_up("Kept"));
+    too_long_path(&a, "content/incidents");
+    a.write(
+        "postmortems.md",
+        "- [Lost](https://example.com/lost). It broke on 2025-03-14.\n",
+    );
+    let file = a.path().join("postmortems.md");
+    let run = a.casebook(&["import", "links", file.to_str().expect("utf-8")]);
+    let stderr = run.stderr();
+    assert_eq!(run.code(), Some(2), "refused, not guessed:\n{stderr}");
+    assert!(
+        stderr.contains("cannot read") && stderr.contains("(os error 36)"),
+        "{stderr}"
+    );
+    assert!(!a.exists("content/incidents/imported"), "nothing written");
+}
