@@ -252,14 +252,35 @@ fn search(
             casebook::index::search::CACHE_DIR
         )?;
     }
-    let hits = match index.search(q) {
-        // A cached index that passed its checksums but still fails to read:
-        // built again once, rather than failing every search until an edit.
-        Err(SearchError::Index(e)) if !built => {
+    // A cached index is checked while the query runs (both read the whole
+    // index; side by side they take the time of one). One that fails its
+    // checksums or the query is built again once, rather than failing (or
+    // answering wrongly) every search until an edit changes the key.
+    let (verified, hits) = if built {
+        (Ok(()), index.search(q))
+    } else {
+        std::thread::scope(|scope| {
+            let verified = scope.spawn(|| index.verify());
+            let hits = index.search(q);
+            let verified = verified
+                .join()
+                .unwrap_or_else(|_| Err("could not be checked".to_owned()));
+            (verified, hits)
+        })
+    };
+    let damaged = match (verified, hits) {
+        (Ok(()), Err(SearchError::Index(e))) if !built => {
+            Err(format!("could not be searched ({e})"))
+        }
+        (Err(why), _) => Err(why),
+        (Ok(()), hits) => Ok(hits?),
+    };
+    let hits = match damaged {
+        Ok(hits) => hits,
+        Err(why) => {
             use casebook::index::search_cache;
             drop(index);
             search_cache::discard(root, &key);
-            let why = format!("could not be searched ({e})");
             err!(
                 "warning: {}",
                 terminal_safe(&search_cache::repaired(root, &key, &why))
@@ -268,7 +289,6 @@ fn search(
                 .0
                 .search(q)?
         }
-        hits => hits?,
     };
     let mut out = std::io::stdout().lock();
     let color = !json && std::io::stdout().is_terminal();

@@ -237,7 +237,7 @@ impl SearchIndex {
         let (schema, fields) = schema();
         let mut repaired = None;
         if dir.exists() {
-            match super::search_cache::open_checked(&dir) {
+            match super::search_cache::open(&dir) {
                 Ok(index) => {
                     let repaired = None;
                     return Ok((
@@ -299,6 +299,11 @@ impl SearchIndex {
             },
             true,
         ))
+    }
+
+    /// Whether every file of the index passes its checksum; why not, if not.
+    pub fn verify(&self) -> Result<(), String> {
+        super::search_cache::verify(&self.index)
     }
 
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
