@@ -153,6 +153,11 @@ pub struct ChainMember {
     pub hidden_before: usize,
 }
 
+/// How many "recurred while open" items an incident page lists, from the
+/// nearest earlier occurrences: every earlier occurrence's open items were
+/// listed, so a chain of 2,000 with one open item each wrote two million.
+pub const RECURRED_SHOWN: usize = 20;
+
 /// How many occurrences before and after the current one an incident page
 /// shows of its chain, besides the first and the last. Every page of a chain
 /// used to list all of it: a chain of 2,000 wrote 1.5 GB. The system page
@@ -263,6 +268,8 @@ pub struct IncidentView {
     pub related_by: Vec<Row>,
     pub chain: Option<ChainView>,
     pub recurred_while_open: Vec<RecurredView>,
+    /// Items of `recurred_while_open` left out (see [`RECURRED_SHOWN`]).
+    pub recurred_hidden: usize,
     pub possibly_related: Vec<SimilarView>,
     pub hidden_repeat_of: usize,
     pub public_title: Option<String>,
@@ -370,8 +377,10 @@ pub fn incident(
         chain: f
             .chain
             .map(|(c, _)| chain(config, archive, analysis, c, Some(i))),
-        recurred_while_open: f
-            .recurred_while_open
+        recurred_hidden: f.recurred_while_open.len().saturating_sub(RECURRED_SHOWN),
+        // In chain order, oldest first: the last are the nearest.
+        recurred_while_open: f.recurred_while_open
+            [f.recurred_while_open.len().saturating_sub(RECURRED_SHOWN)..]
             .iter()
             .map(|r| RecurredView {
                 follow_up: follow_up(
