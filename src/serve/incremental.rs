@@ -681,7 +681,6 @@ impl Session {
         // As in a build: the search bundle is made while the pages render.
         let (pages, bundle) = rayon::join(
             || renderer.render(),
-            // A rebuilt damaged cache has no word in the preview: it is correct again.
             || crate::search_pages(&self.config, &archive, &analysis, mode, &mut Vec::new()),
         );
         let mut pages = pages.map_err(|d| {
