@@ -72,6 +72,8 @@ pub struct BuildReport {
     /// No `base_url`: the feed's ids and the sitemap's `<loc>`s are relative,
     /// which feed readers and search engines reject (one warning, not one per file).
     pub without_base_url: bool,
+    /// Caches that were damaged and rebuilt, one line each for stderr.
+    pub notices: Vec<String>,
 }
 
 impl BuildReport {
@@ -191,6 +193,8 @@ pub struct Site {
     pub tracker: Option<model::tracker::TrackerReport>,
     pub adoption: Option<analyze::adoption::Summary>,
     pub timings: Vec<(&'static str, Duration)>,
+    /// Caches that were damaged and rebuilt, one line each.
+    pub notices: Vec<String>,
 }
 
 /// How much a build derives: everything, or what a live preview needs quickly.
@@ -215,6 +219,7 @@ pub fn render_site(
 ) -> Result<Site, BuildError> {
     progress(Stage::Load);
     let mut timings = Vec::new();
+    let mut notices = Vec::new();
     let Loaded {
         archive,
         analysis,
@@ -248,7 +253,7 @@ pub fn render_site(
     if mode == Mode::Full {
         progress(Stage::Index);
         let started = Instant::now();
-        search_pages(config, &archive, &analysis, mode)?
+        search_pages(config, &archive, &analysis, mode, &mut notices)?
             .into_iter()
             .for_each(emit);
         timings.push(("search index", started.elapsed()));
@@ -272,15 +277,18 @@ pub fn render_site(
         diagnostics,
         tracker,
         timings,
+        notices,
     })
 }
 
-/// The Pagefind bundle as pages under `search/` (none in preview mode).
+/// The Pagefind bundle as pages under `search/` (none in preview mode), and
+/// why a damaged cached bundle was rebuilt.
 fn search_pages(
     config: &Config,
     archive: &model::Archive,
     analysis: &analyze::Analysis,
     mode: Mode,
+    notices: &mut Vec<String>,
 ) -> Result<Vec<render::Page>, index::pagefind::IndexError> {
     if mode == Mode::Preview {
         return Ok(Vec::new());
@@ -289,7 +297,9 @@ fn search_pages(
         index::pagefind::build_cached(&config.root, index::records_key(archive, analysis), || {
             index::records(archive, analysis)
         })?;
+    notices.extend(bundle.repaired);
     Ok(bundle
+        .files
         .into_iter()
         .map(|(p, bytes)| render::Page {
             path: format!("search/{p}"),
@@ -347,5 +357,6 @@ pub fn build(config: &Config, progress: &dyn Fn(Stage)) -> Result<BuildReport, B
         adoption: site.adoption,
         timings,
         without_base_url: config.base_url.is_empty(),
+        notices: site.notices,
     })
 }

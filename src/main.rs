@@ -220,15 +220,19 @@ fn search(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     use casebook::index::search::{cache_key, SearchError, SearchIndex};
+    // Before the index is opened or built: a query that cannot be parsed safely
+    // is refused without any work.
+    casebook::index::query_guard::check_query(&q.text)?;
     let config = archive_config(root, BuildOptions::default())?;
     let key = cache_key(root);
-    let opened = SearchIndex::open_or_build(root, &key, || {
+    let records = || {
         let loaded = casebook::load(&config);
         if loaded.diagnostics.iter().any(Diagnostic::is_error) {
             return Err(SearchError::Invalid(loaded.diagnostics));
         }
         Ok(casebook::index::records(&loaded.archive, &loaded.analysis))
-    });
+    };
+    let opened = SearchIndex::open_or_build(root, &key, records);
     let (index, built) = match opened {
         Ok(x) => x,
         Err(SearchError::Invalid(diagnostics)) => {
@@ -243,13 +247,52 @@ fn search(
         }
         Err(e) => return Err(e.into()),
     };
-    if built && !quiet {
+    if let Some(repaired) = &index.repaired {
+        err!("warning: {}", terminal_safe(repaired))?;
+    } else if built && !quiet {
         err!(
             "Indexed the archive (cached in {}/)",
             casebook::index::search::CACHE_DIR
         )?;
     }
-    let hits = index.search(q)?;
+    // A cached index is checked while the query runs (both read the whole
+    // index; side by side they take the time of one). One that fails its
+    // checksums or the query is built again once, rather than failing (or
+    // answering wrongly) every search until an edit changes the key.
+    let (verified, hits) = if built {
+        (Ok(()), index.search(q))
+    } else {
+        std::thread::scope(|scope| {
+            let verified = scope.spawn(|| index.verify());
+            let hits = index.search(q);
+            let verified = verified
+                .join()
+                .unwrap_or_else(|_| Err("could not be checked".to_owned()));
+            (verified, hits)
+        })
+    };
+    let damaged = match (verified, hits) {
+        (Ok(()), Err(SearchError::Index(e))) if !built => {
+            Err(format!("could not be searched ({e})"))
+        }
+        (Err(why), _) => Err(why),
+        (Ok(()), hits) => Ok(hits?),
+    };
+    let hits = match damaged {
+        Ok(hits) => hits,
+        Err(why) => {
+            use casebook::index::search_cache;
+            drop(index);
+            search_cache::discard(root, &key);
+            err!(
+                "warning: {}",
+                terminal_safe(&search_cache::repaired(root, &key, &why))
+            )?;
+            SearchIndex::open_or_build(root, &key, records)?
+                .0
+                .search(q)?
+        }
+    };
     let mut out = std::io::stdout().lock();
     let color = !json && std::io::stdout().is_terminal();
     for hit in &hits {
@@ -461,6 +504,9 @@ fn build(root: &std::path::Path, quiet: bool, args: cli::BuildArgs) -> anyhow::R
             }
             if report.without_base_url && !quiet {
                 err!("warning: base_url is not set, so feed.xml and sitemap.xml hold relative URLs, which feed readers and search engines reject\n  = hint: set base_url = \"https://...\" in casebook.toml, or pass --base-url\n")?;
+            }
+            for notice in &report.notices {
+                err!("warning: {}", terminal_safe(notice))?;
             }
             if let Some(t) = &report.tracker {
                 err!(

@@ -385,7 +385,8 @@ fn refresh_search(session: &Session, shared: Arc<Shared>, version: u64) {
             crate::index::records(&archive, &analysis)
         });
         drop((archive, analysis));
-        let Ok(bundle) = bundle else {
+        // A damaged cached bundle was rebuilt; the preview has no word for it.
+        let Ok(bundle) = bundle.map(|b| b.files) else {
             return;
         };
         let mut state = shared.lock();

@@ -134,7 +134,7 @@ pub fn write(
     incidents: &[ImportedIncident],
     options: &WriteOptions,
 ) -> Result<Report, ImportError> {
-    let existing = existing_ids(&options.root, &options.incidents, &options.into);
+    let existing = existing_ids(&options.root, &options.incidents, &options.into)?;
     let mut report = Report::default();
     let into = options.root.join(&options.into);
     let mut made_folder = options.dry_run;
@@ -223,13 +223,32 @@ fn utc_day(t: jiff::Timestamp) -> Date {
 }
 
 /// Ids of the write-ups already there: file stems and `id` values in front matter.
-fn existing_ids(root: &Path, incidents: &Path, into: &Path) -> HashSet<String> {
+/// A folder or write-up that cannot be read is an error: its ids would be
+/// missed, and the import would write them again as new files.
+fn existing_ids(
+    root: &Path,
+    incidents: &Path,
+    into: &Path,
+) -> Result<HashSet<String>, ImportError> {
     let mut ids = HashSet::new();
     for dir in [root.join(incidents), root.join(into)] {
-        for entry in walkdir::WalkDir::new(dir)
-            .into_iter()
-            .filter_map(Result::ok)
-        {
+        for entry in walkdir::WalkDir::new(&dir) {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e)
+                    if e.io_error().map(std::io::Error::kind)
+                        == Some(std::io::ErrorKind::NotFound) =>
+                {
+                    continue
+                }
+                Err(e) => {
+                    let path = e.path().unwrap_or(&dir).to_path_buf();
+                    return Err(ImportError::Read {
+                        path,
+                        source: e.into(),
+                    });
+                }
+            };
             let path = entry.path();
             if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "md") {
                 continue;
@@ -237,15 +256,16 @@ fn existing_ids(root: &Path, incidents: &Path, into: &Path) -> HashSet<String> {
             if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
                 ids.insert(stem.to_owned());
             }
-            if let Some(id) = std::fs::read_to_string(path)
-                .ok()
-                .and_then(|text| front_matter_id(&text))
-            {
+            let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            if let Some(id) = front_matter_id(&String::from_utf8_lossy(&bytes)) {
                 ids.insert(id);
             }
         }
     }
-    ids
+    Ok(ids)
 }
 
 /// The `id` a front matter sets, TOML (`id = "x"`) or YAML (`id: x`).

@@ -5,7 +5,9 @@
 
 pub mod pagefind;
 pub mod query;
+pub mod query_guard;
 pub mod search;
+pub mod search_cache;
 
 use crate::analyze::{Analysis, FollowUpState, IncidentFacts};
 use crate::model::{Archive, Incident};

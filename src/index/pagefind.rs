@@ -122,6 +122,18 @@ async fn bundle_files(
         .collect())
 }
 
+/// The bundle's files: (path under the bundle folder, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// What [`build_cached`] hands back.
+pub struct Bundle {
+    pub files: Files,
+    /// Set when a cached bundle was there but could not be trusted (unreadable,
+    /// truncated, or its checksum did not match): why, for one line on stderr. It
+    /// was rebuilt.
+    pub repaired: Option<String>,
+}
+
 /// Like [`build`], but reuses the bundle from `ROOT/.casebook-cache/` when the
 /// records would be made of the same inputs (`records_key`, see
 /// [`super::records_key`]) as in an earlier build; `records` is called only when
@@ -131,34 +143,63 @@ pub fn build_cached(
     root: &std::path::Path,
     records_key: u64,
     records: impl FnOnce() -> Vec<Record>,
-) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
+) -> Result<Bundle, IndexError> {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
     // Bump when what `build` makes of the same records changes.
-    const BUNDLE_FORMAT: u32 = 5;
+    const BUNDLE_FORMAT: u32 = 6;
     BUNDLE_FORMAT.hash(&mut hasher);
     records_key.hash(&mut hasher);
     let cache = root.join(super::search::CACHE_DIR);
     let dir = cache.join(format!("pagefind-{:016x}", hasher.finish()));
-    if let Some(files) = read_bundle(&dir) {
-        return Ok(files);
-    }
+    let repaired = match read_bundle(&dir) {
+        Ok(Some(files)) => {
+            return Ok(Bundle {
+                files,
+                repaired: None,
+            })
+        }
+        Ok(None) => None,
+        Err(why) => Some(format!(
+            "the cached search bundle {} {why}; rebuilt it",
+            crate::diagnostic::relative(root, &dir.join(BUNDLE_FILE)).display()
+        )),
+    };
     let custom: Vec<_> = records().iter().map(custom_record).collect();
     let files = build_custom(custom)?;
     // The cache is an optimisation: a read-only archive folder still builds.
     let _ = write_bundle(&cache, &dir, &files);
-    Ok(files)
+    Ok(Bundle { files, repaired })
 }
 
-/// The cached bundle is one file (name and bytes, length-prefixed): reading ten
-/// thousand small files back costs more than the copy saves.
+/// The cached bundle is one file (name and bytes, length-prefixed, then the
+/// xxh3 of all that): reading ten thousand small files back costs more than the
+/// copy saves, and one checksum over the file catches any flipped byte, which
+/// would otherwise ship a garbled index without a word.
 const BUNDLE_FILE: &str = "bundle.bin";
 
-fn read_bundle(dir: &std::path::Path) -> Option<Vec<(String, Vec<u8>)>> {
-    let data = std::fs::read(dir.join(BUNDLE_FILE)).ok()?;
+/// The bundle in `dir`; None when there is none, an error saying why when there
+/// is one that cannot be trusted.
+fn read_bundle(dir: &std::path::Path) -> Result<Option<Files>, String> {
+    let data = match std::fs::read(dir.join(BUNDLE_FILE)) {
+        Ok(data) => data,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("could not be read ({e})")),
+    };
+    let (payload, digest) = data
+        .split_last_chunk::<8>()
+        .ok_or("is truncated".to_owned())?;
+    if xxhash_rust::xxh3::xxh3_64(payload) != u64::from_le_bytes(*digest) {
+        return Err("is damaged (its checksum does not match)".to_owned());
+    }
+    parse_bundle(payload)
+        .map(Some)
+        .ok_or("is damaged (its framing is broken)".to_owned())
+}
+
+fn parse_bundle(mut rest: &[u8]) -> Option<Files> {
     let mut files = Vec::new();
-    let mut rest = data.as_slice();
     while !rest.is_empty() {
         let (name_len, r) = rest.split_first_chunk::<4>()?;
         let name_len = u32::from_le_bytes(*name_len) as usize;
@@ -183,12 +224,18 @@ fn write_bundle(
     // Streamed: a copy of the whole bundle in memory would add to the cold build's peak.
     use std::io::Write as _;
     let mut data = std::io::BufWriter::new(std::fs::File::create(staging.join(BUNDLE_FILE))?);
+    let mut digest = xxhash_rust::xxh3::Xxh3::new();
+    let mut put = |bytes: &[u8]| {
+        digest.update(bytes);
+        data.write_all(bytes)
+    };
     for (name, bytes) in files {
-        data.write_all(&(name.len() as u32).to_le_bytes())?;
-        data.write_all(name.as_bytes())?;
-        data.write_all(&(bytes.len() as u64).to_le_bytes())?;
-        data.write_all(bytes)?;
+        put(&(name.len() as u32).to_le_bytes())?;
+        put(name.as_bytes())?;
+        put(&(bytes.len() as u64).to_le_bytes())?;
+        put(bytes)?;
     }
+    data.write_all(&digest.digest().to_le_bytes())?;
     data.into_inner().map_err(|e| e.into_error())?;
     // Keep the newest two bundles (e.g. the internal and the public build).
     let mut old: Vec<(std::time::SystemTime, std::path::PathBuf)> = std::fs::read_dir(cache)?
@@ -287,12 +334,20 @@ mod tests {
         ];
         let target = dir.path().join("pagefind-x");
         write_bundle(dir.path(), &target, &files).expect("write");
-        assert_eq!(read_bundle(&target), Some(files));
-        std::fs::write(target.join(BUNDLE_FILE), [9, 0, 0, 0, b'a']).expect("corrupt");
-        assert_eq!(
-            read_bundle(&target),
-            None,
-            "a truncated cache is ignored, not trusted"
+        assert_eq!(read_bundle(&target), Ok(Some(files)));
+        let path = target.join(BUNDLE_FILE);
+        let mut bytes = std::fs::read(&path).expect("read");
+        bytes[5] ^= 1;
+        std::fs::write(&path, &bytes).expect("flip a byte");
+        assert!(
+            read_bundle(&target).is_err(),
+            "a flipped byte is caught, not shipped"
         );
+        std::fs::write(&path, [9, 0, 0, 0, b'a']).expect("corrupt");
+        assert!(
+            read_bundle(&target).is_err(),
+            "a truncated cache is refused, not trusted"
+        );
+        assert_eq!(read_bundle(&dir.path().join("none")), Ok(None));
     }
 }

@@ -239,6 +239,9 @@ fn stat_all(found: Vec<(Vec<u8>, std::fs::DirEntry)>) -> Vec<FileStamp> {
 pub struct SearchIndex {
     index: Index,
     fields: Fields,
+    /// Set when a cached index was there but damaged, and was rebuilt: one
+    /// line for stderr saying so.
+    pub repaired: Option<String>,
 }
 
 impl SearchIndex {
@@ -249,7 +252,7 @@ impl SearchIndex {
         records: impl FnOnce() -> Result<Vec<Record>, SearchError>,
     ) -> Result<(Self, bool), SearchError> {
         let cache = root.join(CACHE_DIR);
-        let dir = cache.join(format!("search-{key}"));
+        let dir = super::search_cache::index_dir(root, key);
         let (schema, fields) = schema();
         // Tokenizers are not stored in the index: register ours on every open.
         let register = |index: &Index| -> Result<(), SearchError> {
@@ -258,10 +261,22 @@ impl SearchIndex {
                 .register(super::query::TOKENIZER, super::query::analyzer()?);
             Ok(())
         };
-        if dir.join("meta.json").exists() {
-            if let Ok(index) = Index::open_in_dir(&dir) {
-                register(&index)?;
-                return Ok((Self { index, fields }, false));
+        let mut repaired = None;
+        if dir.exists() {
+            match super::search_cache::open(&dir) {
+                Ok(index) => {
+                    register(&index)?;
+                    let repaired = None;
+                    return Ok((
+                        Self {
+                            index,
+                            fields,
+                            repaired,
+                        },
+                        false,
+                    ));
+                }
+                Err(why) => repaired = Some(super::search_cache::repaired(root, key, &why)),
             }
         }
         let io = |path: &Path| {
@@ -305,10 +320,23 @@ impl SearchIndex {
         std::fs::rename(&staging, &dir).map_err(io(&dir))?;
         let index = Index::open_in_dir(&dir)?;
         register(&index)?;
-        Ok((Self { index, fields }, true))
+        Ok((
+            Self {
+                index,
+                fields,
+                repaired,
+            },
+            true,
+        ))
+    }
+
+    /// Whether every file of the index passes its checksum; why not, if not.
+    pub fn verify(&self) -> Result<(), String> {
+        super::search_cache::verify(&self.index)
     }
 
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
+        super::query_guard::check_query(&q.text)?;
         // Manual reload: the default policy starts a thread that watches the
         // index for commits, which a one-shot search never makes.
         let reader = self

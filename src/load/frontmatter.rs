@@ -262,15 +262,27 @@ pub fn parse_toml(text: &str, first_line: u32) -> Result<Node, SyntaxError> {
 }
 
 pub fn parse_yaml(text: &str, first_line: u32) -> Result<Node, SyntaxError> {
-    use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| {
-        let m = e.marker();
-        syntax(
-            first_line + m.line().saturating_sub(1) as u32,
-            m.col() as u32 + 1,
-            format!("invalid YAML: {}", e.info()),
-            Some("check indentation and quote values that contain `: ` or start with `@`"),
-        )
+    use super::yaml::{self, LoadError};
+    use saphyr::{MarkedYaml, Scalar, YamlData};
+    let docs = yaml::load(text).map_err(|e| match e {
+        LoadError::Scan(e) => {
+            let m = e.marker();
+            syntax(
+                first_line + m.line().saturating_sub(1) as u32,
+                m.col() as u32 + 1,
+                format!("invalid YAML: {}", e.info()),
+                Some("check indentation and quote values that contain `: ` or start with `@`"),
+            )
+        }
+        LoadError::TooDeep { line, column } => syntax(
+            first_line + line.saturating_sub(1) as u32,
+            column as u32,
+            format!(
+                "YAML nested more than {} levels deep (lists or mappings inside each other)",
+                yaml::MAX_DEPTH
+            ),
+            Some("front matter needs a few levels at most; flatten the value"),
+        ),
     })?;
     let Some(doc) = docs.into_iter().next() else {
         return Ok(Node {

@@ -5,6 +5,8 @@
 pub mod frontmatter;
 pub mod theme;
 pub mod tracker;
+pub mod walk;
+pub mod yaml;
 
 use crate::config::ContentConfig;
 use crate::diagnostic::{relative, Diagnostic};
@@ -165,17 +167,28 @@ pub fn find_sources(root: &Path, content: &ContentConfig) -> Sources {
     let visible = |e: &walkdir::DirEntry| {
         e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
     };
-    for entry in walkdir::WalkDir::new(&incidents)
+    let walker = walkdir::WalkDir::new(&incidents)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(visible)
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-    {
+        .filter_entry(visible);
+    for entry in walk::entries(root, walker, &mut sources.notes, walk::warning) {
         let path = entry.path();
         let Ok(rel) = path.strip_prefix(&incidents) else {
             continue;
         };
+        if entry.depth() > 0 && entry.path_is_symlink() {
+            // Not followed (a link could loop or leave the archive), but said.
+            if filter.role(rel) != Role::Skipped("") {
+                skipped.push((
+                    path.to_path_buf(),
+                    "it is a symbolic link, and links inside content/incidents/ are not followed",
+                ));
+            }
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            continue;
+        }
         match filter.role(rel) {
             Role::Incident => sources.files.push((Kind::Incident, path.to_path_buf())),
             Role::Introduction => sources.files.push((Kind::Introduction, path.to_path_buf())),
@@ -191,7 +204,7 @@ pub fn find_sources(root: &Path, content: &ContentConfig) -> Sources {
         let walker = walkdir::WalkDir::new(base.join(dir))
             .max_depth(1)
             .sort_by_file_name();
-        for entry in walker.into_iter().filter_map(Result::ok) {
+        for entry in walk::entries(root, walker, &mut sources.notes, walk::warning) {
             if entry.file_type().is_file() && is_markdown_source(entry.path()) {
                 sources.files.push((kind, entry.path().to_path_buf()));
             }

@@ -96,10 +96,10 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
             .hint("remove `theme` to use the built-in theme, or create the folder"));
         }
         read_templates(root, &dir.join("templates"), &mut out)?;
-        read_static(&dir.join("static"), &mut out)?;
+        read_static(root, &dir.join("static"), &mut out)?;
     }
     read_templates(root, &root.join("templates"), &mut out)?;
-    read_static(&root.join("static"), &mut out)?;
+    read_static(root, &root.join("static"), &mut out)?;
     Ok(out)
 }
 
@@ -107,11 +107,7 @@ fn read_templates(root: &Path, dir: &Path, out: &mut Theme) -> Result<(), Diagno
     if !dir.is_dir() {
         return Ok(());
     }
-    for entry in walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-    {
+    for entry in readable(root, dir)? {
         if !entry.file_type().is_file() {
             continue;
         }
@@ -128,15 +124,24 @@ fn read_templates(root: &Path, dir: &Path, out: &mut Theme) -> Result<(), Diagno
     Ok(())
 }
 
-fn read_static(dir: &Path, out: &mut Theme) -> Result<(), Diagnostic> {
+/// Every entry under `dir`; a folder or file that cannot be read is an error, as
+/// a template or static file that cannot be read is: the site would silently
+/// lack it.
+fn readable(root: &Path, dir: &Path) -> Result<Vec<walkdir::DirEntry>, Diagnostic> {
+    let mut problems = Vec::new();
+    let walker = walkdir::WalkDir::new(dir).sort_by_file_name();
+    let entries = super::walk::entries(root, walker, &mut problems, super::walk::error);
+    match problems.into_iter().next() {
+        Some(problem) => Err(problem),
+        None => Ok(entries),
+    }
+}
+
+fn read_static(root: &Path, dir: &Path, out: &mut Theme) -> Result<(), Diagnostic> {
     if !dir.is_dir() {
         return Ok(());
     }
-    for entry in walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-    {
+    for entry in readable(root, dir)? {
         if !entry.file_type().is_file() {
             continue;
         }

@@ -53,7 +53,10 @@ pub fn table_follow_ups(lines: &[(usize, &str)], body_line: u32) -> Vec<RawFollo
             continue;
         }
         let cells = cells(t);
-        if cells.iter().all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' '))) {
+        if cells
+            .iter()
+            .all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
+        {
             continue;
         }
         match &columns {

@@ -110,10 +110,14 @@ pub(super) enum FollowUps {
 impl Fragments {
     /// The follow-up's markup, if it was rendered.
     pub fn follow_up(&self, renderer: &Renderer<'_>, f: &FollowUpFact) -> &str {
-        let position = renderer.analysis.incidents[f.incident]
-            .follow_ups
-            .iter()
-            .position(|x| x.index == f.index);
+        let facts = &renderer.analysis.incidents[f.incident].follow_ups;
+        // Facts are in follow-up order, so the index is the position; the scan
+        // is the fallback, not the rule (once per follow-up it was quadratic in
+        // a write-up's follow-ups: 20,000 task items took seconds).
+        let position = match facts.get(f.index) {
+            Some(x) if x.index == f.index => Some(f.index),
+            _ => facts.iter().position(|x| x.index == f.index),
+        };
         position
             .and_then(|p| self.follow_ups.get(f.incident)?.get(p))
             .map_or("", String::as_str)

@@ -153,7 +153,20 @@ pub struct ChainMember {
     pub row: Row,
     pub current: bool,
     pub ordinal: String,
+    /// Members left out just before this one (see [`CHAIN_NEIGHBOURS`]).
+    pub hidden_before: usize,
 }
+
+/// How many "recurred while open" items an incident page lists, from the
+/// nearest earlier occurrences: every earlier occurrence's open items were
+/// listed, so a chain of 2,000 with one open item each wrote two million.
+pub const RECURRED_SHOWN: usize = 20;
+
+/// How many occurrences before and after the current one an incident page
+/// shows of its chain, besides the first and the last. Every page of a chain
+/// used to list all of it: a chain of 2,000 wrote 1.5 GB. The system page
+/// lists whole chains, once.
+pub const CHAIN_NEIGHBOURS: usize = 5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChainView {
@@ -168,6 +181,9 @@ pub struct ChainView {
     /// A member repeats an incident this (public) archive leaves out: the chain
     /// is not the whole story, so neither positions nor a count are shown.
     pub hidden_earlier: bool,
+    /// Members not in `members`, and the system page that lists them all.
+    pub hidden: usize,
+    pub system: Option<String>,
 }
 
 pub fn chain(
@@ -182,11 +198,20 @@ pub fn chain(
         .members
         .iter()
         .any(|&m| archive.incidents[m].hidden_repeat_of > 0);
-    let members: Vec<ChainMember> = chain
-        .members
-        .iter()
-        .enumerate()
-        .map(|(pos, &m)| ChainMember {
+    let at = current.and_then(|cur| chain.members.iter().position(|&m| m == cur));
+    let last = chain.members.len().saturating_sub(1);
+    let shown = |pos: usize| match at {
+        None => true,
+        Some(at) => pos == 0 || pos == last || pos.abs_diff(at) <= CHAIN_NEIGHBOURS,
+    };
+    let mut members: Vec<ChainMember> = Vec::new();
+    let mut hidden_before = 0;
+    for (pos, &m) in chain.members.iter().enumerate() {
+        if !shown(pos) {
+            hidden_before += 1;
+            continue;
+        }
+        members.push(ChainMember {
             row: row(config, &archive.incidents[m], analysis, m),
             current: Some(m) == current,
             ordinal: if hidden_earlier {
@@ -194,25 +219,24 @@ pub fn chain(
             } else {
                 format::ordinal(pos + 1)
             },
-        })
-        .collect();
-    let ordinal = current
-        .filter(|_| !hidden_earlier)
-        .and_then(|cur| chain.members.iter().position(|&m| m == cur))
-        .map(|p| format::ordinal(p + 1));
+            hidden_before: std::mem::take(&mut hidden_before),
+        });
+    }
+    let date = |m: Option<&usize>| {
+        m.and_then(|&m| archive.incidents[m].date)
+            .map_or_else(|| "undated".to_owned(), format::date)
+    };
     ChainView {
         index: c,
-        length: members.len(),
-        ordinal,
+        length: chain.members.len(),
+        ordinal: at
+            .filter(|_| !hidden_earlier)
+            .map(|p| format::ordinal(p + 1)),
         systems: chain.systems.clone(),
-        first: members
-            .first()
-            .map(|m| m.row.date.clone())
-            .unwrap_or_default(),
-        last: members
-            .last()
-            .map(|m| m.row.date.clone())
-            .unwrap_or_default(),
+        first: date(chain.members.first()),
+        last: date(chain.members.last()),
+        hidden: chain.members.len() - members.len(),
+        system: chain.systems.first().cloned(),
         members,
         hidden_earlier,
     }
@@ -264,6 +288,8 @@ pub struct IncidentView {
     pub related_by: Vec<Row>,
     pub chain: Option<ChainView>,
     pub recurred_while_open: Vec<RecurredView>,
+    /// Items of `recurred_while_open` left out (see [`RECURRED_SHOWN`]).
+    pub recurred_hidden: usize,
     pub possibly_related: Vec<SimilarView>,
     pub hidden_repeat_of: usize,
     pub public_title: Option<String>,
@@ -344,6 +370,16 @@ pub fn incident(
         percent: (done * 100).checked_div(counted).unwrap_or(0),
     };
     let public_follow_ups = follow_ups.iter().filter(|x| x.public).cloned().collect();
+    // One row per earlier incident, not per follow-up: a row counts its
+    // incident's follow-ups, and a repeat of a write-up with thousands of open
+    // items lists each of them.
+    let mut earlier_rows: std::collections::HashMap<usize, Row> = Default::default();
+    let mut earlier_row = |j: usize| {
+        earlier_rows
+            .entry(j)
+            .or_insert_with(|| row(config, &archive.incidents[j], analysis, j))
+            .clone()
+    };
     IncidentView {
         row: row(config, inc, analysis, i),
         summary_html: inc.summary.as_deref().map(|s| md.inline(s)),
@@ -364,7 +400,28 @@ pub fn incident(
         chain: f
             .chain
             .map(|(c, _)| chain(config, archive, analysis, c, Some(i))),
-        recurred_while_open: recurred_while_open(config, archive, analysis, i),
+        recurred_hidden: f.recurred_while_open.len().saturating_sub(RECURRED_SHOWN),
+        // In chain order, oldest first: the last are the nearest.
+        recurred_while_open: f.recurred_while_open
+            [f.recurred_while_open.len().saturating_sub(RECURRED_SHOWN)..]
+            .iter()
+            .map(|r| RecurredView {
+                follow_up: follow_up(
+                    archive,
+                    analysis.incidents[r.earlier]
+                        .follow_ups
+                        .get(r.follow_up)
+                        .unwrap_or(&FollowUpFact {
+                            incident: r.earlier,
+                            index: r.follow_up,
+                            state: FollowUpState::Open,
+                            age_days: None,
+                        }),
+                ),
+                earlier: earlier_row(r.earlier),
+                done_late: r.done_late,
+            })
+            .collect(),
         possibly_related: f
             .possibly_related
             .iter()

@@ -681,7 +681,7 @@ impl Session {
         // As in a build: the search bundle is made while the pages render.
         let (pages, bundle) = rayon::join(
             || renderer.render(),
-            || crate::search_pages(&self.config, &archive, &analysis, mode),
+            || crate::search_pages(&self.config, &archive, &analysis, mode, &mut Vec::new()),
         );
         let mut pages = pages.map_err(|d| {
             let mut errors = diagnostics.clone();

@@ -7,6 +7,7 @@ use super::ServeError;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 /// Changed paths from the watcher, debounced.
@@ -24,12 +25,18 @@ const QUIET: Duration = Duration::from_millis(25);
 /// `git checkout` of many write-ups).
 const MAX_WAIT: Duration = Duration::from_millis(500);
 
+/// The running watcher; it stops when this drops.
+pub(super) type Watching = Arc<Mutex<notify::RecommendedWatcher>>;
+
 /// Watches what a build reads (content/, templates/, static/, themes/ and
 /// casebook.toml) and sends batches of changed paths, each once the watcher
 /// has been quiet for [`QUIET`]. The watcher stops when the returned handle drops.
-pub(super) fn watch(
-    root: &Path,
-) -> Result<(notify::RecommendedWatcher, Receiver<Batch>), ServeError> {
+///
+/// A watched folder that is created after serve started, or deleted and made
+/// again (`rm -rf content; git checkout .`), is watched as soon as the root's
+/// watch reports it: a watch belongs to the folder that was there, so edits in
+/// its replacement used to go unseen until serve restarted.
+pub(super) fn watch(root: &Path) -> Result<(Watching, Receiver<Batch>), ServeError> {
     use notify::Watcher;
     let (raw_tx, raw_rx) = std::sync::mpsc::channel();
     let mut watcher = notify::recommended_watcher(raw_tx).map_err(|e| ServeError::Watch {
@@ -50,9 +57,32 @@ pub(super) fn watch(
             })?;
         }
     }
+    let watcher = Arc::new(Mutex::new(watcher));
+    // Weak: the debouncer must not keep the watcher (and so itself) alive.
+    let rewatch = rewatcher(root, Arc::downgrade(&watcher));
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || debounce(&raw_rx, &tx, QUIET, MAX_WAIT));
+    std::thread::spawn(move || debounce(&raw_rx, &tx, QUIET, MAX_WAIT, &rewatch));
     Ok((watcher, rx))
+}
+
+/// What [`debounce`] calls with every event's paths: a watched folder among
+/// them that exists now is watched (again). Watching a folder that is watched
+/// already only renews its watches.
+fn rewatcher(root: &Path, watcher: Weak<Mutex<notify::RecommendedWatcher>>) -> impl Fn(&[PathBuf]) {
+    use notify::Watcher;
+    let folders: Vec<PathBuf> = WATCHED.iter().map(|d| root.join(d)).collect();
+    move |paths| {
+        for folder in paths.iter().filter(|p| folders.contains(p) && p.is_dir()) {
+            let Some(watcher) = watcher.upgrade() else {
+                return;
+            };
+            if let Ok(mut watcher) = watcher.lock() {
+                // A folder that cannot be watched is still read by every
+                // rebuild a change elsewhere makes.
+                let _ = watcher.watch(folder, notify::RecursiveMode::Recursive);
+            };
+        }
+    }
 }
 
 /// Turns raw watcher events into [`Batch`]es until either channel closes.
@@ -64,6 +94,7 @@ fn debounce(
     out: &std::sync::mpsc::Sender<Batch>,
     quiet: Duration,
     max_wait: Duration,
+    rewatch: &dyn Fn(&[PathBuf]),
 ) {
     use std::sync::mpsc::RecvTimeoutError;
     let is_read = |event: &notify::Result<notify::Event>| matches!(event, Ok(e) if matches!(e.kind, notify::EventKind::Access(_)));
@@ -78,7 +109,10 @@ fn debounce(
         let mut add = |event: notify::Result<notify::Event>| match event {
             _ if is_read(&event) => {}
             Ok(e) if e.need_rescan() => rescan = true,
-            Ok(e) => paths.extend(e.paths),
+            Ok(e) => {
+                rewatch(&e.paths);
+                paths.extend(e.paths);
+            }
             Err(_) => rescan = true,
         };
         add(first);
@@ -260,7 +294,7 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel();
         let quiet = Duration::from_millis(30);
         let worker = std::thread::spawn(move || {
-            debounce(&raw_rx, &tx, quiet, Duration::from_secs(5));
+            debounce(&raw_rx, &tx, quiet, Duration::from_secs(5), &|_| {});
         });
         let event = |kind, path: &str| Ok(notify::Event::new(kind).add_path(path.into()));
         let send = |e| raw_tx.send(e).expect("debouncer alive");

@@ -3,6 +3,7 @@
 //! overlay on a broken save, and clears it once fixed. Loopback only, bounded waits.
 
 mod http;
+mod rewatch;
 
 use crate::support::Archive;
 use std::io::{Read, Write};
