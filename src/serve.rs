@@ -173,16 +173,17 @@ pub fn serve(config: Config, options: &ServeOptions, log: Log) -> Result<(), Ser
         ),
     );
 
-    let (_watcher, batches) = watch(&config.root)?;
+    let folders = watch::folders(&config.root, &config.file.content.incidents);
+    let (_watcher, batches) = watch(&config.root, &folders)?;
     // Reading files during a rebuild can itself produce events; rebuild only
     // when a source file's size or modification time really changed. Only the
     // paths in the events are looked at: walking a 10,000-write-up archive
     // takes longer than the rebuild a save needs.
-    let mut seen = Fingerprint::scan(&config.root);
+    let mut seen = Fingerprint::scan(&config.root, &folders);
     for batch in batches {
         let changed = match batch {
-            Batch::Paths(paths) => seen.update(&config.root, &paths),
-            Batch::Rescan => seen.rescan(&config.root),
+            Batch::Paths(paths) => seen.update(&config.root, &folders, &paths),
+            Batch::Rescan => seen.rescan(&config.root, &folders),
         };
         if changed.is_empty() {
             continue;

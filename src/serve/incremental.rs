@@ -313,7 +313,7 @@ impl Session {
         let root = self.config.root.clone();
         let mut changed_incidents = Vec::new();
         let mut whole = self.last.is_none() || self.templates.is_none();
-        let incidents_dir = root.join("content").join("incidents");
+        let incidents_dir = root.join(&self.config.file.content.incidents);
         for path in paths {
             match load::source_kind(&root, path, &self.config.file.content) {
                 Some(Kind::Incident) => changed_incidents.push(path.clone()),

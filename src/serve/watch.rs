@@ -36,7 +36,10 @@ pub(super) type Watching = Arc<Mutex<notify::RecommendedWatcher>>;
 /// again (`rm -rf content; git checkout .`), is watched as soon as the root's
 /// watch reports it: a watch belongs to the folder that was there, so edits in
 /// its replacement used to go unseen until serve restarted.
-pub(super) fn watch(root: &Path) -> Result<(Watching, Receiver<Batch>), ServeError> {
+pub(super) fn watch(
+    root: &Path,
+    folders: &[PathBuf],
+) -> Result<(Watching, Receiver<Batch>), ServeError> {
     use notify::Watcher;
     let (raw_tx, raw_rx) = std::sync::mpsc::channel();
     let mut watcher = notify::recommended_watcher(raw_tx).map_err(|e| ServeError::Watch {
@@ -45,9 +48,9 @@ pub(super) fn watch(root: &Path) -> Result<(Watching, Receiver<Batch>), ServeErr
     })?;
     // The root itself, not casebook.toml: an editor that saves by renaming a
     // new file over the old one would leave a watch on the file behind.
-    let watched = WATCHED
+    let watched = folders
         .iter()
-        .map(|d| (root.join(d), notify::RecursiveMode::Recursive))
+        .map(|d| (d.clone(), notify::RecursiveMode::Recursive))
         .chain([(root.to_path_buf(), notify::RecursiveMode::NonRecursive)]);
     for (path, mode) in watched {
         if path.exists() {
@@ -59,7 +62,7 @@ pub(super) fn watch(root: &Path) -> Result<(Watching, Receiver<Batch>), ServeErr
     }
     let watcher = Arc::new(Mutex::new(watcher));
     // Weak: the debouncer must not keep the watcher (and so itself) alive.
-    let rewatch = rewatcher(root, Arc::downgrade(&watcher));
+    let rewatch = rewatcher(folders.to_vec(), Arc::downgrade(&watcher));
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || debounce(&raw_rx, &tx, QUIET, MAX_WAIT, &rewatch));
     Ok((watcher, rx))
@@ -68,9 +71,11 @@ pub(super) fn watch(root: &Path) -> Result<(Watching, Receiver<Batch>), ServeErr
 /// What [`debounce`] calls with every event's paths: a watched folder among
 /// them that exists now is watched (again). Watching a folder that is watched
 /// already only renews its watches.
-fn rewatcher(root: &Path, watcher: Weak<Mutex<notify::RecommendedWatcher>>) -> impl Fn(&[PathBuf]) {
+fn rewatcher(
+    folders: Vec<PathBuf>,
+    watcher: Weak<Mutex<notify::RecommendedWatcher>>,
+) -> impl Fn(&[PathBuf]) {
     use notify::Watcher;
-    let folders: Vec<PathBuf> = WATCHED.iter().map(|d| root.join(d)).collect();
     move |paths| {
         for folder in paths.iter().filter(|p| folders.contains(p) && p.is_dir()) {
             let Some(watcher) = watcher.upgrade() else {
@@ -139,13 +144,25 @@ fn debounce(
 #[derive(Debug, Default, PartialEq)]
 pub(super) struct Fingerprint(BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>);
 
-/// The folders a build reads, under the root; the config file is watched too.
-const WATCHED: [&str; 4] = crate::write::SOURCE_FOLDERS;
+/// The folders a build reads: content/, templates/, static/, themes/ under the
+/// root, and the write-ups' folder when casebook.toml names one elsewhere
+/// (`[content] incidents`). The config file is watched too.
+pub(super) fn folders(root: &Path, incidents: &Path) -> Vec<PathBuf> {
+    let mut folders: Vec<PathBuf> = crate::write::SOURCE_FOLDERS
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+    let incidents = root.join(incidents);
+    if !folders.iter().any(|f| incidents.starts_with(f)) {
+        folders.push(incidents);
+    }
+    folders
+}
 
 impl Fingerprint {
-    pub(super) fn scan(root: &Path) -> Self {
+    pub(super) fn scan(root: &Path, folders: &[PathBuf]) -> Self {
         let mut out = Fingerprint::default();
-        out.rescan(root);
+        out.rescan(root, folders);
         out
     }
 
@@ -163,24 +180,28 @@ impl Fingerprint {
     }
 
     /// Scans everything again; returns the files added, removed or changed.
-    pub(super) fn rescan(&mut self, root: &Path) -> Vec<PathBuf> {
-        let everything = WATCHED
+    pub(super) fn rescan(&mut self, root: &Path, folders: &[PathBuf]) -> Vec<PathBuf> {
+        let everything = folders
             .iter()
-            .chain([&crate::config::CONFIG_FILE])
-            .map(|name| root.join(name))
+            .cloned()
+            .chain([root.join(crate::config::CONFIG_FILE)])
             .collect();
-        self.update(root, &everything)
+        self.update(root, folders, &everything)
     }
 
     /// Looks again at the files (or folders) at `paths`, as the watcher
     /// reported them; returns the files added, removed or changed. Paths a
     /// build does not read (editor files, anything outside the watched
     /// folders and casebook.toml) are not looked at.
-    pub(super) fn update(&mut self, root: &Path, paths: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
+    pub(super) fn update(
+        &mut self,
+        root: &Path,
+        folders: &[PathBuf],
+        paths: &BTreeSet<PathBuf>,
+    ) -> Vec<PathBuf> {
         let config = root.join(crate::config::CONFIG_FILE);
         let watched = |p: &Path| {
-            is_source(root, p)
-                && (*p == config || WATCHED.iter().any(|d| p.starts_with(root.join(d))))
+            is_source(root, p) && (*p == config || folders.iter().any(|d| p.starts_with(d)))
         };
         let mut changed = Vec::new();
         for path in paths.iter().filter(|p| watched(p)) {
@@ -249,10 +270,11 @@ mod tests {
         let (a, b) = (incidents.join("a.md"), incidents.join("b.md"));
         write(&a, "a");
         write(&b, "b");
-        let mut seen = Fingerprint::scan(root);
+        let folders = folders(root, Path::new("content/incidents"));
+        let mut seen = Fingerprint::scan(root, &folders);
         let update = |seen: &mut Fingerprint, paths: &[&Path]| {
             let paths: BTreeSet<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
-            seen.update(root, &paths)
+            seen.update(root, &folders, &paths)
         };
 
         // An edit (new size), a new file and a deleted one.
@@ -274,17 +296,17 @@ mod tests {
         let dest = incidents.join("2024");
         std::fs::rename(&moved, &dest).expect("mv");
         assert_eq!(update(&mut seen, &[&dest]), vec![dest.join("2024/d.md")]);
-        assert_eq!(seen, Fingerprint::scan(root));
+        assert_eq!(seen, Fingerprint::scan(root, &folders));
         std::fs::remove_dir_all(&dest).expect("rm -r");
         assert_eq!(update(&mut seen, &[&dest]), vec![dest.join("2024/d.md")]);
-        assert_eq!(seen, Fingerprint::scan(root));
+        assert_eq!(seen, Fingerprint::scan(root, &folders));
 
         // Paths outside what a build reads are not tracked.
         let public = root.join("public/index.html");
         std::fs::create_dir_all(root.join("public")).expect("mkdir");
         write(&public, "x");
         assert!(update(&mut seen, &[&public]).is_empty());
-        assert_eq!(seen.rescan(root), Vec::<PathBuf>::new());
+        assert_eq!(seen.rescan(root, &folders), Vec::<PathBuf>::new());
     }
 
     #[test]

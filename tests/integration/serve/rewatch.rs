@@ -76,3 +76,27 @@ fn serve_did_not_watch_static_or_templates_created_after_it_started() {
         shows(port, "/", "override two")
     });
 }
+
+#[test]
+fn serve_watches_an_adopted_folder_outside_content() {
+    let a = Archive::empty();
+    a.write("casebook.toml", "[content]\nincidents = \"postmortems\"\n")
+        .write(
+            "postmortems/2024-01-02-db.md",
+            "# DB down\n\nThe primary ran out of disk.\n",
+        );
+    let port = free_port();
+    let _server = serve(&a, port, Stdio::null());
+    until("the server", || {
+        shows(port, "/incidents/2024-01-02-db/", "ran out of disk")
+    });
+    edit(
+        &a,
+        "postmortems/2024-01-02-db.md",
+        "ran out of disk",
+        "ran out of inodes",
+    );
+    until("an edit in postmortems/", || {
+        shows(port, "/incidents/2024-01-02-db/", "ran out of inodes")
+    });
+}
