@@ -199,7 +199,7 @@ impl<'a> Renderer<'a> {
             .incidents
             .par_iter()
             .enumerate()
-            .map(|(i, inc)| views::row(config, inc, analysis, i))
+            .map(|(i, _)| views::row(config, archive, analysis, i))
             .collect();
         Self::with_rows(tera, config, archive, analysis, Arc::new(rows))
     }

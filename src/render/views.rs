@@ -6,7 +6,7 @@ use super::format;
 use super::markdown::Markdown;
 use crate::analyze::{Analysis, FollowUpFact, FollowUpState};
 use crate::config::Config;
-use crate::model::{Archive, Incident};
+use crate::model::Archive;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +45,13 @@ impl SiteView {
     }
 }
 
+/// A system as a link: its id for the URL, its name to show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SystemLink {
+    pub id: String,
+    pub name: String,
+}
+
 /// One incident as a row of a list or table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
@@ -58,7 +65,13 @@ pub struct Row {
     /// Position on the scale (0 = worst), for CSS classes; the scale's length when none.
     pub sev_rank: usize,
     pub status: &'static str,
+    /// System ids (filters, links).
     pub systems: Vec<String>,
+    /// The same systems' names, for display: a systems file's `name`, else the
+    /// spelling the write-ups use most.
+    pub system_names: Vec<String>,
+    /// Both, for links: `{ id, name }`.
+    pub system_links: Vec<SystemLink>,
     pub open: usize,
     pub overdue: usize,
     pub follow_ups: usize,
@@ -70,8 +83,19 @@ pub struct Row {
     pub visibility: &'static str,
 }
 
-pub fn row(config: &Config, inc: &Incident, analysis: &Analysis, i: usize) -> Row {
+pub fn row(config: &Config, archive: &Archive, analysis: &Analysis, i: usize) -> Row {
+    let inc = &archive.incidents[i];
     let f = &analysis.incidents[i];
+    let system_links: Vec<SystemLink> = inc
+        .systems
+        .iter()
+        .map(|s| SystemLink {
+            id: s.clone(),
+            name: archive
+                .system(s)
+                .map_or_else(|| s.clone(), |s| s.name.clone()),
+        })
+        .collect();
     Row {
         id: inc.id.clone(),
         title: inc.title.clone(),
@@ -88,6 +112,8 @@ pub fn row(config: &Config, inc: &Incident, analysis: &Analysis, i: usize) -> Ro
             .unwrap_or(config.file.severities.len()),
         status: inc.status.as_str(),
         systems: inc.systems.clone(),
+        system_names: system_links.iter().map(|l| l.name.clone()).collect(),
+        system_links,
         open: f.follow_ups.iter().filter(|x| x.state.is_pending()).count(),
         overdue: f.count(FollowUpState::Overdue),
         follow_ups: f.follow_ups.len(),
@@ -212,7 +238,7 @@ pub fn chain(
             continue;
         }
         members.push(ChainMember {
-            row: row(config, &archive.incidents[m], analysis, m),
+            row: row(config, archive, analysis, m),
             current: Some(m) == current,
             ordinal: if hidden_earlier {
                 String::new()
@@ -320,8 +346,7 @@ pub fn incident(
     let inc = &archive.incidents[i];
     let f = &analysis.incidents[i];
     let rows = |ids: &mut dyn Iterator<Item = usize>| -> Vec<Row> {
-        ids.map(|j| row(config, &archive.incidents[j], analysis, j))
-            .collect()
+        ids.map(|j| row(config, archive, analysis, j)).collect()
     };
     let link_rows = |links: &[crate::model::incident::LinkRef]| -> Vec<Row> {
         rows(&mut links.iter().filter_map(|l| archive.position(&l.id)))
@@ -377,11 +402,11 @@ pub fn incident(
     let mut earlier_row = |j: usize| {
         earlier_rows
             .entry(j)
-            .or_insert_with(|| row(config, &archive.incidents[j], analysis, j))
+            .or_insert_with(|| row(config, archive, analysis, j))
             .clone()
     };
     IncidentView {
-        row: row(config, inc, analysis, i),
+        row: row(config, archive, analysis, i),
         summary_html: inc.summary.as_deref().map(|s| md.inline(s)),
         summary_from_body: inc.summary_from_body,
         body_html: md.to_html(&inc.body),
@@ -426,7 +451,7 @@ pub fn incident(
             .possibly_related
             .iter()
             .map(|&(j, score)| SimilarView {
-                row: row(config, &archive.incidents[j], analysis, j),
+                row: row(config, archive, analysis, j),
                 score: format!("{score:.2}"),
             })
             .collect(),
@@ -475,7 +500,7 @@ pub fn recurred_while_open(
                         age_days: None,
                     }),
             ),
-            earlier: row(config, &archive.incidents[r.earlier], analysis, r.earlier),
+            earlier: row(config, archive, analysis, r.earlier),
             done_late: r.done_late,
         })
         .collect()

@@ -210,6 +210,13 @@ fn lenient_values_aliases_and_name_spellings_of_a_yaml_folder() {
     assert!(a
         .read("public/systems/index.html")
         .contains("systems/github/\">GitHub"));
+    // Pages show the system's name, and link its id.
+    assert!(a
+        .read("public/incidents/tokyo/index.html")
+        .contains("systems/github/\">GitHub</a>"));
+    assert!(a
+        .read("public/incidents/index.html")
+        .contains("<td>GitHub, payment-service</td>"));
     // [systems.aliases] maps another name to a system id.
     let again = incident(&json, "github-again");
     assert_eq!(
