@@ -32,3 +32,55 @@ fn check_passed_a_template_that_fails_to_render_on_an_unknown_filter() {
     assert!(out.contains("templates/incident.html"), "{out}");
     assert!(out.contains("nosuchfilter"), "{out}");
 }
+
+/// The `incidents/ID/` links of the "Possibly related" section of a page.
+fn possibly_related(page: &str) -> Vec<String> {
+    let Some(start) = page.find("id=\"similar-h\"") else {
+        return Vec::new();
+    };
+    let section = &page[start..];
+    let section = &section[..section.find("</section>").unwrap_or(section.len())];
+    section
+        .split("incidents/")
+        .skip(1)
+        .filter_map(|rest| rest.split('/').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn demo_page_listed_a_possible_repeat_that_check_never_printed() {
+    let a = Archive::demo();
+    a.build(&[]);
+    let run = a.casebook(&["check", "--as-of", "2026-11-25", "--format", "json"]);
+    let notes: Vec<serde_json::Value> =
+        serde_json::from_str(&run.stdout()).expect("check --format json");
+    let noted = |file_id: &str, named: &str| {
+        notes.iter().any(|d| {
+            d["level"] == "note"
+                && d["file"]
+                    .as_str()
+                    .is_some_and(|f| f.ends_with(&format!("/{file_id}.md")))
+                && d["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(&format!("possible repeat of \"{named}\"")))
+        })
+    };
+    let mut pairs = 0;
+    for (name, _) in crate::support::files(&a.path().join("public/incidents")) {
+        let Some(id) = name
+            .strip_suffix("/index.html")
+            .filter(|id| !id.contains('/'))
+        else {
+            continue;
+        };
+        for other in possibly_related(&a.read(&format!("public/incidents/{name}"))) {
+            pairs += 1;
+            assert!(
+                noted(id, &other) || noted(&other, id),
+                "the page of {id} lists {other} as possibly related, check does not"
+            );
+        }
+    }
+    assert!(pairs > 0, "the demo shows possible repeats");
+}
