@@ -84,3 +84,32 @@ fn demo_page_listed_a_possible_repeat_that_check_never_printed() {
     }
     assert!(pairs > 0, "the demo shows possible repeats");
 }
+
+/// Every `id="..."` of an HTML page that appears more than once.
+fn repeated_ids(page: &str) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut repeated = Vec::new();
+    for rest in page.split(" id=\"").skip(1) {
+        let id = rest.split('"').next().unwrap_or_default();
+        if !seen.insert(id) {
+            repeated.push(id.to_owned());
+        }
+    }
+    repeated
+}
+
+#[test]
+fn demo_incident_page_repeated_the_follow_ups_id_of_its_section() {
+    let a = Archive::demo();
+    a.build(&[]);
+    let mut pages = 0;
+    for (name, _) in crate::support::files(&a.path().join("public")) {
+        if !name.ends_with(".html") || name.starts_with("search/") {
+            continue;
+        }
+        pages += 1;
+        let repeated = repeated_ids(&a.read(&format!("public/{name}")));
+        assert!(repeated.is_empty(), "{name} repeats the ids {repeated:?}");
+    }
+    assert!(pages > 100, "the demo has its pages");
+}
