@@ -113,3 +113,24 @@ fn demo_incident_page_repeated_the_follow_ups_id_of_its_section() {
     }
     assert!(pages > 100, "the demo has its pages");
 }
+
+/// A character XML 1.0 does not allow anywhere in a document.
+fn xml_invalid(c: char) -> bool {
+    !matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+#[test]
+fn title_with_u_ffff_made_the_feed_and_sitemap_invalid_xml() {
+    let a = Archive::empty();
+    a.write(
+        "content/incidents/odd-title.md",
+        "+++\ntitle = \"Odd \\uFFFF title \\uFFFE with \\u0001 bell \\u001B\"\ndate = 2025-03-14\nsystems = [\"api\\uFFFF\"]\nsummary = \"A \\uFFFF summary\"\n+++\nBody.\n",
+    );
+    a.build(&[]);
+    for file in ["public/feed.xml", "public/sitemap.xml"] {
+        let xml = a.read(file);
+        let bad: Vec<char> = xml.chars().filter(|&c| xml_invalid(c)).collect();
+        assert!(bad.is_empty(), "{file} holds {bad:?}:\n{xml}");
+    }
+    assert!(a.read("public/feed.xml").contains("Odd  title  with  bell"));
+}
