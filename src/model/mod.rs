@@ -11,6 +11,7 @@ pub mod body;
 pub mod fallback;
 pub mod fields;
 pub mod follow_up;
+pub mod ids;
 pub mod incident;
 pub mod names;
 pub mod prose_date;
@@ -190,7 +191,7 @@ pub fn assemble(
     }
     let system_names = names::unify(&mut archive, &config.file.systems.aliases, &mut diagnostics);
 
-    check_duplicate_ids(&archive.incidents, &mut diagnostics);
+    ids::check(&mut archive, &mut diagnostics);
     if !config.drafts {
         let drafts: BTreeSet<String> = archive
             .incidents
@@ -358,33 +359,6 @@ fn into_items(value: Value, at: &Node) -> Vec<Node> {
             line: at.line,
             column: at.column,
         }],
-    }
-}
-
-fn check_duplicate_ids(incidents: &[Arc<Incident>], diagnostics: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<&str, &Incident> = HashMap::new();
-    for inc in incidents {
-        if let Some(other) = first.get(inc.id.as_str()) {
-            diagnostics.push(
-                Diagnostic::error(
-                    &inc.source,
-                    format!(
-                        "duplicate id \"{}\", also used by {}",
-                        inc.id,
-                        other.source.display()
-                    ),
-                )
-                .at_line(inc.line)
-                .field("id")
-                .hint(format!(
-                    "ids must be unique: set `id = \"...\"` in {} or {}",
-                    inc.source.display(),
-                    other.source.display()
-                )),
-            );
-        } else {
-            first.insert(&inc.id, inc);
-        }
     }
 }
 

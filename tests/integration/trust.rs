@@ -134,3 +134,48 @@ fn title_with_u_ffff_made_the_feed_and_sitemap_invalid_xml() {
     }
     assert!(a.read("public/feed.xml").contains("Odd  title  with  bell"));
 }
+
+#[test]
+fn write_ups_named_oldest_severity_longest_collided_with_the_incidents_index_pages() {
+    let a = Archive::empty();
+    for name in ["oldest", "severity", "longest"] {
+        a.write(
+            &format!("content/incidents/{name}.md"),
+            &format!("+++\ntitle = \"The {name} write-up\"\ndate = 2025-03-14\n+++\nBody.\n"),
+        );
+    }
+    a.write(
+        "content/incidents/named-index.md",
+        "+++\nid = \"index\"\ntitle = \"The index write-up\"\ndate = 2025-03-15\n+++\nBody.\n",
+    );
+    a.write(
+        "content/incidents/later.md",
+        "+++\ntitle = \"Later\"\ndate = 2025-06-01\nrepeat_of = [\"oldest\"]\n+++\nBody.\n",
+    );
+    let run = a.build(&[]);
+    let (code, out) = check(&a);
+    assert_eq!(code, Some(0), "{out}");
+    for name in ["oldest", "severity", "longest", "index"] {
+        assert!(
+            out.contains(&format!(
+                "id \"{name}\" is the name of the site's page incidents/{name}/"
+            )),
+            "{out}"
+        );
+        let page = a.read(&format!("public/incidents/{name}-incident/index.html"));
+        assert!(page.contains(&format!("The {name} write-up")), "{page}");
+    }
+    for order in ["oldest", "severity", "longest"] {
+        let index = a.read(&format!("public/incidents/{order}/index.html"));
+        assert!(
+            index.contains("Later"),
+            "incidents/{order}/ is the list:\n{index}"
+        );
+    }
+    let later = a.read("public/incidents/later/index.html");
+    assert!(
+        later.contains("incidents/oldest-incident/"),
+        "{later}\n{}",
+        run.stderr()
+    );
+}
