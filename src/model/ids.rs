@@ -2,8 +2,11 @@
 //! name a page the site itself puts under `incidents/`. Only ids are looked at
 //! here; the page paths themselves are the renderer's.
 
+use super::fields::Reporter;
+use super::incident::LinkRef;
 use super::{Archive, Incident};
 use crate::diagnostic::Diagnostic;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -14,54 +17,63 @@ use std::sync::Arc;
 /// folder, so it cannot collide).
 pub const RESERVED: &[&str] = &["oldest", "severity", "longest", "index"];
 
-/// Gives write-ups whose id is [`RESERVED`] the id `ID-incident`, with a
-/// warning, and points links to them at the new id; then reports duplicates.
-pub fn check(archive: &mut Archive, diagnostics: &mut Vec<Diagnostic>) {
-    let mut renamed: HashMap<String, String> = HashMap::new();
-    for inc in &mut archive.incidents {
-        if !RESERVED.contains(&inc.id.as_str()) {
-            continue;
-        }
-        let new_id = format!("{}-incident", inc.id);
-        diagnostics.push(
-            Diagnostic::warning(
-                &inc.source,
-                format!(
-                    "id \"{}\" is the name of the site's page incidents/{}/; this write-up is published as \"{new_id}\"",
-                    inc.id, inc.id
-                ),
-            )
-            .at_line(inc.line)
-            .field("id")
-            .hint(format!("set `id = \"...\"` to another id (reserved: {})", RESERVED.join(", "))),
-        );
-        let inc = Arc::make_mut(inc);
-        renamed.insert(std::mem::replace(&mut inc.id, new_id.clone()), new_id);
+/// The id a write-up is published under: its own, or `ID-incident` when its id
+/// is [`RESERVED`]. Used for unreadable files too, so a preview never takes the
+/// site's own page for the page of a write-up that did not read.
+pub fn published(id: &str) -> Cow<'_, str> {
+    if RESERVED.contains(&id) {
+        Cow::Owned(format!("{id}-incident"))
+    } else {
+        Cow::Borrowed(id)
     }
-    if !renamed.is_empty() {
-        let rename = |id: &mut String| {
-            if let Some(new_id) = renamed.get(id.as_str()) {
-                id.clone_from(new_id);
-            }
-        };
-        for inc in &mut archive.incidents {
-            let named = |i: &Incident| {
-                i.repeat_of
-                    .iter()
-                    .chain(&i.related)
-                    .any(|l| renamed.contains_key(&l.id))
-            };
-            if named(inc) {
-                let inc = Arc::make_mut(inc);
-                inc.repeat_of.iter_mut().for_each(|l| rename(&mut l.id));
-                inc.related.iter_mut().for_each(|l| rename(&mut l.id));
-            }
+}
+
+/// Gives a write-up whose id is [`RESERVED`] its [`published`] id, with a
+/// warning. Done as the file is read, so everything keyed by a file's id (a
+/// live preview's pages) agrees with the archive.
+pub fn reserve(inc: &mut Incident, reporter: &Reporter) {
+    let Cow::Owned(new_id) = published(&inc.id) else {
+        return;
+    };
+    reporter.push(
+        Diagnostic::warning(
+            &inc.source,
+            format!(
+                "id \"{}\" is the name of the site's page incidents/{}/; this write-up is published as \"{new_id}\"",
+                inc.id, inc.id
+            ),
+        )
+        .at_line(inc.line)
+        .field("id")
+        .hint(format!(
+            "set `id = \"...\"` to another id (reserved: {})",
+            RESERVED.join(", ")
+        )),
+    );
+    inc.id = new_id;
+}
+
+/// Points links that name a reserved id at its [`published`] one (no write-up
+/// can hold a reserved id), then reports duplicate ids.
+pub fn check(archive: &mut Archive, diagnostics: &mut Vec<Diagnostic>) {
+    let rename = |id: &mut String| {
+        if let Cow::Owned(new_id) = published(id) {
+            *id = new_id;
         }
-        for list in &mut archive.reading_lists {
-            list.items
-                .iter_mut()
-                .for_each(|it| rename(&mut it.incident.id));
+    };
+    let names_reserved =
+        |links: &[LinkRef]| links.iter().any(|l| RESERVED.contains(&l.id.as_str()));
+    for inc in &mut archive.incidents {
+        if names_reserved(&inc.repeat_of) || names_reserved(&inc.related) {
+            let inc = Arc::make_mut(inc);
+            inc.repeat_of.iter_mut().for_each(|l| rename(&mut l.id));
+            inc.related.iter_mut().for_each(|l| rename(&mut l.id));
         }
+    }
+    for list in &mut archive.reading_lists {
+        list.items
+            .iter_mut()
+            .for_each(|it| rename(&mut it.incident.id));
     }
     check_duplicates(&archive.incidents, diagnostics);
 }

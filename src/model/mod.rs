@@ -120,8 +120,9 @@ pub enum Item {
 impl SourceRead {
     /// A file that could not be read or parsed at all.
     pub fn unreadable(kind: Kind, path: &std::path::Path, diagnostic: Diagnostic) -> Self {
-        let broken =
-            (kind == Kind::Incident).then(|| incident::default_id(&crate::load::stem_of(path)));
+        let broken = (kind == Kind::Incident).then(|| {
+            ids::published(&incident::default_id(&crate::load::stem_of(path))).into_owned()
+        });
         SourceRead {
             item: None,
             diagnostics: vec![diagnostic],
@@ -144,9 +145,9 @@ pub fn read_source(mut doc: Document, config: &Config) -> SourceRead {
     let item = match doc.kind {
         Kind::Incident => {
             apply_aliases(&mut doc.front, &config.file.front_matter, &reporter);
-            Some(Item::Incident(Arc::new(incident::read(
-                &reporter, &doc, config,
-            ))))
+            let mut inc = incident::read(&reporter, &doc, config);
+            ids::reserve(&mut inc, &reporter);
+            Some(Item::Incident(Arc::new(inc)))
         }
         Kind::Introduction => Some(Item::Introduction(Introduction {
             source: doc.path.clone(),
@@ -175,7 +176,7 @@ pub fn assemble(
 ) -> (Archive, Vec<Diagnostic>) {
     let mut broken: BTreeSet<String> = unreadable
         .iter()
-        .map(|stem| incident::default_id(stem))
+        .map(|stem| ids::published(&incident::default_id(stem)).into_owned())
         .collect();
     let mut archive = Archive::default();
     for read in reads {
