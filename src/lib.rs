@@ -167,11 +167,26 @@ fn derive(
 }
 
 /// Validates the archive without writing anything: every diagnostic, sorted.
+///
+/// A valid archive is rendered too, every page into a sink that drops it, so a
+/// template that compiles but fails on real data (an unknown variable or filter)
+/// is reported here rather than first by `build`.
 pub fn check(config: &Config) -> Vec<Diagnostic> {
-    let mut diagnostics = load(config).diagnostics;
-    if let Err(d) = load::theme::load(&config.root, config.file.theme.as_deref())
-        .and_then(|t| render::compile(&t))
-    {
+    let Loaded {
+        archive,
+        analysis,
+        mut diagnostics,
+        ..
+    } = load(config);
+    let theme = load::theme::load(&config.root, config.file.theme.as_deref());
+    let rendered = match &theme {
+        Err(d) => Err(d.clone()),
+        // With errors in the archive `build` would not render either; compiling
+        // still catches template syntax.
+        Ok(t) if diagnostics.iter().any(Diagnostic::is_error) => render::compile(t).map(drop),
+        Ok(t) => render::render_each(t, config, &archive, &analysis, &|_| {}),
+    };
+    if let Err(d) = rendered {
         diagnostics.push(d);
     }
     diagnostics

@@ -50,22 +50,28 @@ pub fn derived(archive: &Archive, analysis: &Analysis) -> Vec<Diagnostic> {
             );
         }
     }
+    // A pair can be on one incident's list and not on the other's (each keeps
+    // its own top_k), and the page shows each incident's own list: so pairs are
+    // gathered from both sides, then reported once, on the later incident.
+    let mut pairs: std::collections::BTreeMap<(usize, usize), f32> = Default::default();
     for (i, f) in analysis.incidents.iter().enumerate() {
-        let inc = &archive.incidents[i];
         for &(j, score) in &f.possibly_related {
-            // Report each pair once, on the later incident.
-            if archive.incidents[j].date > inc.date
-                || (archive.incidents[j].date == inc.date && j < i)
-            {
-                continue;
-            }
-            out.push(
-                Diagnostic::note(&inc.source, format!("possible repeat of \"{}\" (similarity {score:.2})", archive.incidents[j].id))
-                    .at_line(inc.line)
-                    .field("repeat_of")
-                    .hint(format!("if it is, add `repeat_of = [\"{}\"]`; if not, add it to `related` or ignore this note", archive.incidents[j].id)),
-            );
+            let (a, b) = (&archive.incidents[i], &archive.incidents[j]);
+            let i_later = a.date > b.date || (a.date == b.date && i < j);
+            let key = if i_later { (i, j) } else { (j, i) };
+            let best = pairs.entry(key).or_insert(score);
+            *best = best.max(score);
         }
+    }
+    for ((i, j), score) in pairs {
+        let inc = &archive.incidents[i];
+        let other = &archive.incidents[j].id;
+        out.push(
+            Diagnostic::note(&inc.source, format!("possible repeat of \"{other}\" (similarity {score:.2})"))
+                .at_line(inc.line)
+                .field("repeat_of")
+                .hint(format!("if it is, add `repeat_of = [\"{other}\"]`; if not, add it to `related` or ignore this note")),
+        );
     }
     out
 }

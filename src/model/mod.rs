@@ -11,6 +11,7 @@ pub mod body;
 pub mod fallback;
 pub mod fields;
 pub mod follow_up;
+pub mod ids;
 pub mod incident;
 pub mod names;
 pub mod prose_date;
@@ -119,8 +120,9 @@ pub enum Item {
 impl SourceRead {
     /// A file that could not be read or parsed at all.
     pub fn unreadable(kind: Kind, path: &std::path::Path, diagnostic: Diagnostic) -> Self {
-        let broken =
-            (kind == Kind::Incident).then(|| incident::default_id(&crate::load::stem_of(path)));
+        let broken = (kind == Kind::Incident).then(|| {
+            ids::published(&incident::default_id(&crate::load::stem_of(path))).into_owned()
+        });
         SourceRead {
             item: None,
             diagnostics: vec![diagnostic],
@@ -143,9 +145,9 @@ pub fn read_source(mut doc: Document, config: &Config) -> SourceRead {
     let item = match doc.kind {
         Kind::Incident => {
             apply_aliases(&mut doc.front, &config.file.front_matter, &reporter);
-            Some(Item::Incident(Arc::new(incident::read(
-                &reporter, &doc, config,
-            ))))
+            let mut inc = incident::read(&reporter, &doc, config);
+            ids::reserve(&mut inc, &reporter);
+            Some(Item::Incident(Arc::new(inc)))
         }
         Kind::Introduction => Some(Item::Introduction(Introduction {
             source: doc.path.clone(),
@@ -174,7 +176,7 @@ pub fn assemble(
 ) -> (Archive, Vec<Diagnostic>) {
     let mut broken: BTreeSet<String> = unreadable
         .iter()
-        .map(|stem| incident::default_id(stem))
+        .map(|stem| ids::published(&incident::default_id(stem)).into_owned())
         .collect();
     let mut archive = Archive::default();
     for read in reads {
@@ -190,7 +192,7 @@ pub fn assemble(
     }
     let system_names = names::unify(&mut archive, &config.file.systems.aliases, &mut diagnostics);
 
-    check_duplicate_ids(&archive.incidents, &mut diagnostics);
+    ids::check(&mut archive, &mut diagnostics);
     if !config.drafts {
         let drafts: BTreeSet<String> = archive
             .incidents
@@ -358,33 +360,6 @@ fn into_items(value: Value, at: &Node) -> Vec<Node> {
             line: at.line,
             column: at.column,
         }],
-    }
-}
-
-fn check_duplicate_ids(incidents: &[Arc<Incident>], diagnostics: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<&str, &Incident> = HashMap::new();
-    for inc in incidents {
-        if let Some(other) = first.get(inc.id.as_str()) {
-            diagnostics.push(
-                Diagnostic::error(
-                    &inc.source,
-                    format!(
-                        "duplicate id \"{}\", also used by {}",
-                        inc.id,
-                        other.source.display()
-                    ),
-                )
-                .at_line(inc.line)
-                .field("id")
-                .hint(format!(
-                    "ids must be unique: set `id = \"...\"` in {} or {}",
-                    inc.source.display(),
-                    other.source.display()
-                )),
-            );
-        } else {
-            first.insert(&inc.id, inc);
-        }
     }
 }
 

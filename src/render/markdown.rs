@@ -1,6 +1,13 @@
 //! Markdown to HTML with comrak: GFM (tables, task lists, strikethrough,
 //! autolinks, footnotes) and heading anchors. Raw HTML in write-ups is escaped
 //! unless `markdown.unsafe_html` is on, because write-ups are untrusted text.
+//!
+//! Body heading ids carry [`HEADING_ID_PREFIX`], so a heading "Follow-ups" can
+//! never repeat an id the page's template gives its own sections; in-body links
+//! to a heading (`[see](#follow-ups)`) are rewritten to match.
+
+/// Prefix of every body heading's id (`## Timeline` gets `id="h-timeline"`).
+pub const HEADING_ID_PREFIX: &str = "h-";
 
 pub struct Markdown {
     options: comrak::Options<'static>,
@@ -14,7 +21,8 @@ impl Markdown {
         options.extension.autolink = true;
         options.extension.tasklist = true;
         options.extension.footnotes = true;
-        options.extension.header_id_prefix = Some(String::new());
+        options.extension.header_id_prefix = Some(HEADING_ID_PREFIX.to_owned());
+        options.extension.header_id_prefix_in_href = true;
         options.render.r#unsafe = unsafe_html;
         options.render.escape = !unsafe_html;
         options.render.tasklist_classes = true;
@@ -22,7 +30,15 @@ impl Markdown {
     }
 
     pub fn to_html(&self, markdown: &str) -> String {
-        comrak::markdown_to_html(markdown, &self.options)
+        let arena = comrak::Arena::new();
+        let root = comrak::parse_document(&arena, markdown, &self.options);
+        prefix_heading_links(root);
+        let mut html = String::new();
+        match comrak::format_html(root, &self.options, &mut html) {
+            Ok(()) => html,
+            // Writing into a String cannot fail; render the plain way regardless.
+            Err(_) => comrak::markdown_to_html(markdown, &self.options),
+        }
     }
 
     /// One paragraph without the `<p>` wrapper, for summaries inside other markup.
@@ -35,6 +51,32 @@ impl Markdown {
         {
             Some(inner) if !inner.contains("<p>") => inner.to_owned(),
             _ => html,
+        }
+    }
+}
+
+/// Points `#anchor` links that name one of the document's own headings at the
+/// prefixed id; other fragments (footnotes, the page's sections) stay as written.
+fn prefix_heading_links<'a>(root: comrak::Node<'a>) {
+    use comrak::nodes::NodeValue;
+    // The same anchorizer comrak uses, fed the headings in order, gives the
+    // same ids, repeats numbered (`timeline`, `timeline-1`).
+    let mut anchorizer = comrak::Anchorizer::new();
+    let headings: std::collections::HashSet<String> = root
+        .descendants()
+        .filter(|n| matches!(n.data().value, NodeValue::Heading(_)))
+        .map(|n| anchorizer.anchorize(&n.collect_text()))
+        .collect();
+    if headings.is_empty() {
+        return;
+    }
+    for node in root.descendants() {
+        if let NodeValue::Link(link) = &mut node.data_mut().value {
+            if let Some(fragment) = link.url.strip_prefix('#') {
+                if headings.contains(fragment) {
+                    link.url = format!("#{HEADING_ID_PREFIX}{fragment}");
+                }
+            }
         }
     }
 }
@@ -59,10 +101,20 @@ mod tests {
     #[test]
     fn gfm_tables_tasks_and_anchors() {
         let html = Markdown::new(false).to_html("## Action items\n\n- [x] done\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ https://x.example");
-        assert!(html.contains("id=\"action-items\""), "{html}");
+        assert!(html.contains("id=\"h-action-items\""), "{html}");
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("checked"), "{html}");
         assert!(html.contains("<del>gone</del>"), "{html}");
         assert!(html.contains("<a href=\"https://x.example\">"), "{html}");
+    }
+
+    #[test]
+    fn in_body_links_follow_the_heading_prefix() {
+        let html = Markdown::new(false)
+            .to_html("See [the list](#follow-ups) and [the top](#top).\n\n## Follow-ups\n");
+        assert!(html.contains("id=\"h-follow-ups\""), "{html}");
+        assert!(html.contains("href=\"#h-follow-ups\""), "{html}");
+        assert!(html.contains("href=\"#top\""), "{html}");
+        assert!(!html.contains("id=\"follow-ups\""), "{html}");
     }
 }

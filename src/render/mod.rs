@@ -93,8 +93,8 @@ pub fn compile(theme: &Theme) -> Result<tera::Tera, Diagnostic> {
 
 /// HTML escaping for text and quoted attributes. Unlike Tera's default it leaves
 /// `/` alone, so relative URLs stay readable (`../../style.css`). Control
-/// characters other than tab and newlines are dropped: HTML does not allow them,
-/// and list fragments use one as a separator.
+/// characters other than tab and newlines, and U+FFFE/U+FFFF, are dropped: HTML
+/// and XML (the feed) do not allow them, and list fragments use one as a separator.
 pub fn escape(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     for c in input.chars() {
@@ -105,7 +105,7 @@ pub fn escape(input: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_ascii_control() => {}
+            c if c.is_ascii_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
             c => out.push(c),
         }
     }

@@ -54,7 +54,7 @@ fn a_plain_markdown_folder_builds_with_titles_dates_and_ids_from_its_own_text() 
     let page = a.read("public/incidents/2025-09-29-flags-is-down/index.html");
     assert_eq!(page.matches("Flags is down</h1>").count(), 1);
     assert!(
-        !page.contains("<h1 id=\"flags-is-down\""),
+        !page.contains("<h1 id=\"h-flags-is-down\""),
         "heading kept in body"
     );
     // Plain bullets under "Action Items" are untracked follow-ups.

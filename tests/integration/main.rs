@@ -22,5 +22,6 @@ mod search;
 pub(crate) mod serve;
 mod similarity;
 mod terminal;
+mod trust;
 mod unreadable;
 mod write_up;
