@@ -149,10 +149,17 @@ pub fn read_source(mut doc: Document, config: &Config) -> SourceRead {
             ids::reserve(&mut inc, &reporter);
             Some(Item::Incident(Arc::new(inc)))
         }
-        Kind::Introduction => Some(Item::Introduction(Introduction {
-            source: doc.path.clone(),
-            body: doc.body.clone(),
-        })),
+        Kind::Introduction => {
+            // Its own `# Title` would be a second heading atop the incidents page.
+            let body = match fallback::leading_heading(&doc.body) {
+                Some((_, line)) => fallback::drop_lines(&doc.body, line + 1).to_owned(),
+                None => doc.body.clone(),
+            };
+            Some(Item::Introduction(Introduction {
+                source: doc.path.clone(),
+                body,
+            }))
+        }
         Kind::System => system::read(&reporter, &doc).map(Item::System),
         Kind::ReadingList => reading_list::read(&reporter, &doc).map(Item::List),
     };

@@ -116,7 +116,8 @@ pub fn row(config: &Config, archive: &Archive, analysis: &Analysis, i: usize) ->
         system_links,
         open: f.follow_ups.iter().filter(|x| x.state.is_pending()).count(),
         overdue: f.count(FollowUpState::Overdue),
-        follow_ups: f.follow_ups.len(),
+        // Untracked items have no status to count as done or not.
+        follow_ups: f.follow_ups.len() - f.count(FollowUpState::Untracked),
         done: f.count(FollowUpState::Done),
         time_to_resolve: f.time_to_resolve.map(format::minutes),
         ttr_minutes: f.time_to_resolve,

@@ -100,6 +100,13 @@ fn a_plain_markdown_folder_builds_with_titles_dates_and_ids_from_its_own_text() 
         .read("public/incidents/index.html")
         .contains("One file per incident, newest at the bottom."));
     assert!(!a.exists("public/incidents/readme/index.html"));
+    assert!(
+        !a.read("public/incidents/index.html")
+            .contains("Our postmortems</h1>"),
+        "the README's own title is not a second page heading"
+    );
+    // List rows count tracked follow-ups only.
+    assert!(a.read("public/incidents/index.html").contains("1/2 done"));
     assert!(!a.exists("public/incidents/postmortem-template/index.html"));
     // Time-based metrics leave undated write-ups out and say how many.
     let metrics = a.read("public/metrics/index.html");
