@@ -194,7 +194,12 @@ pub fn serve(config: Config, options: &ServeOptions, log: Log) -> Result<(), Ser
         let good = update.is_ok();
         publish(&shared, update, log, started, &what);
         if good {
-            refresh_search(&session, Arc::clone(&shared), state_version(&shared));
+            refresh_search(
+                &session,
+                Arc::clone(&shared),
+                state_version(&shared),
+                Arc::clone(log),
+            );
         }
     }
     Ok(())
@@ -370,7 +375,7 @@ fn state_version(shared: &Shared) -> u64 {
 
 /// Rebuilds the search bundle once saves have stopped for five seconds, off the
 /// request path, and swaps it in. A newer save cancels it.
-fn refresh_search(session: &Session, shared: Arc<Shared>, version: u64) {
+fn refresh_search(session: &Session, shared: Arc<Shared>, version: u64, log: Log) {
     let Some((archive, analysis)) = session.archive() else {
         return;
     };
@@ -386,10 +391,14 @@ fn refresh_search(session: &Session, shared: Arc<Shared>, version: u64) {
             crate::index::records(&archive, &analysis)
         });
         drop((archive, analysis));
-        // A damaged cached bundle was rebuilt; the preview has no word for it.
-        let Ok(bundle) = bundle.map(|b| b.files) else {
+        let Ok(bundle) = bundle else {
             return;
         };
+        // A damaged cached bundle was rebuilt: said, as a build says it.
+        if let Some(repaired) = &bundle.repaired {
+            log(Importance::Alert, &format!("warning: {repaired}"));
+        }
+        let bundle = bundle.files;
         let mut state = shared.lock();
         if state.version != version {
             return;

@@ -679,9 +679,10 @@ impl Session {
             Renderer::with_templates(Arc::clone(tera), &self.config, &archive, &analysis)
                 .with_fragment_cache(Arc::clone(&self.fragment_cache));
         // As in a build: the search bundle is made while the pages render.
+        let mut notices = Vec::new();
         let (pages, bundle) = rayon::join(
             || renderer.render(),
-            || crate::search_pages(&self.config, &archive, &analysis, mode, &mut Vec::new()),
+            || crate::search_pages(&self.config, &archive, &analysis, mode, &mut notices),
         );
         let mut pages = pages.map_err(|d| {
             let mut errors = diagnostics.clone();
@@ -707,6 +708,13 @@ impl Session {
             bytes: bytes.clone(),
         }));
         pages.extend(bundle?);
+        // A damaged cached search bundle was rebuilt: the preview says so too.
+        let mut diagnostics = diagnostics;
+        diagnostics.extend(
+            notices
+                .into_iter()
+                .map(|n| Diagnostic::warning(crate::index::search::CACHE_DIR, n)),
+        );
         self.last = Some(Snapshot {
             archive: Arc::new(archive),
             analysis: Arc::new(analysis),

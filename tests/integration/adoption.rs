@@ -286,3 +286,40 @@ fn a_javascript_follow_up_link_never_reaches_an_href() {
         );
     }
 }
+
+#[test]
+fn names_that_are_not_url_segments_become_ones_or_are_left_out_with_a_warning() {
+    let a = Archive::empty();
+    a.write(
+        "content/incidents/odd.md",
+        "+++\ntitle = \"Odd names\"\ndate = 2025-01-02\nsystems = [\"..\", \"a?b\", \"50%\", \"payments db\"]\ntags = [\"?\", \"ci/cd\"]\n+++\nBody.\n",
+    );
+    let build = a.build(&[]);
+    let stderr = build.stderr();
+    assert!(
+        stderr.contains("\"..\" in systems has no letters or digits"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\"?\" in tags has no letters or digits"),
+        "{stderr}"
+    );
+    for page in [
+        "systems/a-b",
+        "systems/50",
+        "systems/payments-db",
+        "tags/ci-cd",
+    ] {
+        assert!(a.exists(&format!("public/{page}/index.html")), "{page}");
+    }
+    let site: Vec<String> = walkdir::WalkDir::new(a.path().join("public"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.path().display().to_string())
+        .collect();
+    assert!(
+        site.iter()
+            .all(|p| !p.contains('?') && !p.contains('%') && !p.contains(' ')),
+        "{site:?}"
+    );
+}
