@@ -9,6 +9,7 @@ pub mod format;
 mod fragments;
 mod home;
 pub mod markdown;
+mod system_json;
 pub mod views;
 
 use crate::analyze::{Analysis, FollowUpState};
@@ -433,7 +434,26 @@ impl<'a> Renderer<'a> {
             path: "casebook.json".into(),
             bytes: export::json(self.config, self.archive, self.analysis),
         });
+        pages.extend(self.system_data());
         Ok(Some(pages))
+    }
+
+    /// `systems/index.json` and every system's `systems/ID/index.json`.
+    fn system_data(&self) -> Vec<Page> {
+        let (config, archive, analysis) = (self.config, self.archive, self.analysis);
+        let mut pages: Vec<Page> = archive
+            .systems
+            .par_iter()
+            .map(|s| Page {
+                path: format!("systems/{}/index.json", s.id),
+                bytes: system_json::system(config, archive, analysis, &s.id),
+            })
+            .collect();
+        pages.push(Page {
+            path: "systems/index.json".into(),
+            bytes: system_json::index(config, archive, analysis),
+        });
+        pages
     }
 
     /// One system's page.

@@ -21,6 +21,7 @@ mod public;
 mod search;
 pub(crate) mod serve;
 mod similarity;
+mod system_data;
 mod terminal;
 mod trust;
 mod unreadable;
