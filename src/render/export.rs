@@ -16,31 +16,95 @@ fn absolute(base_url: &str, path: &str) -> String {
     }
 }
 
+/// How many entries a feed holds: the newest.
+const FEED_ENTRIES: usize = 50;
+
+/// One feed: its title, where it lives, and its incidents (newest first).
+pub struct Feed<'a> {
+    pub title: String,
+    /// The page the feed is about, and the feed's own path.
+    pub page: String,
+    pub path: String,
+    pub incidents: &'a [usize],
+}
+
+/// What an entry says besides its summary: a repeat, and open follow-ups.
+fn entry_note(archive: &Archive, analysis: &Analysis, i: usize) -> String {
+    let inc = &archive.incidents[i];
+    let open = analysis.incidents[i]
+        .follow_ups
+        .iter()
+        .filter(|f| f.state.is_pending())
+        .count();
+    let mut parts = Vec::new();
+    if !inc.repeat_of.is_empty() || inc.hidden_repeat_of > 0 {
+        parts.push("A repeat: this has happened before.".to_owned());
+    }
+    if !analysis.incidents[i].recurred_while_open.is_empty() {
+        parts.push("It recurred while last time's follow-ups were still open.".to_owned());
+    }
+    parts.push(match open {
+        0 => "No follow-ups open.".to_owned(),
+        1 => "1 follow-up open.".to_owned(),
+        n => format!("{n} follow-ups open."),
+    });
+    parts.join(" ")
+}
+
 /// The 50 newest incidents as an Atom feed.
-pub fn atom(config: &Config, archive: &Archive, md: &super::markdown::Markdown) -> String {
-    let updated = archive
+pub fn atom(
+    config: &Config,
+    archive: &Archive,
+    analysis: &Analysis,
+    md: &super::markdown::Markdown,
+) -> String {
+    let all: Vec<usize> = (0..archive.incidents.len()).collect();
+    atom_of(
+        config,
+        archive,
+        analysis,
+        md,
+        &Feed {
+            title: config.file.title.clone(),
+            page: String::new(),
+            path: "feed.xml".into(),
+            incidents: &all,
+        },
+    )
+}
+
+/// `feed`'s 50 newest incidents as an Atom feed.
+pub fn atom_of(
+    config: &Config,
+    archive: &Archive,
+    analysis: &Analysis,
+    md: &super::markdown::Markdown,
+    feed: &Feed<'_>,
+) -> String {
+    let updated = feed
         .incidents
         .first()
-        .and_then(|i| i.date)
+        .and_then(|&i| archive.incidents[i].date)
         .map_or_else(|| config.as_of.to_string(), |d| d.to_string());
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    s.push_str(&format!("<title>{}</title>\n", esc(&config.file.title)));
+    s.push_str(&format!("<title>{}</title>\n", esc(&feed.title)));
     s.push_str(&format!(
         "<id>{}</id>\n",
-        esc(&absolute(&config.base_url, ""))
+        esc(&absolute(&config.base_url, &feed.page))
     ));
     s.push_str(&format!(
         "<link href=\"{}\"/>\n",
-        esc(&absolute(&config.base_url, ""))
+        esc(&absolute(&config.base_url, &feed.page))
     ));
     s.push_str(&format!(
         "<link rel=\"self\" href=\"{}\"/>\n",
-        esc(&absolute(&config.base_url, "feed.xml"))
+        esc(&absolute(&config.base_url, &feed.path))
     ));
     s.push_str(&format!(
         "<updated>{updated}T00:00:00Z</updated>\n<generator>casebook</generator>\n"
     ));
-    for inc in archive.incidents.iter().take(50) {
+    for &i in feed.incidents.iter().take(FEED_ENTRIES) {
+        let inc = &archive.incidents[i];
         let url = absolute(&config.base_url, &format!("incidents/{}/", inc.id));
         s.push_str("<entry>\n");
         s.push_str(&format!(
@@ -71,16 +135,99 @@ pub fn atom(config: &Config, archive: &Archive, md: &super::markdown::Markdown) 
         for sys in &inc.systems {
             s.push_str(&format!("<category term=\"{}\"/>\n", esc(sys)));
         }
-        if let Some(summary) = &inc.summary {
-            s.push_str(&format!(
-                "<summary type=\"html\">{}</summary>\n",
-                esc(&md.inline(summary))
-            ));
-        }
+        let summary = inc
+            .summary
+            .as_deref()
+            .map(|m| md.inline(m))
+            .unwrap_or_default();
+        let note = esc(&entry_note(archive, analysis, i));
+        s.push_str(&format!(
+            "<summary type=\"html\">{}</summary>\n",
+            esc(&format!("{summary}<p>{note}</p>"))
+        ));
         s.push_str("</entry>\n");
     }
     s.push_str("</feed>\n");
     s
+}
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: String,
+    feed_url: String,
+    items: Vec<JsonFeedItem>,
+}
+
+#[derive(Serialize)]
+struct JsonFeedItem {
+    id: String,
+    url: String,
+    title: String,
+    content_html: String,
+    /// RFC 3339; an undated write-up carries the build's day.
+    date_published: String,
+    tags: Vec<String>,
+    #[serde(rename = "_casebook")]
+    casebook: JsonFeedExtension,
+}
+
+/// JSON Feed's extension object: what a reader could filter on.
+#[derive(Serialize)]
+struct JsonFeedExtension {
+    is_repeat: bool,
+    recurred_while_open: bool,
+    open_follow_ups: usize,
+}
+
+/// `feed.json`: the Atom feed's entries as a JSON Feed 1.1.
+pub fn json_feed(
+    config: &Config,
+    archive: &Archive,
+    analysis: &Analysis,
+    md: &super::markdown::Markdown,
+) -> Vec<u8> {
+    let items = archive
+        .incidents
+        .iter()
+        .enumerate()
+        .take(FEED_ENTRIES)
+        .map(|(i, inc)| {
+            let url = absolute(&config.base_url, &format!("incidents/{}/", inc.id));
+            let summary = inc
+                .summary
+                .as_deref()
+                .map(|m| md.inline(m))
+                .unwrap_or_default();
+            let note = esc(&entry_note(archive, analysis, i));
+            JsonFeedItem {
+                id: url.clone(),
+                url,
+                title: inc.title.clone(),
+                content_html: format!("{summary}<p>{note}</p>"),
+                date_published: format!("{}T00:00:00Z", inc.date.unwrap_or(config.as_of)),
+                tags: inc.tags.clone(),
+                casebook: JsonFeedExtension {
+                    is_repeat: !inc.repeat_of.is_empty() || inc.hidden_repeat_of > 0,
+                    recurred_while_open: !analysis.incidents[i].recurred_while_open.is_empty(),
+                    open_follow_ups: analysis.incidents[i]
+                        .follow_ups
+                        .iter()
+                        .filter(|f| f.state.is_pending())
+                        .count(),
+                },
+            }
+        })
+        .collect();
+    let feed = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &config.file.title,
+        home_page_url: absolute(&config.base_url, ""),
+        feed_url: absolute(&config.base_url, "feed.json"),
+        items,
+    };
+    serde_json::to_vec_pretty(&feed).unwrap_or_default()
 }
 
 pub fn sitemap(base_url: &str, paths: &[&str]) -> String {

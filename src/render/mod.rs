@@ -300,10 +300,7 @@ impl<'a> Renderer<'a> {
             .into_par_iter()
             .map(|job| self.render_job(job))
             .collect::<Result<Vec<Page>, Diagnostic>>()?;
-        pages.push(Page {
-            path: "feed.xml".into(),
-            bytes: export::atom(self.config, self.archive, &self.md).into_bytes(),
-        });
+        pages.extend(self.feeds());
         pages.push(Page {
             path: "casebook.json".into(),
             bytes: export::json(self.config, self.archive, self.analysis),
@@ -413,10 +410,7 @@ impl<'a> Renderer<'a> {
                 None => return Ok(None),
             }
         }
-        pages.push(Page {
-            path: "feed.xml".into(),
-            bytes: export::atom(self.config, self.archive, &self.md).into_bytes(),
-        });
+        let feeds = self.feeds();
         let incident_paths: Vec<String> = (0..self.archive.incidents.len())
             .flat_map(|i| self.incident_paths(i))
             .collect();
@@ -426,6 +420,7 @@ impl<'a> Renderer<'a> {
             .chain(incident_paths.iter().map(String::as_str))
             .collect();
         let sitemap = export::sitemap(&self.config.base_url, &paths);
+        pages.extend(feeds);
         pages.push(Page {
             path: "sitemap.xml".into(),
             bytes: sitemap.into_bytes(),
@@ -436,6 +431,46 @@ impl<'a> Renderer<'a> {
         });
         pages.extend(self.system_data());
         Ok(Some(pages))
+    }
+
+    /// `feed.xml`, `feed.json` and every system's `systems/ID/feed.xml`: the
+    /// newest incidents, each saying whether it is a repeat and what is open.
+    fn feeds(&self) -> Vec<Page> {
+        let (config, archive, analysis) = (self.config, self.archive, self.analysis);
+        let mut pages = vec![
+            Page {
+                path: "feed.xml".into(),
+                bytes: export::atom(config, archive, analysis, &self.md).into_bytes(),
+            },
+            Page {
+                path: "feed.json".into(),
+                bytes: export::json_feed(config, archive, analysis, &self.md),
+            },
+        ];
+        pages.extend(
+            archive
+                .systems
+                .par_iter()
+                .map(|s| {
+                    let incidents = analysis
+                        .system(&s.id)
+                        .map(|f| f.incidents.as_slice())
+                        .unwrap_or_default();
+                    let feed = export::Feed {
+                        title: format!("{}: {}", config.file.title, s.name),
+                        page: format!("systems/{}/", s.id),
+                        path: format!("systems/{}/feed.xml", s.id),
+                        incidents,
+                    };
+                    Page {
+                        path: feed.path.clone(),
+                        bytes: export::atom_of(config, archive, analysis, &self.md, &feed)
+                            .into_bytes(),
+                    }
+                })
+                .collect::<Vec<_>>(),
+        );
+        pages
     }
 
     /// `systems/index.json` and every system's `systems/ID/index.json`.

@@ -91,3 +91,35 @@ fn a_public_build_writes_only_public_system_data() {
         }
     }
 }
+
+#[test]
+fn feeds_per_system_and_as_json_say_repeats_and_open_follow_ups() {
+    let a = Archive::demo();
+    a.build(&[]);
+    let feed = json(&a, "public/feed.json");
+    assert_eq!(feed["version"], "https://jsonfeed.org/version/1.1");
+    let items = feed["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    let repeat = items
+        .iter()
+        .find(|i| i["_casebook"]["is_repeat"] == true)
+        .expect("the demo has repeats");
+    assert!(repeat["content_html"]
+        .as_str()
+        .expect("html")
+        .contains("A repeat: this has happened before."));
+    // A system's own Atom feed holds that system's incidents only.
+    let db = a.read("public/systems/payments-db/feed.xml");
+    assert!(db.starts_with("<?xml"));
+    let entries = db.matches("<entry>").count();
+    let data = json(&a, "public/systems/payments-db/index.json");
+    assert_eq!(
+        entries as u64,
+        data["system"]["incidents"].as_u64().expect("n")
+    );
+    assert!(
+        db.contains("follow-ups open") || db.contains("follow-up open"),
+        "{db}"
+    );
+    assert!(db.contains("<category term=\"payments-db\"/>"));
+}
