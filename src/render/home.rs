@@ -21,6 +21,31 @@ impl Renderer<'_> {
         (repeats, while_open)
     }
 
+    /// Incidents on this calendar day (as of the build) in earlier years, newest
+    /// first: old lessons come back to readers who never searched for them. A
+    /// 29 February incident comes back on 28 February in other years.
+    pub(super) fn on_this_day(&self) -> Vec<usize> {
+        let today = self.config.as_of;
+        let same_day = |d: jiff::civil::Date| {
+            d.month() == today.month()
+                && (d.day() == today.day()
+                    || d.month() == 2
+                        && d.day() == 29
+                        && today.day() == 28
+                        && !today.in_leap_year())
+        };
+        self.archive
+            .incidents
+            .iter()
+            .enumerate()
+            .filter(|(_, inc)| {
+                inc.date
+                    .is_some_and(|d| d.year() < today.year() && same_day(d))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     pub(super) fn home(&self) -> Job {
         let mut c = self.context("index.html", "home");
         let a = self.archive;
@@ -69,6 +94,12 @@ impl Renderer<'_> {
         let (repeats_total, recurred_total) = self.repeat_counts();
         let mut cards = self.system_cards();
         cards.sort_by(|x, y| y.incidents.cmp(&x.incidents).then(x.id.cmp(&y.id)));
+        let on_this_day: Vec<&Row> = self
+            .on_this_day()
+            .into_iter()
+            .map(|i| &self.rows[i])
+            .collect();
+        c.insert("on_this_day", &on_this_day);
         c.insert("ongoing", &ongoing);
         c.insert("recent", &recent);
         c.insert("overdue", &overdue);

@@ -447,6 +447,17 @@ impl<'a> Renderer<'a> {
                 bytes: export::json_feed(config, archive, analysis, &self.md),
             },
         ];
+        let on_this_day = self.on_this_day();
+        let feed = export::Feed {
+            title: format!("{}: on this day", config.file.title),
+            page: String::new(),
+            path: "on-this-day.xml".into(),
+            incidents: &on_this_day,
+        };
+        pages.push(Page {
+            path: feed.path.clone(),
+            bytes: export::atom_of(config, archive, analysis, &self.md, &feed).into_bytes(),
+        });
         pages.extend(
             archive
                 .systems

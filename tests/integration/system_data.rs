@@ -123,3 +123,21 @@ fn feeds_per_system_and_as_json_say_repeats_and_open_follow_ups() {
     );
     assert!(db.contains("<category term=\"payments-db\"/>"));
 }
+
+#[test]
+fn on_this_day_brings_back_earlier_years_incidents_on_the_home_page_and_its_feed() {
+    let a = Archive::demo();
+    // The demo has 2024-01-16-dns-resolver-timeouts.
+    a.casebook(&["build", "--as-of", "2026-01-16"]).assert_ok();
+    let home = a.read("public/index.html");
+    assert!(home.contains("On this day</h2>"), "home");
+    assert!(home.contains("incidents/2024-01-16-dns-resolver-timeouts/"));
+    let feed = a.read("public/on-this-day.xml");
+    assert!(
+        feed.contains("incidents/2024-01-16-dns-resolver-timeouts/"),
+        "{feed}"
+    );
+    // A day with nothing to bring back shows no section.
+    a.casebook(&["build", "--as-of", "2026-01-17"]).assert_ok();
+    assert!(!a.read("public/index.html").contains("On this day</h2>"));
+}
