@@ -26,6 +26,15 @@ pub struct Cli {
 pub enum OutputFormat {
     Human,
     Json,
+    /// GitHub Actions annotations (`::error file=…,line=…::…`), one per line.
+    Github,
+}
+
+/// Where `casebook ci` writes a workflow for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiHost {
+    Github,
+    Gitlab,
 }
 
 #[derive(Debug, clap::Args)]
@@ -129,6 +138,11 @@ pub enum Command {
         /// Print a diff of each file instead of writing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Print a CI workflow: check and build on every push and daily, both audiences.
+    Ci {
+        #[arg(value_enum)]
+        host: CiHost,
     },
     /// Build, serve on loopback, watch and live-reload (drafts included).
     Serve {

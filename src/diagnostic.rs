@@ -106,6 +106,47 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The diagnostic as a GitHub Actions workflow command
+    /// (`::error file=…,line=…,col=…,title=…::message`), so `casebook check
+    /// --format github` in a workflow puts it on the pull request's diff.
+    pub fn github_annotation(&self) -> String {
+        // GitHub's escaping: `%`, CR and LF everywhere; `:` and `,` in properties too.
+        fn data(s: &str) -> String {
+            s.replace('%', "%25")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A")
+        }
+        fn property(s: &str) -> String {
+            data(s).replace(':', "%3A").replace(',', "%2C")
+        }
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "notice",
+        };
+        let mut props = vec![format!(
+            "file={}",
+            property(&self.file.display().to_string())
+        )];
+        if let Some(line) = self.line {
+            props.push(format!("line={line}"));
+        }
+        if let Some(column) = self.column {
+            props.push(format!("col={column}"));
+        }
+        if let Some(field) = &self.field {
+            props.push(format!("title={}", property(field)));
+        }
+        let mut message = self.message.clone();
+        if let Some(hint) = &self.hint {
+            message.push_str("\nhint: ");
+            message.push_str(hint);
+        }
+        format!("::{level} {}::{}", props.join(","), data(&message))
+    }
+}
+
 impl fmt::Display for Diagnostic {
     /// rustc-like: `error: message` / `  --> file:line:col` / `  = field: ...` / `  = hint: ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -185,6 +226,18 @@ pub fn relative(root: &Path, path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn github_annotations_escape_what_workflow_commands_reserve() {
+        let d = Diagnostic::error("content/incidents/a, b.md", "100% broken\nhere")
+            .at(4, 2)
+            .field("timeline.detected")
+            .hint("fix it");
+        assert_eq!(
+            d.github_annotation(),
+            "::error file=content/incidents/a%2C b.md,line=4,col=2,title=timeline.detected::100%25 broken%0Ahere%0Ahint: fix it"
+        );
+    }
 
     #[test]
     fn display_names_file_line_field_and_hint() {

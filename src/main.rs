@@ -1,6 +1,7 @@
 //! The `casebook` binary: parses arguments and calls the library. Exit codes:
 //! 0 success, 1 the archive has errors, 2 usage or I/O trouble.
 
+mod ci;
 mod cli;
 mod scaffold;
 
@@ -91,6 +92,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Build(args) => build(&cli.root, cli.quiet, args),
         Command::Import { source } => import(&cli.root, cli.quiet, source),
         Command::Migrate { dry_run } => migrate(&cli.root, cli.quiet, dry_run),
+        Command::Ci { host } => {
+            out!("{}", ci::workflow(host))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve {
             port,
             bind,
@@ -164,7 +169,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let report = casebook::adoption(&config);
                 let mut out = std::io::stdout().lock();
                 match format {
-                    OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &report)?,
+                    OutputFormat::Json | OutputFormat::Github => {
+                        serde_json::to_writer_pretty(&mut out, &report)?
+                    }
                     OutputFormat::Human => {
                         write!(out, "{}", terminal_safe_lines(&report.to_string()))?
                     }
@@ -189,6 +196,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let mut out = std::io::stdout().lock();
                     serde_json::to_writer_pretty(&mut out, &diagnostics)?;
                     writeln!(out)?;
+                }
+                OutputFormat::Github => {
+                    let mut out = std::io::stdout().lock();
+                    for d in &diagnostics {
+                        writeln!(out, "{}", d.github_annotation())?;
+                    }
                 }
                 OutputFormat::Human => {
                     print_diagnostics(&diagnostics)?;

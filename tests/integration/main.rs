@@ -9,6 +9,7 @@ mod adoption;
 mod analysis;
 mod build;
 mod cache;
+mod ci;
 mod commands;
 mod diagnostics;
 mod home;
