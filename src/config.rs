@@ -32,6 +32,9 @@ pub struct FileConfig {
     pub front_matter: FrontMatterConfig,
     pub content: ContentConfig,
     pub systems: SystemsConfig,
+    /// Severity or kind -> the sections (headings) and fields its write-ups must
+    /// have: `SEV1 = ["Timeline", "Root cause", "Action items"]`.
+    pub expectations: BTreeMap<String, Vec<String>>,
     pub similarity: SimilarityConfig,
     pub public: PublicConfig,
     pub tracker: TrackerConfig,
@@ -49,6 +52,7 @@ impl Default for FileConfig {
             front_matter: FrontMatterConfig::default(),
             content: ContentConfig::default(),
             systems: SystemsConfig::default(),
+            expectations: BTreeMap::new(),
             similarity: SimilarityConfig::default(),
             public: PublicConfig::default(),
             tracker: TrackerConfig::default(),

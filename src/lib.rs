@@ -145,7 +145,11 @@ fn derive(
             }
         }
     }
-    let write_up_lint = analyze::lint::write_ups(&archive);
+    let mut write_up_lint = analyze::lint::write_ups(&archive);
+    write_up_lint.extend(analyze::expectations::check(
+        &archive,
+        &config.file.expectations,
+    ));
     let archive = if config.is_public() {
         model::public_view(&archive, config)
     } else {
@@ -197,7 +201,14 @@ pub fn check(config: &Config) -> Vec<Diagnostic> {
 /// the model.
 pub fn adoption(config: &Config) -> analyze::adoption::Report {
     let (archive, _) = model::build(load::load(&config.root, &config.file.content), config);
-    analyze::adoption::Report::of(&archive)
+    let mut report = analyze::adoption::Report::of(&archive);
+    let unmet: std::collections::BTreeSet<std::path::PathBuf> =
+        analyze::expectations::check(&archive, &config.file.expectations)
+            .into_iter()
+            .map(|d| d.file)
+            .collect();
+    report.expectations_unmet = unmet.len();
+    report
 }
 
 /// What a build rendered, besides the files themselves.

@@ -19,6 +19,8 @@ pub struct Report {
     pub fields: Vec<FieldReport>,
     /// The files with the most fallbacks, most first.
     pub fix_first: Vec<FileReport>,
+    /// Write-ups missing a section or field `[expectations]` asks of them.
+    pub expectations_unmet: usize,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -90,6 +92,7 @@ impl Report {
             incidents: n,
             fields,
             fix_first: files,
+            expectations_unmet: 0,
         }
     }
 
@@ -231,6 +234,13 @@ impl fmt::Display for Report {
                 } else {
                     fallbacks.join(", ")
                 }
+            )?;
+        }
+        if self.expectations_unmet > 0 {
+            writeln!(
+                f,
+                "\n{} write-up(s) miss a section or field casebook.toml [expectations] asks for.",
+                self.expectations_unmet
             )?;
         }
         if self.fix_first.is_empty() {

@@ -4,6 +4,7 @@
 //! the repeat rate. No metric ranks people or teams.
 
 use super::{FollowUpState, IncidentFacts};
+use crate::model::incident::IncidentKind;
 use crate::model::Archive;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -72,6 +73,11 @@ pub struct Metrics {
     pub undated: usize,
     /// Follow-ups with no known status (plain bullets): never counted as open or done.
     pub untracked: usize,
+    /// Near misses and drills: counted apart, out of the per-month chart and time-to-X.
+    pub near_misses: usize,
+    pub drills: usize,
+    /// Dated incidents (not near misses or drills): the per-month chart's n.
+    pub charted: usize,
 }
 
 /// Nearest-rank percentile of an ascending, non-empty slice.
@@ -107,7 +113,13 @@ pub fn compute(
     // The whole configured scale, worst first, so charts of different systems line up.
     let severities: Vec<String> = scale.to_vec();
 
-    let per_month = per_month(archive, members, &severities, as_of);
+    let kind_of = |i: &usize| archive.incidents[*i].kind;
+    let incidents_only: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|i| kind_of(i) == IncidentKind::Incident)
+        .collect();
+    let per_month = per_month(archive, &incidents_only, &severities, as_of);
 
     type Get = fn(&IncidentFacts) -> Option<i64>;
     let durations: Vec<Distribution> = [
@@ -203,6 +215,18 @@ pub fn compute(
             .filter(|&&i| archive.incidents[i].date.is_none())
             .count(),
         untracked,
+        near_misses: members
+            .iter()
+            .filter(|i| kind_of(i) == IncidentKind::NearMiss)
+            .count(),
+        drills: members
+            .iter()
+            .filter(|i| kind_of(i) == IncidentKind::Drill)
+            .count(),
+        charted: incidents_only
+            .iter()
+            .filter(|&&i| archive.incidents[i].date.is_some())
+            .count(),
     }
 }
 

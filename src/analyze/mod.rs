@@ -4,6 +4,7 @@
 //! the same site. Nothing here renders.
 
 pub mod adoption;
+pub mod expectations;
 pub mod lint;
 pub mod metrics;
 pub mod reading;
@@ -377,6 +378,8 @@ fn minutes(from: Option<jiff::Timestamp>, to: Option<jiff::Timestamp>) -> Option
 
 fn incident_facts(i: usize, inc: &Incident, as_of: Date) -> IncidentFacts {
     let t = &inc.timeline;
+    // Near misses and drills have no customer-facing durations to compare.
+    let timed = t.in_order() && inc.kind == crate::model::incident::IncidentKind::Incident;
     IncidentFacts {
         follow_ups: inc
             .follow_ups
@@ -399,18 +402,9 @@ fn incident_facts(i: usize, inc: &Incident, as_of: Date) -> IncidentFacts {
                 }
             })
             .collect(),
-        time_to_detect: t
-            .in_order()
-            .then(|| minutes(t.started, t.detected))
-            .flatten(),
-        time_to_mitigate: t
-            .in_order()
-            .then(|| minutes(t.started, t.mitigated))
-            .flatten(),
-        time_to_resolve: t
-            .in_order()
-            .then(|| minutes(t.started, t.resolved))
-            .flatten(),
+        time_to_detect: timed.then(|| minutes(t.started, t.detected)).flatten(),
+        time_to_mitigate: timed.then(|| minutes(t.started, t.mitigated)).flatten(),
+        time_to_resolve: timed.then(|| minutes(t.started, t.resolved)).flatten(),
         ..IncidentFacts::default()
     }
 }

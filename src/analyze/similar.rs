@@ -820,6 +820,7 @@ mod tests {
             date: Some(jiff::civil::date(2024, 1, 1)),
             severity: None,
             status: IncidentStatus::Resolved,
+            kind: crate::model::incident::IncidentKind::Incident,
             systems: systems.iter().map(|s| (*s).to_owned()).collect(),
             tags: Vec::new(),
             contributing_factors: Vec::new(),

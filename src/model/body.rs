@@ -33,7 +33,7 @@ pub(super) const ACTION_HEADINGS: &[&str] = &[
     "to do",
 ];
 
-pub(super) fn normalize_heading(text: &str) -> String {
+pub fn normalize_heading(text: &str) -> String {
     let cleaned: String = text
         .trim()
         .trim_end_matches('#')
@@ -83,6 +83,28 @@ pub struct TaskLine {
     /// A `due:` value that is not a date (`due:2025-31-01`): left out of the
     /// title and of the due date, and worth a warning on the line.
     pub bad_due: Option<String>,
+}
+
+/// Every heading of `body` outside code fences, normalized (lowercase words).
+pub fn headings(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_fence: Option<&str> = None;
+    for line in body.lines() {
+        if let Some(f) = in_fence {
+            if line.trim_start().starts_with(f) {
+                in_fence = None;
+            }
+            continue;
+        }
+        if let Some(f) = fence(line) {
+            in_fence = Some(f);
+            continue;
+        }
+        if let Some((_, text)) = heading(line) {
+            out.push(normalize_heading(text));
+        }
+    }
+    out
 }
 
 /// The lines under action-items headings, outside code fences, with their

@@ -26,6 +26,7 @@ pub const KNOWN_PATHS: &[&str] = &[
     "id",
     "severity",
     "status",
+    "kind",
     "systems",
     "tags",
     "contributing_factors",
@@ -87,6 +88,46 @@ impl IncidentStatus {
             Self::Ongoing => "ongoing",
             Self::Monitoring => "monitoring",
             Self::Resolved => "resolved",
+        }
+    }
+}
+
+/// What happened: an incident, a near miss (it nearly did), or a drill. Near
+/// misses and drills are learning too; they are counted apart and left out of
+/// time-to-X metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum IncidentKind {
+    #[default]
+    Incident,
+    NearMiss,
+    Drill,
+}
+
+impl IncidentKind {
+    pub const NAMES: &'static [&'static str] = &["incident", "near-miss", "drill"];
+
+    /// Case, spaces and underscores folded: `Near miss`, `near_miss`, `NEAR-MISS`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let folded: String = s
+            .trim()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        match folded.as_str() {
+            "incident" | "outage" => Some(Self::Incident),
+            "nearmiss" => Some(Self::NearMiss),
+            "drill" | "exercise" | "gameday" => Some(Self::Drill),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incident => "incident",
+            Self::NearMiss => "near-miss",
+            Self::Drill => "drill",
         }
     }
 }
@@ -165,6 +206,7 @@ pub struct Incident {
     pub date: Option<Date>,
     pub severity: Option<String>,
     pub status: IncidentStatus,
+    pub kind: IncidentKind,
     pub systems: Vec<String>,
     pub tags: Vec<String>,
     pub contributing_factors: Vec<String>,
@@ -277,6 +319,7 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
         _ => enum_field(&f, "status", IncidentStatus::NAMES, IncidentStatus::parse)
             .unwrap_or_default(),
     };
+    let kind = enum_field(&f, "kind", IncidentKind::NAMES, IncidentKind::parse).unwrap_or_default();
     // Anything but a clear "public" stays internal: a typo must not publish.
     let visibility = enum_field(&f, "visibility", &["internal", "public"], |s| {
         match s.trim().to_ascii_lowercase().as_str() {
@@ -335,6 +378,7 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
         date,
         severity,
         status,
+        kind,
         systems: names("systems"),
         tags: names("tags"),
         contributing_factors: names("contributing_factors"),

@@ -511,6 +511,7 @@ pub fn public_view(archive: &Archive, config: &Config) -> Archive {
                 date: i.date,
                 severity: i.severity.clone(),
                 status: i.status,
+                kind: i.kind,
                 systems: i.systems.clone(),
                 tags: Vec::new(),
                 contributing_factors: Vec::new(),

@@ -269,6 +269,7 @@ struct JsonIncident<'a> {
     date: Option<String>,
     severity: Option<&'a str>,
     status: &'static str,
+    kind: &'static str,
     visibility: &'static str,
     systems: &'a [String],
     tags: &'a [String],
@@ -313,6 +314,7 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
             date: inc.date.map(|d| d.to_string()),
             severity: inc.severity.as_deref(),
             status: inc.status.as_str(),
+            kind: inc.kind.as_str(),
             visibility: match inc.visibility {
                 crate::model::Visibility::Internal => "internal",
                 crate::model::Visibility::Public => "public",

@@ -808,6 +808,9 @@ impl<'a> Renderer<'a> {
             "repeat_rate_text": m.repeat_rate.rate.map(format::percent),
             "undated": m.undated,
             "untracked": m.untracked,
+            "near_misses": m.near_misses,
+            "charted": m.charted,
+            "drills": m.drills,
         })
     }
 

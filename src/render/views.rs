@@ -65,6 +65,8 @@ pub struct Row {
     /// Position on the scale (0 = worst), for CSS classes; the scale's length when none.
     pub sev_rank: usize,
     pub status: &'static str,
+    /// `incident`, `near-miss` or `drill`.
+    pub kind: &'static str,
     /// System ids (filters, links).
     pub systems: Vec<String>,
     /// The same systems' names, for display: a systems file's `name`, else the
@@ -111,6 +113,7 @@ pub fn row(config: &Config, archive: &Archive, analysis: &Analysis, i: usize) ->
             .and_then(|s| config.severity_rank(s))
             .unwrap_or(config.file.severities.len()),
         status: inc.status.as_str(),
+        kind: inc.kind.as_str(),
         systems: inc.systems.clone(),
         system_names: system_links.iter().map(|l| l.name.clone()).collect(),
         system_links,

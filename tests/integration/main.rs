@@ -14,6 +14,7 @@ mod commands;
 mod diagnostics;
 mod home;
 mod import;
+mod kinds;
 mod limits;
 mod lists;
 mod migrate;
