@@ -1,0 +1,29 @@
+//! The "reading experience" of the demo site: durations, dates, breadcrumbs and
+//! charts read the way a person would write them. One demo build is shared.
+
+use crate::support::Archive;
+use std::sync::OnceLock;
+
+fn demo() -> &'static Archive {
+    static DEMO: OnceLock<Archive> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let a = Archive::demo();
+        a.build(&[]);
+        a
+    })
+}
+
+#[test]
+fn whole_hours_read_without_zero_minutes() {
+    let page = demo().read("public/incidents/2024-11-29-black-friday-checkout-capacity/index.html");
+    assert!(
+        page.contains("<dt>Time to resolve</dt><dd>2 h</dd>"),
+        "resolve time not shown as 2 h"
+    );
+    for (rel, _) in crate::support::files(&demo().path().join("public")) {
+        if rel.ends_with(".html") {
+            let text = demo().read(&format!("public/{rel}"));
+            assert!(!text.contains(" h 00 min"), "{rel} says \"h 00 min\"");
+        }
+    }
+}
