@@ -27,3 +27,23 @@ fn whole_hours_read_without_zero_minutes() {
         }
     }
 }
+
+#[test]
+fn search_results_print_dates_as_the_site_does() {
+    // The newest incident of the demo is from 2026-08-25.
+    let page = demo().read("public/search/index.html");
+    assert!(
+        page.contains(r#"<time datetime="2026-08-25">25 Aug 2026</time>"#),
+        "search page lists an ISO date"
+    );
+    let search = demo().path().join("public/search");
+    let shown = crate::support::output_texts(&search)
+        .into_iter()
+        .any(|(name, text)| name.contains("fragment") && text.contains("25 aug 2026"));
+    assert!(shown, "no search result carries the human date");
+    let script = demo().read("public/search.js");
+    assert!(
+        script.contains("d.meta.shown"),
+        "results do not print the shown date"
+    );
+}
