@@ -610,6 +610,7 @@ impl<'a> Renderer<'a> {
         let facts = self.analysis.system(id).cloned().unwrap_or_default();
         let card = system.map(|s| self.system_card(s));
         c.insert("system", &system);
+        c.insert("parent", &views::parent_link(self.archive, id));
         c.insert("card", &card);
         c.insert(
             "description_html",

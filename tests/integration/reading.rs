@@ -47,3 +47,12 @@ fn search_results_print_dates_as_the_site_does() {
         "results do not print the shown date"
     );
 }
+
+#[test]
+fn breadcrumbs_name_the_parent_system() {
+    let page = demo().read("public/systems/dns/index.html");
+    assert!(
+        page.contains(r#"/ <a href="../../systems/edge-cdn/">Edge and CDN</a></p>"#),
+        "the crumb shows the parent's slug, not its name"
+    );
+}
