@@ -12,6 +12,33 @@ fn esc(s: &str) -> String {
 
 const W: f64 = 720.0;
 
+/// One key of the monthly chart's legend: a severity and its colour class.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LegendKey {
+    pub name: String,
+    pub class: usize,
+}
+
+/// The severities [`month_bars`] draws, worst first, then "no severity": a key
+/// for a colour that is nowhere in the chart only makes the reader look for it.
+pub fn severity_legend(months: &[MonthCount], severities: &[String]) -> Vec<LegendKey> {
+    let none = "no severity".to_owned();
+    severities
+        .iter()
+        .chain(std::iter::once(&none))
+        .enumerate()
+        .filter(|(class, _)| {
+            months
+                .iter()
+                .any(|m| m.by_severity.get(*class).is_some_and(|&c| c > 0))
+        })
+        .map(|(class, name)| LegendKey {
+            name: name.clone(),
+            class,
+        })
+        .collect()
+}
+
 /// Incidents per month, stacked by severity (worst at the bottom).
 pub fn month_bars(months: &[MonthCount], severities: &[String], label: &str) -> String {
     let h = 180.0;
@@ -94,12 +121,20 @@ pub fn strip_plot(d: &Distribution) -> String {
     let (left, right) = (8.0, 8.0);
     let width = W - left - right;
     let mut s = String::new();
-    let label = match (d.median, d.p90) {
+    let p90 = d.shown_p90();
+    let label = match (d.median, p90) {
         (Some(m), Some(p)) => format!(
             "{}: median {}, p90 {}, n = {}, unknown {}",
             d.label,
             super::format::minutes(m),
             super::format::minutes(p),
+            d.n,
+            d.unknown
+        ),
+        (Some(m), None) => format!(
+            "{}: median {}, p90 n too small, n = {}, unknown {}",
+            d.label,
+            super::format::minutes(m),
             d.n,
             d.unknown
         ),
@@ -155,7 +190,7 @@ pub fn strip_plot(d: &Distribution) -> String {
             super::format::minutes(m)
         );
     }
-    if let Some(p) = d.p90 {
+    if let Some(p) = p90 {
         let x = log_x(p, left, width);
         let _ = write!(
             s,
@@ -276,6 +311,25 @@ mod tests {
         let svg = strip_plot(&d);
         assert_eq!(svg.matches("<circle").count(), 3);
         assert!(svg.contains("n = 3, unknown 1"), "{svg}");
+        assert!(svg.contains("p90 n too small"), "{svg}");
+        assert!(!svg.contains(r#"class="p90""#), "{svg}");
+    }
+
+    #[test]
+    fn legend_keeps_only_drawn_severities() {
+        let months = vec![MonthCount {
+            month: "2025-01".into(),
+            by_severity: vec![0, 2, 0],
+            total: 2,
+        }];
+        let legend = severity_legend(&months, &["SEV1".into(), "SEV2".into()]);
+        assert_eq!(
+            legend,
+            vec![LegendKey {
+                name: "SEV2".into(),
+                class: 1
+            }]
+        );
     }
 
     #[test]

@@ -721,7 +721,7 @@ impl<'a> Renderer<'a> {
             .map(|d| {
                 serde_json::json!({
                     "key": d.key, "label": d.label, "definition": d.definition, "n": d.n, "unknown": d.unknown,
-                    "median": d.median.map(format::minutes), "p90": d.p90.map(format::minutes),
+                    "median": d.median.map(format::minutes), "p90": d.shown_p90().map(format::minutes),
                     "svg": charts::strip_plot(d),
                 })
             })
@@ -731,6 +731,7 @@ impl<'a> Renderer<'a> {
             "severities": m.severities,
             "per_month": m.per_month,
             "per_month_svg": charts::month_bars(&m.per_month, &m.severities, label),
+            "legend": charts::severity_legend(&m.per_month, &m.severities),
             "durations": durations,
             "completion": m.completion,
             "completion_svg": charts::completion_bars(&m.completion),

@@ -56,3 +56,37 @@ fn breadcrumbs_name_the_parent_system() {
         "the crumb shows the parent's slug, not its name"
     );
 }
+
+#[test]
+fn no_p90_below_ten_incidents() {
+    // payments-db has 4 timed incidents; the archive has 33.
+    let system = demo().read("public/systems/payments-db/index.html");
+    assert!(
+        system.contains("<strong>Time to detect</strong>: median 5 min, p90: n too small, n = 4"),
+        "a p90 of 4 incidents is printed"
+    );
+    assert!(
+        !system.contains(r#"class="p90""#),
+        "a p90 line is drawn for n = 4"
+    );
+    let metrics = demo().read("public/metrics/index.html");
+    assert!(
+        metrics.contains("p90 10 h 15 min, n = 33"),
+        "the archive's p90 is gone"
+    );
+}
+
+#[test]
+fn severity_legend_lists_only_drawn_severities() {
+    // Every payments-db incident is SEV2; the demo has no incident without one.
+    let system = demo().read("public/systems/payments-db/index.html");
+    assert!(
+        system.contains(r#"<p class="legend"><span class="key sev-1">SEV2</span></p>"#),
+        "the legend lists severities the chart does not draw"
+    );
+    let metrics = demo().read("public/metrics/index.html");
+    assert!(
+        !metrics.contains(">no severity</span>"),
+        "legend keys \"no severity\""
+    );
+}
