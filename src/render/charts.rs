@@ -270,9 +270,25 @@ pub fn age_bars(rows: &[AgeBucket]) -> String {
 }
 
 /// A tiny trend line of counts, for the systems index.
-pub fn sparkline(counts: &[usize], label: &str) -> String {
+/// A system's incidents per quarter as a sparkline drawn to `scale` (the
+/// largest count of the table it sits in; its own largest if that is more).
+pub fn quarter_sparkline(name: &str, counts: &[usize], scale: usize) -> String {
+    let label = format!(
+        "{name}: incidents per quarter over the last two years, oldest first: {}",
+        counts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    sparkline(counts, scale, &label)
+}
+
+/// `counts` as a line; `scale` is the count drawn at the top, so sparklines
+/// that share one compare (a row's own largest count is used if higher).
+pub fn sparkline(counts: &[usize], scale: usize, label: &str) -> String {
     let (w, h) = (120.0, 24.0);
-    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let max = counts.iter().copied().max().unwrap_or(0).max(scale).max(1) as f64;
     let n = counts.len().max(2) as f64 - 1.0;
     let points: Vec<String> = counts
         .iter()
@@ -333,7 +349,14 @@ mod tests {
     }
 
     #[test]
+    fn a_shared_scale_keeps_small_counts_low() {
+        // One incident a quarter on a scale of three sits a third of the way up.
+        assert!(sparkline(&[1, 1], 3, "").contains("1.0,15.3 119.0,15.3"));
+        assert!(sparkline(&[1, 1], 0, "").contains("1.0,2.0 119.0,2.0"));
+    }
+
+    #[test]
     fn labels_are_escaped() {
-        assert!(sparkline(&[1, 2], "<b>").contains("&lt;b&gt;"));
+        assert!(sparkline(&[1, 2], 0, "<b>").contains("&lt;b&gt;"));
     }
 }

@@ -159,6 +159,8 @@ struct SystemCard {
     repeats_last_12_months: usize,
     recurred_while_open: usize,
     chains: usize,
+    /// Incidents per quarter over the last two years, oldest first.
+    quarters: Vec<usize>,
     sparkline: String,
 }
 
@@ -464,12 +466,23 @@ impl<'a> Renderer<'a> {
         })
     }
 
+    /// Every system's card, their sparklines drawn to one scale so rows compare.
     fn system_cards(&self) -> Vec<SystemCard> {
-        self.archive
+        let mut cards: Vec<SystemCard> = self
+            .archive
             .systems
             .iter()
             .map(|s| self.system_card(s))
-            .collect()
+            .collect();
+        let scale = cards
+            .iter()
+            .flat_map(|c| c.quarters.iter().copied())
+            .max()
+            .unwrap_or(0);
+        for card in &mut cards {
+            card.sparkline = charts::quarter_sparkline(&card.name, &card.quarters, scale);
+        }
+        cards
     }
 
     fn system_card(&self, s: &crate::model::System) -> SystemCard {
@@ -504,18 +517,8 @@ impl<'a> Renderer<'a> {
                     repeats_last_12_months: f.repeats_last_12_months,
                     recurred_while_open: f.recurred_while_open,
                     chains: f.chains.len(),
-                    sparkline: charts::sparkline(
-                        &counts,
-                        &format!(
-                            "{}: incidents per quarter over the last two years, oldest first: {}",
-                            s.name,
-                            counts
-                                .iter()
-                                .map(ToString::to_string)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ),
+                    sparkline: charts::quarter_sparkline(&s.name, &counts, 0),
+                    quarters: counts,
                 }
             }
         }

@@ -90,3 +90,28 @@ fn severity_legend_lists_only_drawn_severities() {
         "legend keys \"no severity\""
     );
 }
+
+#[test]
+fn systems_table_sparklines_share_one_scale() {
+    // Checkout's busiest quarter has 3 incidents: Auth's quarters of 1 sit a
+    // third of the way up (y 15.3 of 2.0..22.0), not at the top as Checkout's 3 does.
+    let table = demo().read("public/systems/index.html");
+    let points = |name: &str| {
+        let at = table
+            .find(&format!(r#"aria-label="{name}: incidents per quarter"#))
+            .unwrap_or_else(|| panic!("no sparkline for {name}"));
+        let from = at + table[at..].find("points=\"").expect("points") + 8;
+        let to = from + table[from..].find('"').expect("end of points");
+        table[from..to].to_owned()
+    };
+    assert!(
+        points("Auth").starts_with("1.0,15.3 "),
+        "{}",
+        points("Auth")
+    );
+    assert!(
+        points("Checkout").contains(" 85.3,2.0 "),
+        "{}",
+        points("Checkout")
+    );
+}
