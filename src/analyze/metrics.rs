@@ -24,6 +24,17 @@ pub struct Distribution {
     pub values: Vec<(i64, usize)>,
 }
 
+/// Below this many values a p90 is one or two incidents, not a tail: pages say
+/// "n too small" instead of printing it.
+pub const P90_MIN_N: usize = 10;
+
+impl Distribution {
+    /// The p90 worth showing: none when n is below [`P90_MIN_N`].
+    pub fn shown_p90(&self) -> Option<i64> {
+        self.p90.filter(|_| self.n >= P90_MIN_N)
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MonthCount {
     /// `YYYY-MM`.

@@ -18,6 +18,8 @@ pub struct Record {
     pub id: String,
     pub title: String,
     pub date: String,
+    /// The date as the site prints it ("2 Nov 2024", "undated").
+    pub date_shown: String,
     pub year: String,
     pub severity: Option<String>,
     pub status: &'static str,
@@ -111,6 +113,10 @@ impl<'a> Inputs<'a> {
             title: self.title.to_owned(),
             // Undated write-ups: no date (sorted last), "undated" as their year filter.
             date: self.date.map_or_else(String::new, |d| d.to_string()),
+            // The page's own helper, so results and pages never print a date two ways.
+            date_shown: self
+                .date
+                .map_or_else(|| "undated".to_owned(), crate::render::format::date),
             year: self
                 .date
                 .map_or_else(|| "undated".to_owned(), |d| d.year().to_string()),
@@ -152,8 +158,9 @@ pub fn records_key(archive: &Archive, analysis: &Analysis) -> u64 {
         })
         .collect();
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    // Bump when the same inputs give other records (2: `_` kept inside words).
-    const RECORD_FORMAT: u32 = 2;
+    // Bump when the same inputs give other records (2: `_` kept inside words;
+    // 3: a display date in the meta).
+    const RECORD_FORMAT: u32 = 3;
     RECORD_FORMAT.hash(&mut hasher);
     each.hash(&mut hasher);
     hasher.finish()

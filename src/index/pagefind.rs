@@ -69,6 +69,8 @@ fn custom_record(r: &Record) -> pagefind::api::CustomRecord {
     let mut meta = BTreeMap::new();
     meta.insert("title".to_owned(), r.title.clone());
     meta.insert("date".to_owned(), r.date.clone());
+    // The result list prints "2 Nov 2024" as pages do; ISO stays for `datetime`.
+    meta.insert("shown".to_owned(), r.date_shown.clone());
     let mut filters: BTreeMap<String, Vec<String>> = BTreeMap::new();
     filters.insert("system".to_owned(), r.systems.clone());
     filters.insert("severity".to_owned(), r.severity.iter().cloned().collect());
@@ -267,6 +269,7 @@ mod tests {
                     ["replica", "dns", "timeout"][i % 3]
                 ),
                 date: format!("2025-{:02}-{:02}", i % 12 + 1, i % 28 + 1),
+                date_shown: format!("{} Jan 2025", i % 28 + 1),
                 year: "2025".to_owned(),
                 severity: (i % 4 != 0).then(|| format!("sev{}", i % 3 + 1)),
                 status: "resolved",

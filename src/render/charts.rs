@@ -12,6 +12,33 @@ fn esc(s: &str) -> String {
 
 const W: f64 = 720.0;
 
+/// One key of the monthly chart's legend: a severity and its colour class.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LegendKey {
+    pub name: String,
+    pub class: usize,
+}
+
+/// The severities [`month_bars`] draws, worst first, then "no severity": a key
+/// for a colour that is nowhere in the chart only makes the reader look for it.
+pub fn severity_legend(months: &[MonthCount], severities: &[String]) -> Vec<LegendKey> {
+    let none = "no severity".to_owned();
+    severities
+        .iter()
+        .chain(std::iter::once(&none))
+        .enumerate()
+        .filter(|(class, _)| {
+            months
+                .iter()
+                .any(|m| m.by_severity.get(*class).is_some_and(|&c| c > 0))
+        })
+        .map(|(class, name)| LegendKey {
+            name: name.clone(),
+            class,
+        })
+        .collect()
+}
+
 /// Incidents per month, stacked by severity (worst at the bottom).
 pub fn month_bars(months: &[MonthCount], severities: &[String], label: &str) -> String {
     let h = 180.0;
@@ -94,12 +121,20 @@ pub fn strip_plot(d: &Distribution) -> String {
     let (left, right) = (8.0, 8.0);
     let width = W - left - right;
     let mut s = String::new();
-    let label = match (d.median, d.p90) {
+    let p90 = d.shown_p90();
+    let label = match (d.median, p90) {
         (Some(m), Some(p)) => format!(
             "{}: median {}, p90 {}, n = {}, unknown {}",
             d.label,
             super::format::minutes(m),
             super::format::minutes(p),
+            d.n,
+            d.unknown
+        ),
+        (Some(m), None) => format!(
+            "{}: median {}, p90 n too small, n = {}, unknown {}",
+            d.label,
+            super::format::minutes(m),
             d.n,
             d.unknown
         ),
@@ -155,7 +190,7 @@ pub fn strip_plot(d: &Distribution) -> String {
             super::format::minutes(m)
         );
     }
-    if let Some(p) = d.p90 {
+    if let Some(p) = p90 {
         let x = log_x(p, left, width);
         let _ = write!(
             s,
@@ -235,9 +270,25 @@ pub fn age_bars(rows: &[AgeBucket]) -> String {
 }
 
 /// A tiny trend line of counts, for the systems index.
-pub fn sparkline(counts: &[usize], label: &str) -> String {
+/// A system's incidents per quarter as a sparkline drawn to `scale` (the
+/// largest count of the table it sits in; its own largest if that is more).
+pub fn quarter_sparkline(name: &str, counts: &[usize], scale: usize) -> String {
+    let label = format!(
+        "{name}: incidents per quarter over the last two years, oldest first: {}",
+        counts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    sparkline(counts, scale, &label)
+}
+
+/// `counts` as a line; `scale` is the count drawn at the top, so sparklines
+/// that share one compare (a row's own largest count is used if higher).
+pub fn sparkline(counts: &[usize], scale: usize, label: &str) -> String {
     let (w, h) = (120.0, 24.0);
-    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let max = counts.iter().copied().max().unwrap_or(0).max(scale).max(1) as f64;
     let n = counts.len().max(2) as f64 - 1.0;
     let points: Vec<String> = counts
         .iter()
@@ -276,10 +327,36 @@ mod tests {
         let svg = strip_plot(&d);
         assert_eq!(svg.matches("<circle").count(), 3);
         assert!(svg.contains("n = 3, unknown 1"), "{svg}");
+        assert!(svg.contains("p90 n too small"), "{svg}");
+        assert!(!svg.contains(r#"class="p90""#), "{svg}");
+    }
+
+    #[test]
+    fn legend_keeps_only_drawn_severities() {
+        let months = vec![MonthCount {
+            month: "2025-01".into(),
+            by_severity: vec![0, 2, 0],
+            total: 2,
+        }];
+        let legend = severity_legend(&months, &["SEV1".into(), "SEV2".into()]);
+        assert_eq!(
+            legend,
+            vec![LegendKey {
+                name: "SEV2".into(),
+                class: 1
+            }]
+        );
+    }
+
+    #[test]
+    fn a_shared_scale_keeps_small_counts_low() {
+        // One incident a quarter on a scale of three sits a third of the way up.
+        assert!(sparkline(&[1, 1], 3, "").contains("1.0,15.3 119.0,15.3"));
+        assert!(sparkline(&[1, 1], 0, "").contains("1.0,2.0 119.0,2.0"));
     }
 
     #[test]
     fn labels_are_escaped() {
-        assert!(sparkline(&[1, 2], "<b>").contains("&lt;b&gt;"));
+        assert!(sparkline(&[1, 2], 0, "<b>").contains("&lt;b&gt;"));
     }
 }

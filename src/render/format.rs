@@ -12,13 +12,14 @@ pub fn timestamp(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// "53 min", "2 h 05 min", "3 d 4 h".
+/// "53 min", "2 h 05 min", "3 h", "3 d 4 h".
 pub fn minutes(m: i64) -> String {
     if m < 0 {
         return format!("−{}", minutes(-m));
     }
     match m {
         0..=59 => format!("{m} min"),
+        60..=1439 if m % 60 == 0 => format!("{} h", m / 60),
         60..=1439 => format!("{} h {:02} min", m / 60, m % 60),
         _ => {
             let h = (m % 1440) / 60;
@@ -59,6 +60,7 @@ mod tests {
     fn minutes_read_naturally() {
         assert_eq!(minutes(53), "53 min");
         assert_eq!(minutes(125), "2 h 05 min");
+        assert_eq!(minutes(180), "3 h");
         assert_eq!(minutes(3 * 1440 + 240), "3 d 4 h");
     }
 

@@ -160,6 +160,8 @@ struct SystemCard {
     repeats_last_12_months: usize,
     recurred_while_open: usize,
     chains: usize,
+    /// Incidents per quarter over the last two years, oldest first.
+    quarters: Vec<usize>,
     sparkline: String,
 }
 
@@ -530,12 +532,23 @@ impl<'a> Renderer<'a> {
         })
     }
 
+    /// Every system's card, their sparklines drawn to one scale so rows compare.
     fn system_cards(&self) -> Vec<SystemCard> {
-        self.archive
+        let mut cards: Vec<SystemCard> = self
+            .archive
             .systems
             .iter()
             .map(|s| self.system_card(s))
-            .collect()
+            .collect();
+        let scale = cards
+            .iter()
+            .flat_map(|c| c.quarters.iter().copied())
+            .max()
+            .unwrap_or(0);
+        for card in &mut cards {
+            card.sparkline = charts::quarter_sparkline(&card.name, &card.quarters, scale);
+        }
+        cards
     }
 
     fn system_card(&self, s: &crate::model::System) -> SystemCard {
@@ -570,18 +583,8 @@ impl<'a> Renderer<'a> {
                     repeats_last_12_months: f.repeats_last_12_months,
                     recurred_while_open: f.recurred_while_open,
                     chains: f.chains.len(),
-                    sparkline: charts::sparkline(
-                        &counts,
-                        &format!(
-                            "{}: incidents per quarter over the last two years, oldest first: {}",
-                            s.name,
-                            counts
-                                .iter()
-                                .map(ToString::to_string)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ),
+                    sparkline: charts::quarter_sparkline(&s.name, &counts, 0),
+                    quarters: counts,
                 }
             }
         }
@@ -676,6 +679,7 @@ impl<'a> Renderer<'a> {
         let facts = self.analysis.system(id).cloned().unwrap_or_default();
         let card = system.map(|s| self.system_card(s));
         c.insert("system", &system);
+        c.insert("parent", &views::parent_link(self.archive, id));
         c.insert("card", &card);
         c.insert(
             "description_html",
@@ -786,7 +790,7 @@ impl<'a> Renderer<'a> {
             .map(|d| {
                 serde_json::json!({
                     "key": d.key, "label": d.label, "definition": d.definition, "n": d.n, "unknown": d.unknown,
-                    "median": d.median.map(format::minutes), "p90": d.p90.map(format::minutes),
+                    "median": d.median.map(format::minutes), "p90": d.shown_p90().map(format::minutes),
                     "svg": charts::strip_plot(d),
                 })
             })
@@ -796,6 +800,7 @@ impl<'a> Renderer<'a> {
             "severities": m.severities,
             "per_month": m.per_month,
             "per_month_svg": charts::month_bars(&m.per_month, &m.severities, label),
+            "legend": charts::severity_legend(&m.per_month, &m.severities),
             "durations": durations,
             "completion": m.completion,
             "completion_svg": charts::completion_bars(&m.completion),

@@ -172,6 +172,17 @@ pub fn follow_up(archive: &Archive, fact: &FollowUpFact) -> FollowUpView {
     }
 }
 
+/// The parent of system `id`, named as its own page names it (its id if it has no file).
+pub fn parent_link(archive: &Archive, id: &str) -> Option<SystemLink> {
+    let parent = archive.system(id)?.parent.as_deref()?;
+    Some(SystemLink {
+        id: parent.to_owned(),
+        name: archive
+            .system(parent)
+            .map_or_else(|| parent.to_owned(), |s| s.name.clone()),
+    })
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct LabelValue {
     pub label: String,

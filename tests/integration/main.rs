@@ -20,6 +20,7 @@ mod lists;
 mod migrate;
 mod output;
 mod public;
+mod reading;
 mod search;
 pub(crate) mod serve;
 mod similarity;

@@ -31,7 +31,7 @@ const PAGE = 10;
 const scale = (document.body.dataset.severities || "").split(",").filter(Boolean);
 
 function result(d) {
-  // Title and date are the record's meta; severity, status and systems its filters.
+  // Title, date and shown date are the record's meta; severity, status and systems its filters.
   const f = d.filters || {};
   const severity = (f.severity || [])[0];
   const status = (f.status || [])[0];
@@ -45,7 +45,7 @@ function result(d) {
   head.appendChild(el("a", { class: "incident-title", href: link(d.url) }, d.meta.title));
   if (status && status !== "resolved") head.appendChild(el("span", { class: "status status-" + status }, status));
   const meta = el("div", { class: "incident-meta" });
-  meta.appendChild(el("time", { datetime: d.meta.date }, d.meta.date));
+  meta.appendChild(el("time", { datetime: d.meta.date }, d.meta.shown || d.meta.date));
   if (systems) meta.appendChild(el("span", {}, systems));
   const excerpt = el("p", { class: "excerpt" });
   // Pagefind escapes the page text and adds only <mark> around matches.
