@@ -230,7 +230,11 @@ pub fn find_sources(root: &Path, content: &ContentConfig) -> Sources {
             .hint("rename it, or list it in [content] exclude in casebook.toml to silence this"),
         );
     }
-    if let Some(note) = unmatched_note(root, &content.incidents, &unmatched) {
+    if let Some(mut note) = unmatched_note(root, &content.incidents, &unmatched) {
+        // With no write-up read at all, the site would be empty without a word.
+        if !sources.files.iter().any(|(k, _)| *k == Kind::Incident) {
+            note.level = crate::diagnostic::Level::Warning;
+        }
         sources.notes.push(note);
     }
     sources

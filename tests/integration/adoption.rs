@@ -323,3 +323,26 @@ fn names_that_are_not_url_segments_become_ones_or_are_left_out_with_a_warning() 
         "{site:?}"
     );
 }
+
+#[test]
+fn a_folder_of_other_extensions_is_not_an_empty_site_without_a_word() {
+    let a = Archive::empty();
+    a.write(
+        "content/incidents/2020-02-12.html.md.erb",
+        "---\ntitle: Registry outage\n---\nThe registry was down.\n",
+    );
+    let build = a.build(&[]);
+    let stderr = build.stderr();
+    assert!(
+        stderr.contains("warning: 1 file(s) are not read as write-ups (1 .erb)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\"**/*.erb\""), "{stderr}");
+    // With the line it suggests, the write-up builds, id without its extensions.
+    a.write(
+        "casebook.toml",
+        "[content]\ninclude = [\"**/*.md\", \"**/*.erb\"]\n",
+    );
+    a.build(&[]);
+    assert!(a.exists("public/incidents/2020-02-12/index.html"));
+}
