@@ -107,7 +107,7 @@ fn date_of(
     if value.is_empty() {
         return None;
     }
-    let day = crate::import::csv::day(value);
+    let day = crate::model::tracker_dates::day(value);
     if day.is_none() {
         let mut d = Diagnostic::warning(
             shown_as,

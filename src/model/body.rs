@@ -49,7 +49,7 @@ pub fn normalize_heading(text: &str) -> String {
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-pub(super) fn heading(line: &str) -> Option<(usize, &str)> {
+pub fn heading(line: &str) -> Option<(usize, &str)> {
     let trimmed = line.trim_start();
     if line.len() - trimmed.len() > 3 {
         return None;
@@ -85,26 +85,29 @@ pub struct TaskLine {
     pub bad_due: Option<String>,
 }
 
-/// Every heading of `body` outside code fences, normalized (lowercase words).
-pub fn headings(body: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// The lines of `body` outside code fences, with their 0-based index.
+pub fn outside_fences(body: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut in_fence: Option<&str> = None;
-    for line in body.lines() {
+    body.lines().enumerate().filter(move |(_, line)| {
         if let Some(f) = in_fence {
             if line.trim_start().starts_with(f) {
                 in_fence = None;
             }
-            continue;
+            return false;
         }
         if let Some(f) = fence(line) {
             in_fence = Some(f);
-            continue;
+            return false;
         }
-        if let Some((_, text)) = heading(line) {
-            out.push(normalize_heading(text));
-        }
-    }
-    out
+        true
+    })
+}
+
+/// Every heading of `body` outside code fences, normalized (lowercase words).
+pub fn headings(body: &str) -> Vec<String> {
+    outside_fences(body)
+        .filter_map(|(_, line)| heading(line).map(|(_, text)| normalize_heading(text)))
+        .collect()
 }
 
 /// The lines under action-items headings, outside code fences, with their
@@ -112,19 +115,8 @@ pub fn headings(body: &str) -> Vec<String> {
 /// end a table). One pass, shared by task lists and action-item tables.
 pub fn action_lines(body: &str) -> Vec<(usize, &str)> {
     let mut lines = Vec::new();
-    let mut in_fence: Option<&str> = None;
     let mut section_level: Option<usize> = None;
-    for (i, line) in body.lines().enumerate() {
-        if let Some(f) = in_fence {
-            if line.trim_start().starts_with(f) {
-                in_fence = None;
-            }
-            continue;
-        }
-        if let Some(f) = fence(line) {
-            in_fence = Some(f);
-            continue;
-        }
+    for (i, line) in outside_fences(body) {
         if let Some((level, text)) = heading(line) {
             if ACTION_HEADINGS.contains(&normalize_heading(text).as_str()) {
                 section_level = Some(level);

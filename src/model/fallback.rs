@@ -109,10 +109,10 @@ pub fn date_prefix(stem: &str) -> Option<(Date, &str)> {
 /// line in `body`.
 pub fn timeline_section_date(body: &str) -> Option<(Date, usize)> {
     let mut in_timeline: Option<usize> = None;
-    for (index, line) in body.lines().enumerate() {
+    for (index, line) in super::body::outside_fences(body) {
         let t = line.trim();
-        if let Some(level) = heading_level(t) {
-            let name = t[level..].trim().to_ascii_lowercase();
+        if let Some((level, text)) = super::body::heading(line) {
+            let name = text.to_ascii_lowercase();
             if name.starts_with("timeline") || name.contains("chronology") {
                 in_timeline = Some(level);
             } else if in_timeline.is_some_and(|l| level <= l) {
@@ -129,13 +129,8 @@ pub fn timeline_section_date(body: &str) -> Option<(Date, usize)> {
     None
 }
 
-fn heading_level(line: &str) -> Option<usize> {
-    let level = line.bytes().take_while(|b| *b == b'#').count();
-    ((1..=6).contains(&level) && line[level..].starts_with([' ', '\t'])).then_some(level)
-}
-
 /// Inline Markdown reduced to its words: `**Bold** [link](url)` -> `Bold link`.
-fn strip_inline_markup(text: &str) -> String {
+pub(super) fn strip_inline_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

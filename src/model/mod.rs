@@ -19,6 +19,7 @@ pub mod reading_list;
 pub mod sections;
 pub mod system;
 pub mod tracker;
+pub mod tracker_dates;
 pub mod url;
 
 use crate::config::Config;

@@ -4,6 +4,7 @@
 //! with `DONE`/`TODO` written in a cell. A line scanner, like [`super::body`].
 
 use super::body::{first_paragraph, heading, normalize_heading};
+use super::fallback::strip_inline_markup as plain;
 use super::follow_up::{FollowUpSource, FollowUpStatus, RawFollowUp};
 
 /// Headings whose first paragraph is the write-up's summary.
@@ -147,27 +148,6 @@ impl Columns {
             from_tracker: false,
         })
     }
-}
-
-/// A cell's text without emphasis, code marks and link targets.
-fn plain(cell: &str) -> String {
-    let mut out = String::with_capacity(cell.len());
-    let mut chars = cell.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '*' | '_' | '`' => {}
-            ']' if chars.peek() == Some(&'(') => {
-                for c in chars.by_ref() {
-                    if c == ')' {
-                        break;
-                    }
-                }
-            }
-            '[' | ']' => {}
-            _ => out.push(c),
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

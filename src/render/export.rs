@@ -28,14 +28,34 @@ pub struct Feed<'a> {
     pub incidents: &'a [usize],
 }
 
-/// What an entry says besides its summary: a repeat, and open follow-ups.
-fn entry_note(archive: &Archive, analysis: &Analysis, i: usize) -> String {
-    let inc = &archive.incidents[i];
-    let open = analysis.incidents[i]
+fn open_follow_ups(analysis: &Analysis, i: usize) -> usize {
+    analysis.incidents[i]
         .follow_ups
         .iter()
         .filter(|f| f.state.is_pending())
-        .count();
+        .count()
+}
+
+/// An entry's HTML: its summary, then what a reader asks first (a repeat? still
+/// open?).
+fn entry_html(
+    archive: &Archive,
+    analysis: &Analysis,
+    md: &super::markdown::Markdown,
+    i: usize,
+) -> String {
+    let summary = archive.incidents[i]
+        .summary
+        .as_deref()
+        .map(|m| md.inline(m))
+        .unwrap_or_default();
+    format!("{summary}<p>{}</p>", esc(&entry_note(archive, analysis, i)))
+}
+
+/// What an entry says besides its summary: a repeat, and open follow-ups.
+fn entry_note(archive: &Archive, analysis: &Analysis, i: usize) -> String {
+    let inc = &archive.incidents[i];
+    let open = open_follow_ups(analysis, i);
     let mut parts = Vec::new();
     if !inc.repeat_of.is_empty() || inc.hidden_repeat_of > 0 {
         parts.push("A repeat: this has happened before.".to_owned());
@@ -135,15 +155,10 @@ pub fn atom_of(
         for sys in &inc.systems {
             s.push_str(&format!("<category term=\"{}\"/>\n", esc(sys)));
         }
-        let summary = inc
-            .summary
-            .as_deref()
-            .map(|m| md.inline(m))
-            .unwrap_or_default();
-        let note = esc(&entry_note(archive, analysis, i));
         s.push_str(&format!(
-            "<summary type=\"html\">{}</summary>\n",
-            esc(&format!("{summary}<p>{note}</p>"))
+            "<summary type=\"html\">{}</summary>
+",
+            esc(&entry_html(archive, analysis, md, i))
         ));
         s.push_str("</entry>\n");
     }
@@ -195,27 +210,17 @@ pub fn json_feed(
         .take(FEED_ENTRIES)
         .map(|(i, inc)| {
             let url = absolute(&config.base_url, &format!("incidents/{}/", inc.id));
-            let summary = inc
-                .summary
-                .as_deref()
-                .map(|m| md.inline(m))
-                .unwrap_or_default();
-            let note = esc(&entry_note(archive, analysis, i));
             JsonFeedItem {
                 id: url.clone(),
                 url,
                 title: inc.title.clone(),
-                content_html: format!("{summary}<p>{note}</p>"),
+                content_html: entry_html(archive, analysis, md, i),
                 date_published: format!("{}T00:00:00Z", inc.date.unwrap_or(config.as_of)),
                 tags: inc.tags.clone(),
                 casebook: JsonFeedExtension {
                     is_repeat: !inc.repeat_of.is_empty() || inc.hidden_repeat_of > 0,
                     recurred_while_open: !analysis.incidents[i].recurred_while_open.is_empty(),
-                    open_follow_ups: analysis.incidents[i]
-                        .follow_ups
-                        .iter()
-                        .filter(|f| f.state.is_pending())
-                        .count(),
+                    open_follow_ups: open_follow_ups(analysis, i),
                 },
             }
         })

@@ -410,16 +410,6 @@ pub fn incident(
         percent: (done * 100).checked_div(counted).unwrap_or(0),
     };
     let public_follow_ups = follow_ups.iter().filter(|x| x.public).cloned().collect();
-    // One row per earlier incident, not per follow-up: a row counts its
-    // incident's follow-ups, and a repeat of a write-up with thousands of open
-    // items lists each of them.
-    let mut earlier_rows: std::collections::HashMap<usize, Row> = Default::default();
-    let mut earlier_row = |j: usize| {
-        earlier_rows
-            .entry(j)
-            .or_insert_with(|| row(config, archive, analysis, j))
-            .clone()
-    };
     IncidentView {
         row: row(config, archive, analysis, i),
         summary_html: inc.summary.as_deref().map(|s| md.inline(s)),
@@ -442,26 +432,12 @@ pub fn incident(
             .map(|(c, _)| chain(config, archive, analysis, c, Some(i))),
         recurred_hidden: f.recurred_while_open.len().saturating_sub(RECURRED_SHOWN),
         // In chain order, oldest first: the last are the nearest.
-        recurred_while_open: f.recurred_while_open
-            [f.recurred_while_open.len().saturating_sub(RECURRED_SHOWN)..]
-            .iter()
-            .map(|r| RecurredView {
-                follow_up: follow_up(
-                    archive,
-                    analysis.incidents[r.earlier]
-                        .follow_ups
-                        .get(r.follow_up)
-                        .unwrap_or(&FollowUpFact {
-                            incident: r.earlier,
-                            index: r.follow_up,
-                            state: FollowUpState::Open,
-                            age_days: None,
-                        }),
-                ),
-                earlier: earlier_row(r.earlier),
-                done_late: r.done_late,
-            })
-            .collect(),
+        recurred_while_open: recurred_views(
+            config,
+            archive,
+            analysis,
+            &f.recurred_while_open[f.recurred_while_open.len().saturating_sub(RECURRED_SHOWN)..],
+        ),
         possibly_related: f
             .possibly_related
             .iter()
@@ -499,8 +475,25 @@ pub fn recurred_while_open(
     analysis: &Analysis,
     i: usize,
 ) -> Vec<RecurredView> {
-    analysis.incidents[i]
-        .recurred_while_open
+    recurred_views(
+        config,
+        archive,
+        analysis,
+        &analysis.incidents[i].recurred_while_open,
+    )
+}
+
+/// `items` as views. One row per earlier incident, not per follow-up: a row
+/// counts its incident's follow-ups, and a repeat of a write-up with thousands
+/// of open items lists each of them.
+fn recurred_views(
+    config: &Config,
+    archive: &Archive,
+    analysis: &Analysis,
+    items: &[crate::analyze::OpenAtRecurrence],
+) -> Vec<RecurredView> {
+    let mut rows: std::collections::HashMap<usize, Row> = Default::default();
+    items
         .iter()
         .map(|r| RecurredView {
             follow_up: follow_up(
@@ -515,7 +508,10 @@ pub fn recurred_while_open(
                         age_days: None,
                     }),
             ),
-            earlier: row(config, archive, analysis, r.earlier),
+            earlier: rows
+                .entry(r.earlier)
+                .or_insert_with(|| row(config, archive, analysis, r.earlier))
+                .clone(),
             done_late: r.done_late,
         })
         .collect()
