@@ -249,6 +249,14 @@ impl Config {
         self.audience == Audience::Public
     }
 
+    /// The audience as a word, for names of what is cached per audience.
+    pub fn audience(&self) -> &'static str {
+        match self.audience {
+            Audience::Public => "public",
+            Audience::Internal => "internal",
+        }
+    }
+
     /// Rank of a severity on the configured scale, 0 = worst.
     pub fn severity_rank(&self, severity: &str) -> Option<usize> {
         self.file.severities.iter().position(|s| s == severity)

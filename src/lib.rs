@@ -319,10 +319,11 @@ fn search_pages(
     if mode == Mode::Preview {
         return Ok(Vec::new());
     }
-    let bundle =
-        index::pagefind::build_cached(&config.root, index::records_key(archive, analysis), || {
-            index::records(archive, analysis)
-        })?;
+    let bundle = index::pagefind::build_cached(
+        &config.root,
+        &index::SearchInputs::of(archive, analysis),
+        config.audience(),
+    )?;
     notices.extend(bundle.repaired);
     Ok(bundle
         .files

@@ -381,21 +381,21 @@ fn refresh_search(session: &Session, shared: Arc<Shared>, version: u64, log: Log
     };
     let (archive, analysis) = (archive.clone(), analysis.clone());
     let root = session.config().root.clone();
+    let audience = session.config().audience();
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(5));
         if state_version(&shared) != version {
             return;
         }
-        let key = crate::index::records_key(&archive, &analysis);
-        let bundle = crate::index::pagefind::build_cached(&root, key, || {
-            crate::index::records(&archive, &analysis)
-        });
+        let inputs = crate::index::SearchInputs::of(&archive, &analysis);
+        let bundle = crate::index::pagefind::build_cached(&root, &inputs, audience);
+        drop(inputs);
         drop((archive, analysis));
         let Ok(bundle) = bundle else {
             return;
         };
         // A damaged cached bundle was rebuilt: said, as a build says it.
-        if let Some(repaired) = &bundle.repaired {
+        for repaired in &bundle.repaired {
             log(Importance::Alert, &format!("warning: {repaired}"));
         }
         let bundle = bundle.files;

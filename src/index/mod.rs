@@ -4,6 +4,7 @@
 //! read the same [`Record`]s, so the browser and the terminal search the same text.
 
 pub mod pagefind;
+pub mod pagefind_cache;
 pub mod query;
 pub mod query_guard;
 pub mod search;
@@ -142,26 +143,61 @@ pub fn records(archive: &Archive, analysis: &Analysis) -> Vec<Record> {
         .collect()
 }
 
-/// A hash of everything [`records`] would derive its records from: equal keys,
-/// equal records (for one version of casebook).
-pub fn records_key(archive: &Archive, analysis: &Analysis) -> u64 {
-    use rayon::prelude::*;
-    use std::hash::{Hash, Hasher};
-    let each: Vec<u64> = archive
-        .incidents
-        .par_iter()
-        .zip(&analysis.incidents)
-        .map(|(inc, facts)| {
-            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-            Inputs::of(inc, facts).hash(&mut hasher);
-            hasher.finish()
-        })
-        .collect();
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    // Bump when the same inputs give other records (2: `_` kept inside words;
-    // 3: a display date in the meta).
-    const RECORD_FORMAT: u32 = 3;
-    RECORD_FORMAT.hash(&mut hasher);
-    each.hash(&mut hasher);
-    hasher.finish()
+/// The search inputs of an archive: each incident's record on demand, and a
+/// key per record hashing what it would be made of (equal keys, equal records
+/// for one version of casebook), so a build can tell which records it has
+/// indexed before without deriving any text.
+pub struct SearchInputs<'a> {
+    archive: &'a Archive,
+    analysis: &'a Analysis,
+    keys: Vec<u64>,
+}
+
+impl<'a> SearchInputs<'a> {
+    pub fn of(archive: &'a Archive, analysis: &'a Analysis) -> Self {
+        use rayon::prelude::*;
+        use std::hash::{Hash, Hasher};
+        let keys = archive
+            .incidents
+            .par_iter()
+            .zip(&analysis.incidents)
+            .map(|(inc, facts)| {
+                let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+                // Bump when the same inputs give other records (2: `_` kept
+                // inside words; 3: a display date in the meta).
+                const RECORD_FORMAT: u32 = 3;
+                RECORD_FORMAT.hash(&mut hasher);
+                env!("CARGO_PKG_VERSION").hash(&mut hasher);
+                Inputs::of(inc, facts).hash(&mut hasher);
+                hasher.finish()
+            })
+            .collect();
+        SearchInputs {
+            archive,
+            analysis,
+            keys,
+        }
+    }
+
+    /// One key per record, in archive order.
+    pub fn keys(&self) -> &[u64] {
+        &self.keys
+    }
+
+    /// A key for the whole set of records, in order.
+    pub fn key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        self.keys.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// The record of the incident at `index` in archive order.
+    pub fn record(&self, index: usize) -> Record {
+        Inputs::of(
+            &self.archive.incidents[index],
+            &self.analysis.incidents[index],
+        )
+        .record()
+    }
 }

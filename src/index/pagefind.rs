@@ -4,7 +4,10 @@
 //! state, and a date sort. Output files land under `search/` beside casebook's
 //! own search page, which drives Pagefind's JS API.
 
-use super::Record;
+use super::pagefind_cache::{self as cache, CachedFile, Files, RecordPack};
+use super::{Record, SearchInputs};
+use pagefind::api::{CustomRecord, FossickedRecord, PagefindIndex};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Pagefind files that casebook's UI does not load (it uses the JS API directly).
@@ -23,46 +26,62 @@ const UNUSED: &[&str] = &[
 pub struct IndexError(String);
 
 /// Builds the Pagefind bundle in memory: (path under the bundle folder, bytes).
-pub fn build(records: &[Record]) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
-    build_custom(records.iter().map(custom_record).collect())
+pub fn build(records: &[Record]) -> Result<Files, IndexError> {
+    let custom = records.iter().map(custom_record).collect();
+    block_on(async {
+        let index = new_index()?;
+        let fossicked = fossick(&index, custom).await?;
+        let files = bundle(index, fossicked, Default::default()).await?;
+        Ok(files.into_iter().map(|f| (f.name, f.bytes)).collect())
+    })
 }
 
-/// [`build`] from records already in Pagefind's form, so a caller can free its
-/// own records before indexing (they hold every incident's text once more).
-fn build_custom(
-    records: Vec<pagefind::api::CustomRecord>,
-) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+fn block_on<T>(
+    work: impl std::future::Future<Output = Result<T, IndexError>>,
+) -> Result<T, IndexError> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| IndexError(e.to_string()))?;
-    runtime.block_on(build_async(records))
+        .map_err(|e| IndexError(e.to_string()))?
+        .block_on(work)
 }
 
-async fn build_async(
-    records: Vec<pagefind::api::CustomRecord>,
-) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
+/// What Pagefind makes of each record before it joins an index; in parallel.
+async fn fossick(
+    index: &PagefindIndex,
+    records: Vec<CustomRecord>,
+) -> Result<Vec<FossickedRecord>, IndexError> {
+    index
+        .fossick_records(records)
+        .await
+        .map_err(|e| IndexError(e.to_string()))
+}
+
+/// The bundle of `records`, indexed in the order given; files of an earlier
+/// bundle whose contents are unchanged are taken from `reuse` rather than
+/// compressed again.
+async fn bundle(
+    mut index: PagefindIndex,
+    records: Vec<FossickedRecord>,
+    reuse: std::collections::HashMap<u128, Vec<u8>>,
+) -> Result<Vec<CachedFile>, IndexError> {
     if records.is_empty() {
         return Ok(Vec::new());
     }
-    let mut index = new_index()?;
-    // One batch: the vendored Pagefind indexes it in parallel, in this order.
-    index
-        .add_custom_records(records)
-        .await
-        .map_err(|e| IndexError(e.to_string()))?;
+    index.add_fossicked_records(records).await;
+    index.reuse_encoded(reuse).await;
     bundle_files(&mut index).await
 }
 
-fn new_index() -> Result<pagefind::api::PagefindIndex, IndexError> {
+fn new_index() -> Result<PagefindIndex, IndexError> {
     let options = pagefind::options::PagefindServiceConfig::builder()
         .force_language("en".to_string())
         .keep_index_url(false)
         .build();
-    pagefind::api::PagefindIndex::new(Some(options)).map_err(|e| IndexError(e.to_string()))
+    PagefindIndex::new(Some(options)).map_err(|e| IndexError(e.to_string()))
 }
 
-fn custom_record(r: &Record) -> pagefind::api::CustomRecord {
+fn custom_record(r: &Record) -> CustomRecord {
     // Only what the result list shows and the filters do not hold: every
     // meta value is copied into each result's fragment and indexed as
     // words again, and severity, status and systems are filters already.
@@ -96,7 +115,7 @@ fn custom_record(r: &Record) -> pagefind::api::CustomRecord {
             .join(", "),
         r.tags.join(", "),
     );
-    pagefind::api::CustomRecord {
+    CustomRecord {
         url: format!("/incidents/{}/", r.id),
         content,
         language: "en".to_owned(),
@@ -107,9 +126,7 @@ fn custom_record(r: &Record) -> pagefind::api::CustomRecord {
 }
 
 /// The bundle's files that casebook ships.
-async fn bundle_files(
-    index: &mut pagefind::api::PagefindIndex,
-) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
+async fn bundle_files(index: &mut PagefindIndex) -> Result<Vec<CachedFile>, IndexError> {
     let files = index
         .get_files()
         .await
@@ -119,139 +136,156 @@ async fn bundle_files(
         .filter_map(|f| {
             let name = f.filename.to_string_lossy().replace('\\', "/");
             let unused = UNUSED.contains(&name.as_str()) || name.starts_with("playground/");
-            (!unused).then_some((name, f.contents))
+            (!unused).then_some(CachedFile {
+                name,
+                bytes: f.contents,
+                content_hash: f.content_hash,
+            })
         })
         .collect())
 }
 
-/// The bundle's files: (path under the bundle folder, bytes).
-pub type Files = Vec<(String, Vec<u8>)>;
-
 /// What [`build_cached`] hands back.
 pub struct Bundle {
     pub files: Files,
-    /// Set when a cached bundle was there but could not be trusted (unreadable,
-    /// truncated, or its checksum did not match): why, for one line on stderr. It
-    /// was rebuilt.
-    pub repaired: Option<String>,
+    /// Caches that were there but could not be trusted (unreadable, truncated,
+    /// or their checksum did not match): why, one line each for stderr. They
+    /// were rebuilt.
+    pub repaired: Vec<String>,
+    /// How many records were fossicked in this build (the others came from
+    /// the cache); `None` when the whole bundle was reused.
+    pub fossicked: Option<usize>,
 }
 
-/// Like [`build`], but reuses the bundle from `ROOT/.casebook-cache/` when the
-/// records would be made of the same inputs (`records_key`, see
-/// [`super::records_key`]) as in an earlier build; `records` is called only when
-/// not. Pagefind indexing is the slowest
-/// part of a build and its output depends only on the records.
+/// Bump when what `build` makes of the same records changes.
+const BUNDLE_FORMAT: u32 = 7;
+
+/// Like [`build`], with `ROOT/.casebook-cache/` (see [`super::pagefind_cache`]):
+/// the bundle as it is when every record is made of the same inputs as in the
+/// last build, else one from the cached fossicked records of the records that
+/// did not change and the records that did, fossicked now. The bundle is the
+/// one [`build`] would make of the same records. `audience` names the build
+/// ("internal", "public"), whose records are cached apart.
 pub fn build_cached(
     root: &std::path::Path,
-    records_key: u64,
-    records: impl FnOnce() -> Vec<Record>,
+    inputs: &SearchInputs,
+    audience: &str,
 ) -> Result<Bundle, IndexError> {
     use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    env!("CARGO_PKG_VERSION").hash(&mut hasher);
-    // Bump when what `build` makes of the same records changes.
-    const BUNDLE_FORMAT: u32 = 6;
-    BUNDLE_FORMAT.hash(&mut hasher);
-    records_key.hash(&mut hasher);
-    let cache = root.join(super::search::CACHE_DIR);
-    let dir = cache.join(format!("pagefind-{:016x}", hasher.finish()));
-    let repaired = match read_bundle(&dir) {
+    let key = |k: u64| {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        env!("CARGO_PKG_VERSION").hash(&mut hasher);
+        BUNDLE_FORMAT.hash(&mut hasher);
+        k.hash(&mut hasher);
+        hasher.finish()
+    };
+    let cache_dir = root.join(super::search::CACHE_DIR);
+    let shown = |path: &std::path::Path| {
+        crate::diagnostic::relative(root, path)
+            .display()
+            .to_string()
+    };
+    let dir = cache::bundle_dir(&cache_dir, audience, key(inputs.key()));
+    let mut repaired = Vec::new();
+    match cache::read_bundle(&dir) {
         Ok(Some(files)) => {
             return Ok(Bundle {
-                files,
-                repaired: None,
+                files: files.into_iter().map(|f| (f.name, f.bytes)).collect(),
+                repaired,
+                fossicked: None,
             })
         }
-        Ok(None) => None,
-        Err(why) => Some(format!(
+        Ok(None) => {}
+        Err(why) => repaired.push(format!(
             "the cached search bundle {} {why}; rebuilt it",
-            crate::diagnostic::relative(root, &dir.join(BUNDLE_FILE)).display()
+            shown(&dir.join("bundle.bin"))
         )),
-    };
-    let custom: Vec<_> = records().iter().map(custom_record).collect();
-    let files = build_custom(custom)?;
+    }
+    let pack_path = RecordPack::path(&cache_dir, audience);
+    let pack = RecordPack::read(&pack_path).unwrap_or_else(|why| {
+        repaired.push(format!(
+            "the cached search records {} {why}; rebuilt them",
+            shown(&pack_path)
+        ));
+        RecordPack::default()
+    });
+    let keys: Vec<u64> = inputs.keys().iter().map(|&k| key(k)).collect();
+    let reuse = earlier_files(&cache_dir, audience, &dir);
+    let (files, fossicked) = block_on(async {
+        let index = new_index()?;
+        let records = reuse_or_fossick(&index, inputs, &keys, pack, &cache_dir, &pack_path).await?;
+        let fossicked = records.1;
+        Ok((bundle(index, records.0, reuse).await?, fossicked))
+    })?;
     // The cache is an optimisation: a read-only archive folder still builds.
-    let _ = write_bundle(&cache, &dir, &files);
-    Ok(Bundle { files, repaired })
+    let _ = std::fs::create_dir_all(&cache_dir)
+        .and_then(|()| cache::write_bundle(&cache_dir, audience, &dir, &files));
+    Ok(Bundle {
+        files: files.into_iter().map(|f| (f.name, f.bytes)).collect(),
+        repaired,
+        fossicked: Some(fossicked),
+    })
 }
 
-/// The cached bundle is one file (name and bytes, length-prefixed, then the
-/// xxh3 of all that): reading ten thousand small files back costs more than the
-/// copy saves, and one checksum over the file catches any flipped byte, which
-/// would otherwise ship a garbled index without a word.
-const BUNDLE_FILE: &str = "bundle.bin";
-
-/// The bundle in `dir`; None when there is none, an error saying why when there
-/// is one that cannot be trusted.
-fn read_bundle(dir: &std::path::Path) -> Result<Option<Files>, String> {
-    let data = match std::fs::read(dir.join(BUNDLE_FILE)) {
-        Ok(data) => data,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("could not be read ({e})")),
-    };
-    let (payload, digest) = data
-        .split_last_chunk::<8>()
-        .ok_or("is truncated".to_owned())?;
-    if xxhash_rust::xxh3::xxh3_64(payload) != u64::from_le_bytes(*digest) {
-        return Err("is damaged (its checksum does not match)".to_owned());
-    }
-    parse_bundle(payload)
-        .map(Some)
-        .ok_or("is damaged (its framing is broken)".to_owned())
-}
-
-fn parse_bundle(mut rest: &[u8]) -> Option<Files> {
-    let mut files = Vec::new();
-    while !rest.is_empty() {
-        let (name_len, r) = rest.split_first_chunk::<4>()?;
-        let name_len = u32::from_le_bytes(*name_len) as usize;
-        let (name, r) = r.split_at_checked(name_len)?;
-        let (len, r) = r.split_first_chunk::<8>()?;
-        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
-        let (bytes, r) = r.split_at_checked(len)?;
-        files.push((String::from_utf8(name.to_vec()).ok()?, bytes.to_vec()));
-        rest = r;
-    }
-    Some(files)
-}
-
-fn write_bundle(
-    cache: &std::path::Path,
-    dir: &std::path::Path,
-    files: &[(String, Vec<u8>)],
-) -> std::io::Result<()> {
-    let staging = cache.join(format!("pagefind-building-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging)?;
-    // Streamed: a copy of the whole bundle in memory would add to the cold build's peak.
-    use std::io::Write as _;
-    let mut data = std::io::BufWriter::new(std::fs::File::create(staging.join(BUNDLE_FILE))?);
-    let mut digest = xxhash_rust::xxh3::Xxh3::new();
-    let mut put = |bytes: &[u8]| {
-        digest.update(bytes);
-        data.write_all(bytes)
-    };
-    for (name, bytes) in files {
-        put(&(name.len() as u32).to_le_bytes())?;
-        put(name.as_bytes())?;
-        put(&(bytes.len() as u64).to_le_bytes())?;
-        put(bytes)?;
-    }
-    data.write_all(&digest.digest().to_le_bytes())?;
-    data.into_inner().map_err(|e| e.into_error())?;
-    // Keep the newest two bundles (e.g. the internal and the public build).
-    let mut old: Vec<(std::time::SystemTime, std::path::PathBuf)> = std::fs::read_dir(cache)?
+/// The gzipped files of the audience's last bundle, by their contents' hash.
+/// A damaged one is left out silently: it is only a head start, and the build
+/// replaces it.
+fn earlier_files(
+    cache_dir: &std::path::Path,
+    audience: &str,
+    except: &std::path::Path,
+) -> std::collections::HashMap<u128, Vec<u8>> {
+    cache::earlier_bundle_dir(cache_dir, audience, except)
+        .and_then(|dir| cache::read_bundle(&dir).ok().flatten())
+        .into_iter()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("pagefind-") && e.path() != staging)
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .filter_map(|f| Some((f.content_hash?, f.bytes)))
+        .collect()
+}
+
+/// Every record fossicked, in archive order: from `pack` where it holds the
+/// record's key, fossicked now where not; the pack is rewritten with exactly
+/// the current records when anything changed. Also says how many were
+/// fossicked now.
+async fn reuse_or_fossick(
+    index: &PagefindIndex,
+    inputs: &SearchInputs<'_>,
+    keys: &[u64],
+    pack: RecordPack,
+    cache_dir: &std::path::Path,
+    pack_path: &std::path::Path,
+) -> Result<(Vec<FossickedRecord>, usize), IndexError> {
+    let reused: Vec<Option<FossickedRecord>> = keys
+        .par_iter()
+        .map(|&k| pack.get(k).and_then(FossickedRecord::from_bytes))
         .collect();
-    old.sort();
-    old.reverse();
-    for (_, path) in old.into_iter().skip(1) {
-        let _ = std::fs::remove_dir_all(path);
+    let missing: Vec<usize> = (0..keys.len()).filter(|&i| reused[i].is_none()).collect();
+    let custom = missing
+        .par_iter()
+        .map(|&i| custom_record(&inputs.record(i)))
+        .collect();
+    let fresh = fossick(index, custom).await?;
+    if !missing.is_empty() || pack.len() != keys.len() {
+        let fresh_bytes: Vec<Vec<u8>> = fresh.par_iter().map(FossickedRecord::to_bytes).collect();
+        let mut fresh_bytes = fresh_bytes.iter();
+        let entries = keys
+            .iter()
+            .zip(&reused)
+            .filter_map(|(&k, found)| match found {
+                Some(_) => pack.get(k).map(|b| (k, b)),
+                None => fresh_bytes.next().map(|b| (k, b.as_slice())),
+            });
+        let _ =
+            std::fs::create_dir_all(cache_dir).and_then(|()| RecordPack::write(pack_path, entries));
     }
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::rename(&staging, dir)
+    drop(pack);
+    let count = fresh.len();
+    let mut fresh = fresh.into_iter();
+    let records = reused
+        .into_iter()
+        .filter_map(|found| found.or_else(|| fresh.next()))
+        .collect();
+    Ok((records, count))
 }
 
 #[cfg(test)]
@@ -304,12 +338,40 @@ mod tests {
                     .await
                     .expect("record");
             }
-            bundle_files(&mut index).await.expect("files")
+            let files = bundle_files(&mut index).await.expect("files");
+            files
+                .into_iter()
+                .map(|f| (f.name, f.bytes))
+                .collect::<Files>()
         });
         let batch = build(&records).expect("batch");
         assert!(batch.iter().any(|(name, _)| name.ends_with(".pf_index")));
         assert_same_files(&batch, &one_at_a_time);
         assert_same_files(&batch, &build(&records).expect("again"));
+    }
+
+    #[test]
+    fn records_kept_as_bytes_build_the_bundle_fossicking_builds() {
+        let records = sample_records();
+        let (kept, fresh) = block_on(async {
+            let index = new_index()?;
+            let custom = records.iter().map(custom_record).collect();
+            let fossicked = fossick(&index, custom).await?;
+            let bytes: Vec<Vec<u8>> = fossicked.iter().map(FossickedRecord::to_bytes).collect();
+            let again: Vec<FossickedRecord> = bytes
+                .iter()
+                .map(|b| FossickedRecord::from_bytes(b).expect("decodes"))
+                .collect();
+            assert!(FossickedRecord::from_bytes(&bytes[0][..bytes[0].len() - 1]).is_none());
+            let kept = bundle(new_index()?, again, Default::default()).await?;
+            let fresh = bundle(index, fossicked, Default::default()).await?;
+            Ok((kept, fresh))
+        })
+        .expect("bundles");
+        let plain = |files: Vec<CachedFile>| -> Files {
+            files.into_iter().map(|f| (f.name, f.bytes)).collect()
+        };
+        assert_same_files(&plain(kept), &plain(fresh));
     }
 
     /// Same names and bytes, in any order (names in the message, not bytes).
@@ -326,31 +388,5 @@ mod tests {
         for ((name, x), (_, y)) in a.iter().zip(&b) {
             assert!(x == y, "{name} differs");
         }
-    }
-
-    #[test]
-    fn cached_bundle_round_trips() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let files = vec![
-            ("pagefind.js".to_owned(), b"js".to_vec()),
-            ("index/en_1.pf_index".to_owned(), vec![0, 1, 2]),
-        ];
-        let target = dir.path().join("pagefind-x");
-        write_bundle(dir.path(), &target, &files).expect("write");
-        assert_eq!(read_bundle(&target), Ok(Some(files)));
-        let path = target.join(BUNDLE_FILE);
-        let mut bytes = std::fs::read(&path).expect("read");
-        bytes[5] ^= 1;
-        std::fs::write(&path, &bytes).expect("flip a byte");
-        assert!(
-            read_bundle(&target).is_err(),
-            "a flipped byte is caught, not shipped"
-        );
-        std::fs::write(&path, [9, 0, 0, 0, b'a']).expect("corrupt");
-        assert!(
-            read_bundle(&target).is_err(),
-            "a truncated cache is refused, not trusted"
-        );
-        assert_eq!(read_bundle(&dir.path().join("none")), Ok(None));
     }
 }

@@ -124,7 +124,7 @@ fn a_flipped_byte_in_the_cached_pagefind_bundle_shipped_a_garbled_index() {
     };
     let first = search_files(&a);
     assert!(first.iter().any(|(name, _)| name.ends_with(".pf_index")));
-    let [dir] = &cached(&a, "pagefind-")[..] else {
+    let [dir] = &cached(&a, "pagefind-internal-")[..] else {
         panic!("one bundle")
     };
     let bundle = dir.join("bundle.bin");
@@ -148,5 +148,128 @@ fn a_flipped_byte_in_the_cached_pagefind_bundle_shipped_a_garbled_index() {
     assert!(
         warnings(&again).iter().all(|w| w.contains("base_url")),
         "{again}"
+    );
+}
+
+/// The search bundle as shipped: every file under `public/search/`, by name.
+fn search_bundle(a: &Archive) -> Vec<(String, Vec<u8>)> {
+    files(&a.path().join("public/search"))
+        .into_iter()
+        .map(|(name, e)| (name, std::fs::read(e.path()).expect("read")))
+        .collect()
+}
+
+/// The bundle a build from scratch makes of the archive as it is now: built
+/// in a copy without `.casebook-cache/`, so the archive's own cache is kept.
+fn cold_bundle(a: &Archive, as_of: &str) -> Vec<(String, Vec<u8>)> {
+    let fresh = Archive::empty();
+    crate::support::copy_dir(&a.path().join("content"), &fresh.path().join("content"));
+    build_on(&fresh, as_of);
+    search_bundle(&fresh)
+}
+
+fn build_on(a: &Archive, as_of: &str) -> crate::support::Run {
+    let run = a.casebook(&["build", "--as-of", as_of]);
+    run.assert_ok();
+    run
+}
+
+fn same_bundles(incremental: &[(String, Vec<u8>)], cold: &[(String, Vec<u8>)], step: &str) {
+    let names = |b: &[(String, Vec<u8>)]| b.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(incremental), names(cold), "{step}: the same files");
+    for ((name, x), (_, y)) in incremental.iter().zip(cold) {
+        assert!(x == y, "{step}: {name} differs from a build from scratch");
+    }
+}
+
+#[test]
+fn a_build_that_reuses_cached_records_ships_the_bundle_a_build_from_scratch_ships() {
+    let a = archive();
+    a.write(
+        "content/incidents/queue.md",
+        "+++\ntitle = \"Queue backlog\"\ndate = 2025-04-02\n\n[[follow_ups]]\ntitle = \"Alert on queue depth\"\nowner = \"sam\"\nstatus = \"open\"\ndue = 2025-05-01\n+++\nThe café queue backed up for an hour.\n",
+    );
+    // Before the follow-up falls due: its filter says "has open".
+    build_on(&a, "2025-04-30");
+    assert_eq!(
+        cached(&a, "pagefind-records-internal").len(),
+        1,
+        "records are cached"
+    );
+    type Step = (&'static str, fn(&Archive), &'static str);
+    let steps: [Step; 5] = [
+        (
+            "one write-up added",
+            |a| {
+                a.write(
+                    "content/incidents/dns.md",
+                    "+++\ntitle = \"DNS resolution failures\"\ndate = 2024-12-01\n+++\nA resolver ran out of sockets; checkout timed out.\n",
+                );
+            },
+            "2025-04-30",
+        ),
+        (
+            "one write-up edited",
+            |a| {
+                a.write(
+                    "content/incidents/latency.md",
+                    "+++\ntitle = \"Search latency\"\ndate = 2025-03-14\n+++\nA cold cache slowed search; the warm-up job was missing.\n",
+                );
+            },
+            "2025-04-30",
+        ),
+        (
+            "one write-up removed",
+            |a| {
+                std::fs::remove_file(a.path().join("content/incidents/checkout.md"))
+                    .expect("remove");
+            },
+            "2025-04-30",
+        ),
+        // The follow-up fell due between the two days: its filter changes.
+        ("a later --as-of", |_| {}, "2025-05-02"),
+        ("nothing changed", |_| {}, "2025-05-02"),
+    ];
+    for (step, change, as_of) in steps {
+        change(&a);
+        let run = build_on(&a, as_of);
+        assert!(
+            warnings(&run.stderr())
+                .iter()
+                .all(|w| w.contains("base_url")),
+            "{step}: {}",
+            run.stderr()
+        );
+        same_bundles(&search_bundle(&a), &cold_bundle(&a, as_of), step);
+    }
+}
+
+#[test]
+fn a_flipped_byte_in_the_cached_search_records_is_caught_and_they_are_rebuilt() {
+    let a = archive();
+    a.build(&[]);
+    let [pack] = &cached(&a, "pagefind-records-internal")[..] else {
+        panic!("one record pack")
+    };
+    let len = std::fs::metadata(pack).expect("pack").len() as usize;
+    flip_byte(pack, len / 3);
+    // A new write-up: the whole bundle cannot be reused, the records are read.
+    a.write(
+        "content/incidents/dns.md",
+        "+++\ntitle = \"DNS resolution failures\"\ndate = 2024-12-01\n+++\nA resolver ran out of sockets.\n",
+    );
+    let stderr = a.build(&[]).stderr();
+    let mut said = warnings(&stderr);
+    said.retain(|w| !w.contains("base_url"));
+    assert!(
+        said.len() == 1
+            && said[0].contains("cached search records")
+            && said[0].contains("rebuilt them"),
+        "one line says so:\n{stderr}"
+    );
+    same_bundles(
+        &search_bundle(&a),
+        &cold_bundle(&a, "2026-11-25"),
+        "after the repair",
     );
 }

@@ -38,6 +38,9 @@ struct SearchState {
     /// casebook patch: `build_indexes` moves the pages into the index rather
     /// than cloning them; true once it has.
     pages_moved: bool,
+    /// casebook patch: gzipped files of an earlier build, by the xxh3-128 of
+    /// their contents, reused rather than compressed again (`get_files`).
+    reuse_encoded: std::collections::HashMap<u128, Vec<u8>>,
 }
 
 impl SearchState {
@@ -47,6 +50,7 @@ impl SearchState {
             fossicked_pages: vec![],
             built_indexes: vec![],
             pages_moved: false,
+            reuse_encoded: std::collections::HashMap::new(),
         }
     }
 
@@ -138,11 +142,23 @@ impl SearchState {
     /// URL already indexed replaces that page, as in `fossick_one`, but found
     /// through one map rather than a scan per page; nothing is cloned but URLs.
     pub fn fossick_batch(&mut self, files: Vec<Fossicker>) -> Result<usize> {
+        let results = self.fossick_apart(files)?;
+        Ok(self.add_fossicked(results))
+    }
+
+    /// casebook patch: fossick a batch in parallel without adding it to the
+    /// index (see `api::PagefindIndex::fossick_records`).
+    pub fn fossick_apart(&self, files: Vec<Fossicker>) -> Result<Vec<FossickedData>> {
         let options = &self.options;
-        let results = files
+        files
             .into_par_iter()
             .map(|f| f.fossick_sync(options))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()
+    }
+
+    /// casebook patch: append fossicked pages in the order given; a URL
+    /// already indexed replaces that page.
+    pub fn add_fossicked(&mut self, results: Vec<FossickedData>) -> usize {
         let count = results.len();
         let mut positions: HashMap<String, usize> = self
             .fossicked_pages
@@ -161,7 +177,7 @@ impl SearchState {
                 }
             }
         }
-        Ok(count)
+        count
     }
 
     pub async fn build_indexes(&mut self) -> Result<()> {
@@ -395,7 +411,9 @@ impl SearchState {
 
         let mut files: Vec<_> =
             join_all(self.built_indexes.iter().map(|indexes| async {
-                indexes.write_files_to_memory(&self.options, outdir).await
+                indexes
+                    .write_files_to_memory(&self.options, outdir, &self.reuse_encoded)
+                    .await
             }))
             .await
             .into_iter()

@@ -33,6 +33,8 @@ lazy_static! {
 
 pub mod parser;
 mod splitting;
+// casebook patch: fossicked pages as bytes (see `api::FossickedRecord`).
+pub(crate) mod stored;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FossickedWord {

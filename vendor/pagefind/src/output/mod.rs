@@ -299,15 +299,19 @@ impl PagefindIndexes {
     }
 
     pub async fn write_files_to_disk(&self, options: &SearchOptions, outdir: &PathBuf) {
-        self.write_files(options, outdir, false).await;
+        self.write_files(options, outdir, false, &Default::default()).await;
     }
 
+    /// casebook patch: `reuse` holds gzipped files of an earlier build by the
+    /// xxh3-128 of their contents; a file whose contents hash the same is
+    /// taken from there rather than compressed again.
     pub async fn write_files_to_memory(
         &self,
         options: &SearchOptions,
         outdir: &PathBuf,
+        reuse: &std::collections::HashMap<u128, Vec<u8>>,
     ) -> Vec<SyntheticFile> {
-        self.write_files(options, outdir, true).await.unwrap()
+        self.write_files(options, outdir, true, reuse).await.unwrap()
     }
 
     async fn write_files(
@@ -315,6 +319,7 @@ impl PagefindIndexes {
         options: &SearchOptions,
         outdir: &PathBuf,
         synthetic: bool,
+        reuse: &std::collections::HashMap<u128, Vec<u8>>,
     ) -> Option<Vec<SyntheticFile>> {
         let immutable_write_behaviour = if synthetic {
             WriteBehavior::Synthetic
@@ -350,20 +355,28 @@ impl PagefindIndexes {
             .into_par_iter()
             // For "immutable" (hashed) files on disk, don't compress what `write` would skip.
             .filter(|(filename, _)| synthetic || !filename.exists())
-            .map(|(filename, content)| (filename, encode(&[content], Compress::GZ)))
+            .map(|(filename, content)| {
+                let hash = xxhash_rust::xxh3::xxh3_128(content);
+                let encoded = match reuse.get(&hash) {
+                    Some(encoded) => encoded.clone(),
+                    None => encode(&[content], Compress::GZ),
+                };
+                (filename, encoded, Some(hash))
+            })
             .collect();
 
         let mut files = vec![];
 
         if self.language != "unknown" {
             if let Some(wasm_path) = self.lang_wasm_path() {
-                files.push(write_encoded(
+                files.push(write_hashed(
                     outdir.join(format!("wasm.{}.pagefind", self.language)),
                     WEB_WASM_FILES
                         .get_file(wasm_path)
                         .expect("WASM should exist")
                         .contents()
                         .to_vec(),
+                    None,
                     if synthetic {
                         WriteBehavior::Synthetic
                     } else {
@@ -382,7 +395,9 @@ impl PagefindIndexes {
         files.extend(
             gzipped
                 .into_iter()
-                .map(|(filename, contents)| write_encoded(filename, contents, immutable_write_behaviour)),
+                .map(|(filename, contents, hash)| {
+                    write_hashed(filename, contents, hash, immutable_write_behaviour)
+                }),
         );
 
         let output_files = join_all(files).await;
@@ -411,6 +426,9 @@ enum WriteBehavior {
 pub struct SyntheticFile {
     pub filename: PathBuf,
     pub contents: Vec<u8>,
+    /// casebook patch: for a gzipped file, the xxh3-128 of its contents before
+    /// compression (see `PagefindIndex::reuse_encoded`).
+    pub content_hash: Option<u128>,
 }
 
 async fn write(
@@ -449,6 +467,20 @@ fn encode(content_chunks: &[&[u8]], compression: Compress) -> Vec<u8> {
     }
 }
 
+/// casebook patch: `write_encoded`, recording the hash of what was encoded.
+async fn write_hashed(
+    filename: PathBuf,
+    contents: Vec<u8>,
+    content_hash: Option<u128>,
+    write_behavior: WriteBehavior,
+) -> Option<SyntheticFile> {
+    let mut file = write_encoded(filename, contents, write_behavior).await;
+    if let Some(file) = &mut file {
+        file.content_hash = content_hash;
+    }
+    file
+}
+
 /// casebook patch: the writing half of `write`, for contents already encoded.
 async fn write_encoded(
     filename: PathBuf,
@@ -456,7 +488,11 @@ async fn write_encoded(
     write_behavior: WriteBehavior,
 ) -> Option<SyntheticFile> {
     match write_behavior {
-        WriteBehavior::Synthetic => Some(SyntheticFile { filename, contents }),
+        WriteBehavior::Synthetic => Some(SyntheticFile {
+            filename,
+            contents,
+            content_hash: None,
+        }),
         // For "immutable" (hashed) files, don't re-write them as the contents _should_ be unchanged.
         WriteBehavior::Immutable if filename.exists() => None,
         WriteBehavior::Immutable | WriteBehavior::Disk => {

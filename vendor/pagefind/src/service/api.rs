@@ -39,7 +39,7 @@ use rust_patch::Patch;
 use std::{collections::BTreeMap, path::PathBuf, sync::Arc};
 
 use crate::{
-    fossick::{parser::DomParserResult, Fossicker},
+    fossick::{parser::DomParserResult, FossickedData, Fossicker},
     options::PagefindServiceConfig,
     PagefindInboundConfig, SearchOptions, SearchState,
 };
@@ -86,6 +86,28 @@ impl CustomRecord {
             language: force_language.unwrap_or(self.language),
         };
         Fossicker::new_with_data(self.url, data)
+    }
+}
+
+/// One record as fossicking left it (casebook patch): its words, positions
+/// and fragment, ready to join an index. See [`PagefindIndex::fossick_records`].
+pub struct FossickedRecord(FossickedData);
+
+impl FossickedRecord {
+    /// The bytes to keep: read back with [`Self::from_bytes`] by the same
+    /// version of this crate only (key what you store by that version).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        crate::fossick::stored::encode(&self.0)
+    }
+
+    /// `None` when the bytes are not a record [`Self::to_bytes`] wrote.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        crate::fossick::stored::decode(bytes).map(FossickedRecord)
+    }
+
+    /// The record's URL.
+    pub fn url(&self) -> &str {
+        &self.0.url
     }
 }
 
@@ -222,6 +244,44 @@ impl PagefindIndex {
             .map(|record| record.into_fossicker(force_language.clone()))
             .collect();
         state.fossick_batch(files)
+    }
+
+    /// Fossick custom records without adding them (casebook patch): what
+    /// [`Self::add_custom_records`] does to each record before it joins the
+    /// index, returned so that a caller can keep it ([`FossickedRecord::to_bytes`])
+    /// and add it in a later build with [`Self::add_fossicked_records`] instead
+    /// of fossicking the same record again. Runs on the calling thread and
+    /// rayon's pool, as `add_custom_records` does.
+    pub async fn fossick_records(&self, records: Vec<CustomRecord>) -> Result<Vec<FossickedRecord>> {
+        let state = self.search_index.lock().await;
+        let force_language = state.options.force_language.clone();
+        let files = records
+            .into_iter()
+            .map(|record| record.into_fossicker(force_language.clone()))
+            .collect();
+        Ok(state
+            .fossick_apart(files)?
+            .into_iter()
+            .map(FossickedRecord)
+            .collect())
+    }
+
+    /// Add records fossicked by [`Self::fossick_records`] (in this or an
+    /// earlier build of the same crate version), in the order given (casebook
+    /// patch). The index is then what `add_custom_records` of the same records
+    /// would have made. Returns the number of records added.
+    pub async fn add_fossicked_records(&mut self, records: Vec<FossickedRecord>) -> usize {
+        let pages = records.into_iter().map(|r| r.0).collect();
+        self.search_index.lock().await.add_fossicked(pages)
+    }
+
+    /// Hand over gzipped files of an earlier build (casebook patch), by the
+    /// xxh3-128 of their contents before compression, as
+    /// [`SyntheticFile::content_hash`] gives them. [`Self::get_files`] reuses a
+    /// file whose contents hash the same instead of compressing it again;
+    /// compression is most of what writing a bundle costs.
+    pub async fn reuse_encoded(&mut self, files: std::collections::HashMap<u128, Vec<u8>>) {
+        self.search_index.lock().await.reuse_encoded = files;
     }
 
     /// Index a directory of HTML files from disk.
