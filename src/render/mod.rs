@@ -10,6 +10,7 @@ mod fragments;
 mod home;
 pub mod markdown;
 mod system_json;
+mod teams;
 pub mod views;
 
 use crate::analyze::{Analysis, FollowUpState};
@@ -150,6 +151,8 @@ struct SystemCard {
     id: String,
     name: String,
     team: Option<String>,
+    /// The team's page, when the team has one.
+    team_id: Option<String>,
     tier: Option<i64>,
     incidents: usize,
     last: Option<Row>,
@@ -349,6 +352,8 @@ impl<'a> Renderer<'a> {
         if self.site.has_follow_ups {
             jobs.push(self.follow_ups_page(&shallow));
         }
+        jobs.extend(self.teams_index());
+        jobs.extend(self.team_pages(&deep));
         jobs.extend(self.incident_indexes(&shallow, &deep));
         jobs.extend(self.terms_pages("tags", "Tags", &self.analysis.tags, &deep));
         jobs.extend(self.terms_pages(
@@ -435,7 +440,8 @@ impl<'a> Renderer<'a> {
         Ok(Some(pages))
     }
 
-    /// `feed.xml`, `feed.json` and every system's `systems/ID/feed.xml`: the
+    /// `feed.xml`, `feed.json`, every system's `systems/ID/feed.xml` and every
+    /// team's `teams/ID/feed.xml`: the
     /// newest incidents, each saying whether it is a repeat and what is open.
     fn feeds(&self) -> Vec<Page> {
         let (config, archive, analysis) = (self.config, self.archive, self.analysis);
@@ -460,6 +466,7 @@ impl<'a> Renderer<'a> {
             path: feed.path.clone(),
             bytes: export::atom_of(config, archive, analysis, &self.md, &feed).into_bytes(),
         });
+        pages.extend(self.team_feeds());
         pages.extend(
             archive
                 .systems
@@ -573,6 +580,7 @@ impl<'a> Renderer<'a> {
                     id: s.id.clone(),
                     name: s.name.clone(),
                     team: s.team.clone(),
+                    team_id: s.team.as_deref().and_then(crate::model::system::team_id),
                     tier: s.tier,
                     incidents: f.incidents.len(),
                     last: f.incidents.first().map(|&i| self.rows[i].clone()),

@@ -20,6 +20,8 @@ pub struct SiteView {
     pub generator: String,
     pub incident_count: usize,
     pub has_reading_lists: bool,
+    /// Some systems file names a team: the site has `teams/`.
+    pub has_teams: bool,
     /// The follow-up board is built: always internally, in a public build
     /// only with `public.show_follow_ups`.
     pub has_follow_ups: bool,
@@ -39,6 +41,12 @@ impl SiteView {
             generator: format!("casebook {}", env!("CARGO_PKG_VERSION")),
             incident_count: archive.incidents.len(),
             has_reading_lists: !archive.reading_lists.is_empty(),
+            has_teams: archive.systems.iter().any(|s| {
+                s.team
+                    .as_deref()
+                    .and_then(crate::model::system::team_id)
+                    .is_some()
+            }),
             has_follow_ups: !config.is_public() || config.file.public.show_follow_ups,
             severities: config.file.severities.clone(),
         }

@@ -25,6 +25,7 @@ mod search;
 pub(crate) mod serve;
 mod similarity;
 mod system_data;
+mod teams;
 mod terminal;
 mod trust;
 mod unreadable;

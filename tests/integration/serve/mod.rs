@@ -4,6 +4,7 @@
 
 mod http;
 mod rewatch;
+mod teams;
 
 use crate::support::Archive;
 use std::io::{Read, Write};
