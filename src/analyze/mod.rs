@@ -5,6 +5,7 @@
 
 pub mod adoption;
 pub mod expectations;
+pub mod links;
 pub mod lint;
 pub mod metrics;
 pub mod reading;

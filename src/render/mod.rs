@@ -8,6 +8,7 @@ pub mod export;
 pub mod format;
 mod fragments;
 mod home;
+pub mod links;
 pub mod markdown;
 mod system_json;
 mod teams;
@@ -50,6 +51,7 @@ pub struct Renderer<'a> {
     site: SiteView,
     rows: Arc<Vec<Row>>,
     fragment_cache: Option<Arc<FragmentCache>>,
+    links: links::WriteUpLinks,
 }
 
 /// Compiles a theme's templates; an error names the template and its line.
@@ -227,6 +229,7 @@ impl<'a> Renderer<'a> {
             site: SiteView::new(config, archive),
             rows,
             fragment_cache: None,
+            links: links::WriteUpLinks::new(archive),
         }
     }
 
@@ -658,7 +661,14 @@ impl<'a> Renderer<'a> {
     pub fn incident_pages(&self, i: usize) -> Result<Vec<Page>, Diagnostic> {
         let inc = &self.archive.incidents[i];
         let path = format!("incidents/{}/index.html", inc.id);
-        let view = views::incident(self.config, self.archive, self.analysis, &self.md, i);
+        let view = views::incident(
+            self.config,
+            self.archive,
+            self.analysis,
+            &self.md,
+            &self.links,
+            i,
+        );
         let mut c = self.context(&path, "incidents");
         c.insert("incident", &view);
         c.insert("reading", &self.reading_nav(i));
@@ -670,7 +680,22 @@ impl<'a> Renderer<'a> {
         if view.has_rca {
             let rca_path = format!("incidents/{}/rca/index.html", inc.id);
             let mut c = self.context(&rca_path, "incidents");
-            c.insert("incident", &view);
+            // One folder down: links to attachments and write-ups climb one more.
+            let (archive, links) = (self.archive, &self.links);
+            let rca = views::IncidentView {
+                public_summary_html: inc
+                    .public
+                    .summary
+                    .as_deref()
+                    .map(|s| links.html(&self.md, archive, i, "../", s)),
+                public_impact_html: inc
+                    .public
+                    .impact
+                    .as_deref()
+                    .map(|s| links.inline(&self.md, archive, i, "../", s)),
+                ..view
+            };
+            c.insert("incident", &rca);
             pages.push(self.render_job(Job {
                 path: rca_path,
                 template: "rca.html",

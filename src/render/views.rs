@@ -364,6 +364,7 @@ pub fn incident(
     archive: &Archive,
     analysis: &Analysis,
     md: &Markdown,
+    links: &super::links::WriteUpLinks,
     i: usize,
 ) -> IncidentView {
     let inc = &archive.incidents[i];
@@ -420,9 +421,12 @@ pub fn incident(
     let public_follow_ups = follow_ups.iter().filter(|x| x.public).cloned().collect();
     IncidentView {
         row: row(config, archive, analysis, i),
-        summary_html: inc.summary.as_deref().map(|s| md.inline(s)),
+        summary_html: inc
+            .summary
+            .as_deref()
+            .map(|s| links.inline(md, archive, i, "", s)),
         summary_from_body: inc.summary_from_body,
-        body_html: md.to_html(&inc.body),
+        body_html: links.html(md, archive, i, "", &inc.body),
         tags: inc.tags.clone(),
         factors: inc.contributing_factors.clone(),
         authors: inc.authors.clone(),
@@ -456,8 +460,16 @@ pub fn incident(
             .collect(),
         hidden_repeat_of: inc.hidden_repeat_of,
         public_title: inc.public.title.clone(),
-        public_summary_html: inc.public.summary.as_deref().map(|s| md.to_html(s)),
-        public_impact_html: inc.public.impact.as_deref().map(|s| md.inline(s)),
+        public_summary_html: inc
+            .public
+            .summary
+            .as_deref()
+            .map(|s| links.html(md, archive, i, "", s)),
+        public_impact_html: inc
+            .public
+            .impact
+            .as_deref()
+            .map(|s| links.inline(md, archive, i, "", s)),
         public_follow_ups,
         public_systems: inc
             .systems

@@ -318,6 +318,8 @@ impl Session {
         for path in paths {
             match load::source_kind(&root, path, &self.config.file.content) {
                 Some(Kind::Incident) => changed_incidents.push(path.clone()),
+                // A folder write-up's attachment: copied by a full render.
+                None if load::attachments::is_attachment_path(&incidents_dir, path) => whole = true,
                 // Other files among the write-ups (notes, editor files) are not read.
                 None if path.starts_with(&incidents_dir) => {}
                 // Systems files and reading lists reach many pages; anything
@@ -346,6 +348,18 @@ impl Session {
                 (key, source)
             })
             .collect();
+        // A folder write-up that gained or lost attachments: those files are
+        // copied by a full render only.
+        let attachments_changed = fresh.iter().any(|(key, new)| {
+            let attachments = |read: Option<&SourceRead>| match read.and_then(|r| r.item.as_ref()) {
+                Some(Item::Incident(inc)) => inc.attachments.clone().filter(|a| !a.is_empty()),
+                _ => None,
+            };
+            attachments(self.sources.get(key)) != attachments(new.as_ref())
+        });
+        if attachments_changed {
+            return self.full(Mode::Preview);
+        }
         if let Some(update) = self.body_only(&fresh) {
             return update;
         }
@@ -720,9 +734,14 @@ impl Session {
             path: path.clone(),
             bytes: bytes.clone(),
         }));
+        let mut diagnostics = diagnostics;
+        pages.extend(crate::attachment_pages(
+            &self.config,
+            &archive,
+            &mut diagnostics,
+        ));
         pages.extend(bundle?);
         // A damaged cached search bundle was rebuilt: the preview says so too.
-        let mut diagnostics = diagnostics;
         diagnostics.extend(
             notices
                 .into_iter()
