@@ -7,6 +7,7 @@ mod support;
 mod adopt;
 mod adoption;
 mod analysis;
+mod attachments;
 mod build;
 mod cache;
 mod ci;

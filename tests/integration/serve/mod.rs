@@ -2,6 +2,7 @@
 //! long-poll answers with a new version), keeps the last good site with an error
 //! overlay on a broken save, and clears it once fixed. Loopback only, bounded waits.
 
+mod attachments;
 mod http;
 mod rewatch;
 mod teams;
