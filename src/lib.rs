@@ -150,6 +150,7 @@ fn derive(
         &archive,
         &config.file.expectations,
     ));
+    write_up_lint.extend(analyze::links::check(&archive));
     let archive = if config.is_public() {
         model::public_view(&archive, config)
     } else {
@@ -295,6 +296,9 @@ pub fn render_site(
     for (path, bytes) in theme.static_files {
         emit(render::Page { path, bytes });
     }
+    attachment_pages(config, &archive, &mut diagnostics)
+        .into_iter()
+        .for_each(emit);
     let adoption = analyze::adoption::Report::of(&archive).summary(&archive);
     Ok(Site {
         adoption,
@@ -305,6 +309,48 @@ pub fn render_site(
         timings,
         notices,
     })
+}
+
+/// Folder write-ups' attachments as files beside their pages
+/// (`incidents/ID/graph.png`), read from their folders only now, as the site is
+/// written. A public build's archive holds only public incidents, each with only
+/// the attachments its `[public]` text shows. What cannot be copied is a warning.
+pub fn attachment_pages(
+    config: &Config,
+    archive: &model::Archive,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<render::Page> {
+    use rayon::prelude::*;
+    let allow_scripts = config.file.markdown.unsafe_html;
+    let read: Vec<Result<render::Page, Diagnostic>> = archive
+        .incidents
+        .par_iter()
+        .flat_map_iter(|inc| {
+            inc.attachments
+                .iter()
+                .flatten()
+                .map(move |name| (inc, name))
+        })
+        .map(|(inc, name)| {
+            load::attachments::read(&config.root, &inc.source, name, allow_scripts)
+                .map(|bytes| render::Page {
+                    path: format!("incidents/{}/{name}", inc.id),
+                    bytes,
+                })
+                .map_err(|e| {
+                    Diagnostic::warning(&inc.source, format!("attachment not copied: {e}"))
+                        .hint("keep attachments as plain files inside the write-up's folder")
+                })
+        })
+        .collect();
+    let mut pages = Vec::with_capacity(read.len());
+    for r in read {
+        match r {
+            Ok(page) => pages.push(page),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    pages
 }
 
 /// The Pagefind bundle as pages under `search/` (none in preview mode), and

@@ -140,7 +140,8 @@ pub fn compute(
     ]
     .into_iter()
     .map(|(key, label, definition, get)| {
-        let mut values: Vec<(i64, usize)> = members.iter().filter_map(|&i| get(&facts[i]).map(|v| (v, i))).collect();
+        // Near misses and drills are no incidents to time: neither counted nor "unknown".
+        let mut values: Vec<(i64, usize)> = incidents_only.iter().filter_map(|&i| get(&facts[i]).map(|v| (v, i))).collect();
         values.sort();
         let sorted: Vec<i64> = values.iter().map(|(v, _)| *v).collect();
         Distribution {
@@ -148,7 +149,7 @@ pub fn compute(
             label,
             definition,
             n: sorted.len(),
-            unknown: members.len() - sorted.len(),
+            unknown: incidents_only.len() - sorted.len(),
             median: median(&sorted),
             p90: percentile(&sorted, 90.0),
             values,

@@ -5,10 +5,12 @@
 
 pub mod adoption;
 pub mod expectations;
+pub mod links;
 pub mod lint;
 pub mod metrics;
 pub mod reading;
 pub mod similar;
+pub mod teams;
 
 use crate::model::{Archive, FollowUp, FollowUpStatus, Incident};
 use jiff::civil::Date;
@@ -159,6 +161,8 @@ pub struct Analysis {
     pub incidents: Vec<IncidentFacts>,
     pub chains: Vec<Chain>,
     pub systems: BTreeMap<String, SystemFacts>,
+    /// Teams named by systems files, by name.
+    pub teams: Vec<teams::Team>,
     /// Every follow-up, most urgent first (overdue by due date, then open...).
     pub follow_ups: Vec<FollowUpFact>,
     pub tags: BTreeMap<String, Vec<usize>>,
@@ -174,6 +178,10 @@ pub struct Analysis {
 impl Analysis {
     pub fn system(&self, id: &str) -> Option<&SystemFacts> {
         self.systems.get(id)
+    }
+
+    pub fn team(&self, id: &str) -> Option<&teams::Team> {
+        self.teams.iter().find(|t| t.id == id)
     }
 }
 
@@ -299,6 +307,7 @@ pub fn analyze(
     for sf in systems.values_mut() {
         summarize_follow_ups(sf);
     }
+    let teams = teams::teams(archive, &systems);
 
     let mut follow_ups: Vec<FollowUpFact> = facts
         .iter()
@@ -361,6 +370,7 @@ pub fn analyze(
         incidents: facts,
         chains,
         systems,
+        teams,
         follow_ups,
         tags,
         factors,

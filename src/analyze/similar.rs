@@ -837,6 +837,8 @@ mod tests {
             links: Vec::new(),
             fallbacks: Vec::new(),
             body: body.to_owned(),
+            body_line: 1,
+            attachments: None,
             word_count: 0,
             line: 1,
             hidden_repeat_of: 0,

@@ -2,6 +2,7 @@
 //! reading list in parallel, split and parse their front matter. Produces
 //! [`Document`]s with line-accurate values; knows nothing of what fields mean.
 
+pub mod attachments;
 pub mod frontmatter;
 pub mod theme;
 pub mod tracker;
@@ -39,6 +40,9 @@ pub struct Document {
     pub bare: bool,
     pub body: String,
     pub body_line: u32,
+    /// A folder write-up's (`incidents/ID/index.md`) other files, by name in
+    /// its folder; None for a write-up that is one file.
+    pub attachments: Option<Vec<String>>,
 }
 
 /// Every document that parsed, and a diagnostic for every one that did not.
@@ -382,7 +386,11 @@ pub fn read_document(root: &Path, kind: Kind, path: &Path) -> Result<Document, D
             .at_line(line)
             .hint("save it as UTF-8 (most editors have an \"encoding\" option)")
     })?;
-    parse_document(&rel, kind, &text)
+    let mut doc = parse_document(&rel, kind, &text)?;
+    if kind == Kind::Incident && attachments::is_folder_write_up(&rel) {
+        doc.attachments = Some(attachments::list(root, &rel));
+    }
+    Ok(doc)
 }
 
 /// Splits and parses text already read; `rel` names it in diagnostics.
@@ -410,6 +418,7 @@ pub fn parse_document(rel: &Path, kind: Kind, text: &str) -> Result<Document, Di
         front,
         body: split.body.to_owned(),
         body_line: split.body_line,
+        attachments: None,
     })
 }
 

@@ -29,6 +29,8 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = embedded!(
     "rca.html",
     "systems.html",
     "system.html",
+    "teams.html",
+    "team.html",
     "follow_ups.html",
     "repeats.html",
     "metrics.html",

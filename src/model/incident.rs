@@ -229,6 +229,12 @@ pub struct Incident {
     /// Markdown body.
     #[serde(skip)]
     pub body: String,
+    /// Line of the body's first line in the file, for diagnostics about links.
+    #[serde(skip)]
+    pub body_line: u32,
+    /// A folder write-up's files copied beside its page (`graph.png`,
+    /// `img/a.svg`); None for a write-up that is one file.
+    pub attachments: Option<Vec<String>>,
     pub word_count: usize,
     /// Line of the first front-matter line, for diagnostics about the whole file.
     #[serde(skip)]
@@ -396,6 +402,8 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
         fallbacks,
         word_count: body::word_count(body_text),
         body: body_text.to_owned(),
+        body_line,
+        attachments: doc.attachments.clone(),
         line: front.line,
         hidden_repeat_of: 0,
     };

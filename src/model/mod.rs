@@ -13,6 +13,7 @@ pub mod fields;
 pub mod follow_up;
 pub mod ids;
 pub mod incident;
+pub mod links;
 pub mod names;
 pub mod prose_date;
 pub mod reading_list;
@@ -551,6 +552,8 @@ pub fn public_view(archive: &Archive, config: &Config) -> Archive {
                 links: Vec::new(),
                 fallbacks: i.fallbacks.clone(),
                 body: String::new(),
+                body_line: i.body_line,
+                attachments: public_attachments(i),
                 word_count: 0,
                 line: i.line,
                 hidden_repeat_of: i.hidden_repeat_of + hidden.len(),
@@ -585,6 +588,22 @@ pub fn public_view(archive: &Archive, config: &Config) -> Archive {
     };
     public.reindex();
     public
+}
+
+/// The attachments a public build copies for public incident `i`: those its
+/// `[public]` text links to or shows. The rest of its folder is internal.
+fn public_attachments(i: &Incident) -> Option<Vec<String>> {
+    let all = i.attachments.as_ref()?;
+    let named: BTreeSet<String> = [&i.public.summary, &i.public.impact]
+        .into_iter()
+        .flatten()
+        .flat_map(|text| links::body_links(text))
+        .filter_map(|l| match links::resolve(&i.source, true, &l.url) {
+            links::Target::Attachment { name, .. } => Some(name),
+            _ => None,
+        })
+        .collect();
+    Some(all.iter().filter(|a| named.contains(*a)).cloned().collect())
 }
 
 /// Every document kind's count, for summaries.

@@ -44,6 +44,12 @@ impl System {
     }
 }
 
+/// The id of a team (the URL segment of its page): the slug of its name, as
+/// names of systems are identified; None when the name has no letter or digit.
+pub fn team_id(name: &str) -> Option<String> {
+    Some(super::names::slug(name)).filter(|id| !id.is_empty())
+}
+
 pub fn read(reporter: &Reporter, doc: &Document) -> Option<System> {
     let f = Fields::new(reporter, &doc.front, "")?;
     if !super::incident::is_valid_id(&doc.stem) {
@@ -57,12 +63,26 @@ pub fn read(reporter: &Reporter, doc: &Document) -> Option<System> {
         return None;
     }
     let parent_line = f.node("parent").map_or(0, |n| n.line);
+    let team = f.string("team");
+    if let Some(name) = team.as_deref() {
+        if team_id(name).is_none() {
+            reporter.push(
+                crate::diagnostic::Diagnostic::warning(
+                    &reporter.file,
+                    format!("team \"{name}\" has no letter or digit to name its page; this system is listed under no team"),
+                )
+                .at_line(f.node("team").map_or(1, |n| n.line))
+                .field("team")
+                .hint("name the team with letters or digits, e.g. team = \"payments\""),
+            );
+        }
+    }
     let body = doc.body.trim();
     let system = System {
         id: doc.stem.clone(),
         name: f.string("name").unwrap_or_else(|| doc.stem.clone()),
         public_name: f.string("public_name"),
-        team: f.string("team"),
+        team,
         tier: f.integer("tier"),
         parent: f.string("parent"),
         description: f

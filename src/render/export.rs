@@ -1,5 +1,6 @@
-//! Machine-readable outputs: the Atom feed, `sitemap.xml` and `casebook.json`
-//! (every incident's metadata, derived follow-up states, chains and metrics).
+//! Machine-readable outputs: the Atom and JSON feeds, `sitemap.xml` and
+//! `casebook.json` (every incident's metadata, derived follow-up states, teams,
+//! chains and metrics).
 
 use super::escape as esc;
 use crate::analyze::Analysis;
@@ -302,6 +303,7 @@ struct JsonExport<'a> {
     title: &'a str,
     incidents: Vec<JsonIncident<'a>>,
     systems: Vec<serde_json::Value>,
+    teams: Vec<serde_json::Value>,
     chains: Vec<Vec<&'a str>>,
     metrics: &'a crate::analyze::metrics::Metrics,
 }
@@ -385,6 +387,16 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
             })
         })
         .collect();
+    let teams = analysis
+        .teams
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "id": t.id, "name": t.name, "url": format!("teams/{}/", t.id), "systems": t.systems,
+                "incidents": t.incidents.len(), "open_follow_ups": t.open, "overdue_follow_ups": t.overdue,
+            })
+        })
+        .collect();
     let export = JsonExport {
         generator: format!("casebook {}", env!("CARGO_PKG_VERSION")),
         as_of: config.as_of.to_string(),
@@ -392,6 +404,7 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
         title: &config.file.title,
         incidents,
         systems,
+        teams,
         chains: analysis
             .chains
             .iter()

@@ -30,8 +30,20 @@ impl Markdown {
     }
 
     pub fn to_html(&self, markdown: &str) -> String {
+        self.to_html_linked(markdown, &|_| None)
+    }
+
+    /// [`Markdown::to_html`], with each link's and image's URL passed to
+    /// `rewrite` first: `Some` replaces it (a write-up's `.md` link becomes the
+    /// incident page's), `None` keeps it.
+    pub fn to_html_linked(
+        &self,
+        markdown: &str,
+        rewrite: &dyn Fn(&str) -> Option<String>,
+    ) -> String {
         let arena = comrak::Arena::new();
         let root = comrak::parse_document(&arena, markdown, &self.options);
+        rewrite_urls(root, rewrite);
         prefix_heading_links(root);
         let mut html = String::new();
         match comrak::format_html(root, &self.options, &mut html) {
@@ -43,7 +55,16 @@ impl Markdown {
 
     /// One paragraph without the `<p>` wrapper, for summaries inside other markup.
     pub fn inline(&self, markdown: &str) -> String {
-        let html = self.to_html(markdown);
+        self.inline_linked(markdown, &|_| None)
+    }
+
+    /// [`Markdown::inline`] with links rewritten as [`Markdown::to_html_linked`] does.
+    pub fn inline_linked(
+        &self,
+        markdown: &str,
+        rewrite: &dyn Fn(&str) -> Option<String>,
+    ) -> String {
+        let html = self.to_html_linked(markdown, rewrite);
         let trimmed = html.trim();
         match trimmed
             .strip_prefix("<p>")
@@ -51,6 +72,17 @@ impl Markdown {
         {
             Some(inner) if !inner.contains("<p>") => inner.to_owned(),
             _ => html,
+        }
+    }
+}
+
+fn rewrite_urls<'a>(root: comrak::Node<'a>, rewrite: &dyn Fn(&str) -> Option<String>) {
+    use comrak::nodes::NodeValue;
+    for node in root.descendants() {
+        if let NodeValue::Link(link) | NodeValue::Image(link) = &mut node.data_mut().value {
+            if let Some(url) = rewrite(&link.url) {
+                link.url = url;
+            }
         }
     }
 }

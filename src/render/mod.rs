@@ -8,8 +8,10 @@ pub mod export;
 pub mod format;
 mod fragments;
 mod home;
+pub mod links;
 pub mod markdown;
 mod system_json;
+mod teams;
 pub mod views;
 
 use crate::analyze::{Analysis, FollowUpState};
@@ -49,6 +51,7 @@ pub struct Renderer<'a> {
     site: SiteView,
     rows: Arc<Vec<Row>>,
     fragment_cache: Option<Arc<FragmentCache>>,
+    links: links::WriteUpLinks,
 }
 
 /// Compiles a theme's templates; an error names the template and its line.
@@ -150,6 +153,8 @@ struct SystemCard {
     id: String,
     name: String,
     team: Option<String>,
+    /// The team's page, when the team has one.
+    team_id: Option<String>,
     tier: Option<i64>,
     incidents: usize,
     last: Option<Row>,
@@ -224,6 +229,7 @@ impl<'a> Renderer<'a> {
             site: SiteView::new(config, archive),
             rows,
             fragment_cache: None,
+            links: links::WriteUpLinks::new(archive),
         }
     }
 
@@ -349,6 +355,8 @@ impl<'a> Renderer<'a> {
         if self.site.has_follow_ups {
             jobs.push(self.follow_ups_page(&shallow));
         }
+        jobs.extend(self.teams_index());
+        jobs.extend(self.team_pages(&deep));
         jobs.extend(self.incident_indexes(&shallow, &deep));
         jobs.extend(self.terms_pages("tags", "Tags", &self.analysis.tags, &deep));
         jobs.extend(self.terms_pages(
@@ -435,7 +443,8 @@ impl<'a> Renderer<'a> {
         Ok(Some(pages))
     }
 
-    /// `feed.xml`, `feed.json` and every system's `systems/ID/feed.xml`: the
+    /// `feed.xml`, `feed.json`, every system's `systems/ID/feed.xml` and every
+    /// team's `teams/ID/feed.xml`: the
     /// newest incidents, each saying whether it is a repeat and what is open.
     fn feeds(&self) -> Vec<Page> {
         let (config, archive, analysis) = (self.config, self.archive, self.analysis);
@@ -460,6 +469,7 @@ impl<'a> Renderer<'a> {
             path: feed.path.clone(),
             bytes: export::atom_of(config, archive, analysis, &self.md, &feed).into_bytes(),
         });
+        pages.extend(self.team_feeds());
         pages.extend(
             archive
                 .systems
@@ -573,6 +583,7 @@ impl<'a> Renderer<'a> {
                     id: s.id.clone(),
                     name: s.name.clone(),
                     team: s.team.clone(),
+                    team_id: s.team.as_deref().and_then(crate::model::system::team_id),
                     tier: s.tier,
                     incidents: f.incidents.len(),
                     last: f.incidents.first().map(|&i| self.rows[i].clone()),
@@ -650,7 +661,14 @@ impl<'a> Renderer<'a> {
     pub fn incident_pages(&self, i: usize) -> Result<Vec<Page>, Diagnostic> {
         let inc = &self.archive.incidents[i];
         let path = format!("incidents/{}/index.html", inc.id);
-        let view = views::incident(self.config, self.archive, self.analysis, &self.md, i);
+        let view = views::incident(
+            self.config,
+            self.archive,
+            self.analysis,
+            &self.md,
+            &self.links,
+            i,
+        );
         let mut c = self.context(&path, "incidents");
         c.insert("incident", &view);
         c.insert("reading", &self.reading_nav(i));
@@ -662,7 +680,22 @@ impl<'a> Renderer<'a> {
         if view.has_rca {
             let rca_path = format!("incidents/{}/rca/index.html", inc.id);
             let mut c = self.context(&rca_path, "incidents");
-            c.insert("incident", &view);
+            // One folder down: links to attachments and write-ups climb one more.
+            let (archive, links) = (self.archive, &self.links);
+            let rca = views::IncidentView {
+                public_summary_html: inc
+                    .public
+                    .summary
+                    .as_deref()
+                    .map(|s| links.html(&self.md, archive, i, "../", s)),
+                public_impact_html: inc
+                    .public
+                    .impact
+                    .as_deref()
+                    .map(|s| links.inline(&self.md, archive, i, "../", s)),
+                ..view
+            };
+            c.insert("incident", &rca);
             pages.push(self.render_job(Job {
                 path: rca_path,
                 template: "rca.html",

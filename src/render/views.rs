@@ -20,6 +20,8 @@ pub struct SiteView {
     pub generator: String,
     pub incident_count: usize,
     pub has_reading_lists: bool,
+    /// Some systems file names a team: the site has `teams/`.
+    pub has_teams: bool,
     /// The follow-up board is built: always internally, in a public build
     /// only with `public.show_follow_ups`.
     pub has_follow_ups: bool,
@@ -39,6 +41,12 @@ impl SiteView {
             generator: format!("casebook {}", env!("CARGO_PKG_VERSION")),
             incident_count: archive.incidents.len(),
             has_reading_lists: !archive.reading_lists.is_empty(),
+            has_teams: archive.systems.iter().any(|s| {
+                s.team
+                    .as_deref()
+                    .and_then(crate::model::system::team_id)
+                    .is_some()
+            }),
             has_follow_ups: !config.is_public() || config.file.public.show_follow_ups,
             severities: config.file.severities.clone(),
         }
@@ -356,6 +364,7 @@ pub fn incident(
     archive: &Archive,
     analysis: &Analysis,
     md: &Markdown,
+    links: &super::links::WriteUpLinks,
     i: usize,
 ) -> IncidentView {
     let inc = &archive.incidents[i];
@@ -412,9 +421,12 @@ pub fn incident(
     let public_follow_ups = follow_ups.iter().filter(|x| x.public).cloned().collect();
     IncidentView {
         row: row(config, archive, analysis, i),
-        summary_html: inc.summary.as_deref().map(|s| md.inline(s)),
+        summary_html: inc
+            .summary
+            .as_deref()
+            .map(|s| links.inline(md, archive, i, "", s)),
         summary_from_body: inc.summary_from_body,
-        body_html: md.to_html(&inc.body),
+        body_html: links.html(md, archive, i, "", &inc.body),
         tags: inc.tags.clone(),
         factors: inc.contributing_factors.clone(),
         authors: inc.authors.clone(),
@@ -448,8 +460,16 @@ pub fn incident(
             .collect(),
         hidden_repeat_of: inc.hidden_repeat_of,
         public_title: inc.public.title.clone(),
-        public_summary_html: inc.public.summary.as_deref().map(|s| md.to_html(s)),
-        public_impact_html: inc.public.impact.as_deref().map(|s| md.inline(s)),
+        public_summary_html: inc
+            .public
+            .summary
+            .as_deref()
+            .map(|s| links.html(md, archive, i, "", s)),
+        public_impact_html: inc
+            .public
+            .impact
+            .as_deref()
+            .map(|s| links.inline(md, archive, i, "", s)),
         public_follow_ups,
         public_systems: inc
             .systems

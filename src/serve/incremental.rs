@@ -4,7 +4,8 @@
 //! from shared incidents and re-analysed (cheap, linear); then only the pages
 //! that can show the change are rendered at once — the changed incidents and
 //! every incident that links to them, shares a chain or a reading list with
-//! them, or lists them as a possible repeat, plus their systems' pages. The
+//! them, or lists them as a possible repeat, plus their systems' and those
+//! systems' teams' pages. The
 //! list pages that show every incident (indexes, follow-ups, tags, metrics, feed,
 //! `casebook.json`) are rendered right after, on another thread, and only when
 //! something they show changed; until then the server holds requests for them
@@ -17,8 +18,8 @@
 //! or the summary.
 //!
 //! A change to anything but a write-up (config, templates, static files, systems
-//! files, reading lists) rebuilds the whole site: those are rare and touch
-//! every page.
+//! files — which say which team owns what —, reading lists, a write-up folder's
+//! attachments) rebuilds the whole site: those are rare and touch every page.
 
 use crate::analyze::Analysis;
 use crate::config::Config;
@@ -317,6 +318,8 @@ impl Session {
         for path in paths {
             match load::source_kind(&root, path, &self.config.file.content) {
                 Some(Kind::Incident) => changed_incidents.push(path.clone()),
+                // A folder write-up's attachment: copied by a full render.
+                None if load::attachments::is_attachment_path(&incidents_dir, path) => whole = true,
                 // Other files among the write-ups (notes, editor files) are not read.
                 None if path.starts_with(&incidents_dir) => {}
                 // Systems files and reading lists reach many pages; anything
@@ -345,6 +348,18 @@ impl Session {
                 (key, source)
             })
             .collect();
+        // A folder write-up that gained or lost attachments: those files are
+        // copied by a full render only.
+        let attachments_changed = fresh.iter().any(|(key, new)| {
+            let attachments = |read: Option<&SourceRead>| match read.and_then(|r| r.item.as_ref()) {
+                Some(Item::Incident(inc)) => inc.attachments.clone().filter(|a| !a.is_empty()),
+                _ => None,
+            };
+            attachments(self.sources.get(key)) != attachments(new.as_ref())
+        });
+        if attachments_changed {
+            return self.full(Mode::Preview);
+        }
         if let Some(update) = self.body_only(&fresh) {
             return update;
         }
@@ -514,6 +529,17 @@ impl Session {
             .filter(|s| !lists_changed && archive.system(s).is_some())
             .map(|s| renderer.system_page_of(s))
             .collect();
+        // Team pages show their systems' incidents as system pages do.
+        let teams: BTreeSet<String> = systems
+            .iter()
+            .filter(|_| !lists_changed)
+            .filter_map(|s| archive.system(s)?.team.as_deref())
+            .filter_map(model::system::team_id)
+            .collect();
+        let team_pages: Vec<Result<Page, Diagnostic>> = teams
+            .par_iter()
+            .filter_map(|t| renderer.team_page_of(t))
+            .collect();
         drop(renderer);
         let mut pages = Vec::new();
         let mut errors = diagnostics.clone();
@@ -523,7 +549,7 @@ impl Session {
                 Err(d) => errors.push(d),
             }
         }
-        for p in system_pages {
+        for p in system_pages.into_iter().chain(team_pages) {
             match p {
                 Ok(p) => pages.push(p),
                 Err(d) => errors.push(d),
@@ -599,7 +625,8 @@ impl Session {
             Lists::BodyDependent => paths
                 .iter()
                 .filter(|p| {
-                    ["index.html", "feed.xml", "casebook.json"].contains(&p.as_str())
+                    ["index.html", "feed.json", "casebook.json"].contains(&p.as_str())
+                        || p.ends_with("feed.xml")
                         || p.starts_with("reading-lists/")
                 })
                 .cloned()
@@ -707,9 +734,14 @@ impl Session {
             path: path.clone(),
             bytes: bytes.clone(),
         }));
+        let mut diagnostics = diagnostics;
+        pages.extend(crate::attachment_pages(
+            &self.config,
+            &archive,
+            &mut diagnostics,
+        ));
         pages.extend(bundle?);
         // A damaged cached search bundle was rebuilt: the preview says so too.
-        let mut diagnostics = diagnostics;
         diagnostics.extend(
             notices
                 .into_iter()

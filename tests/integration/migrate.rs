@@ -195,7 +195,7 @@ fn migrate_leaves_write_ups_already_in_casebook_format_untouched() {
     assert_eq!(run.code(), Some(0), "{}", run.stderr());
     // The demo's YAML write-ups (an older template, with aliases) move over.
     assert!(
-        run.stderr().contains("Migrated 7 write-up(s); 32 already"),
+        run.stderr().contains("Migrated 7 write-up(s); 35 already"),
         "{}",
         run.stderr()
     );

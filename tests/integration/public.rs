@@ -36,6 +36,20 @@ fn public_build_contains_no_byte_of_internal_text() {
         "internal text leaked into the public build:\n{}",
         leaks.join("\n")
     );
+    // Nor in a file's name: team pages, team feeds and attachments are named
+    // after internal things (the fixture's teams and attachments carry the canary).
+    let named: Vec<&String> = files
+        .iter()
+        .map(|(name, _)| name)
+        .filter(|name| name.to_lowercase().contains(CANARY))
+        .collect();
+    assert!(named.is_empty(), "internal names in paths: {named:?}");
+    assert!(!a.exists("public/teams"), "teams are internal");
+    // Positive control: the attachment the public text shows is there.
+    let chart = a.read("public/incidents/2025-04-01-public-folder/public-chart.svg");
+    assert!(chart.contains("publicokattachment"));
+    let rca = a.read("public/incidents/2025-04-01-public-folder/rca/index.html");
+    assert!(rca.contains("src=\"../public-chart.svg\""), "{rca}");
 
     // Positive controls: public text is there, in the pages and in the search index.
     let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
@@ -73,6 +87,16 @@ fn internal_build_of_the_same_archive_does_contain_the_canaries() {
     a.build(&[]);
     let files = output_texts(&a.path().join("public"));
     let hits = files.iter().filter(|(_, t)| t.contains(CANARY)).count();
+    // The new internal files carry it: team pages and feeds, attachments.
+    for rel in [
+        "public/teams/index.html",
+        "public/teams/zqxcanary-team-of-shared-system/index.html",
+        "public/teams/zqxcanary-team-of-shared-system/feed.xml",
+        "public/incidents/2025-02-01-zqxcanary-folder/zqxcanary-chart.svg",
+        "public/incidents/2025-04-01-public-folder/zqxcanary-notes.csv",
+    ] {
+        assert!(a.read(rel).to_lowercase().contains(CANARY), "{rel}");
+    }
     assert!(
         hits > 5,
         "expected the internal build to show internal text, found it in {hits} files"

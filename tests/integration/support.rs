@@ -171,3 +171,71 @@ pub fn output_texts(dir: &std::path::Path) -> Vec<(String, String)> {
     }
     out
 }
+
+/// One entry of an Atom feed, as a reader sees it.
+#[derive(Debug)]
+pub struct AtomEntry {
+    pub id: String,
+    pub title: String,
+    pub link: String,
+    pub summary: String,
+}
+
+/// Parses `xml` as an Atom feed (RFC 4287), asserting what a reader needs: the
+/// Atom namespace, the feed's `id`, `title`, `updated` and self link, and each
+/// entry's `id`, `title`, `updated` (RFC 3339), link and author (from the entry
+/// or the feed). Returns the entries in order.
+pub fn atom_entries(xml: &str) -> Vec<AtomEntry> {
+    const ATOM: &str = "http://www.w3.org/2005/Atom";
+    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("not XML: {e}\n{xml}"));
+    let feed = doc.root_element();
+    assert_eq!(feed.tag_name().name(), "feed", "root element");
+    assert_eq!(feed.tag_name().namespace(), Some(ATOM), "Atom namespace");
+    fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+        node.children()
+            .find(|c| c.is_element() && c.tag_name().name() == name)
+    }
+    fn text(node: roxmltree::Node<'_, '_>, name: &str) -> String {
+        child(node, name)
+            .and_then(|c| c.text())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("<{name}> missing or empty in <{}>", node.tag_name().name()))
+    }
+    fn rfc3339(s: &str) {
+        assert!(
+            s.parse::<jiff::Timestamp>().is_ok(),
+            "<updated> is not RFC 3339: {s}"
+        );
+    }
+    text(feed, "id");
+    text(feed, "title");
+    rfc3339(&text(feed, "updated"));
+    assert!(
+        feed.children()
+            .any(|c| c.tag_name().name() == "link" && c.attribute("rel") == Some("self")),
+        "the feed links itself"
+    );
+    let feed_author = child(feed, "author").is_some();
+    feed.children()
+        .filter(|c| c.is_element() && c.tag_name().name() == "entry")
+        .map(|entry| {
+            rfc3339(&text(entry, "updated"));
+            assert!(
+                feed_author || child(entry, "author").is_some(),
+                "an entry without an author in a feed without one"
+            );
+            AtomEntry {
+                id: text(entry, "id"),
+                title: text(entry, "title"),
+                link: child(entry, "link")
+                    .and_then(|l| l.attribute("href"))
+                    .expect("entry link")
+                    .to_owned(),
+                summary: child(entry, "summary")
+                    .and_then(|s| s.text())
+                    .unwrap_or_default()
+                    .to_owned(),
+            }
+        })
+        .collect()
+}

@@ -2,8 +2,10 @@
 //! long-poll answers with a new version), keeps the last good site with an error
 //! overlay on a broken save, and clears it once fixed. Loopback only, bounded waits.
 
+mod attachments;
 mod http;
 mod rewatch;
+mod teams;
 
 use crate::support::Archive;
 use std::io::{Read, Write};
