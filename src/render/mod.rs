@@ -8,7 +8,9 @@ pub mod export;
 pub mod format;
 mod fragments;
 mod home;
+mod incident_page;
 pub mod markdown;
+mod metrics_view;
 mod system_json;
 pub mod views;
 
@@ -653,6 +655,10 @@ impl<'a> Renderer<'a> {
         let view = views::incident(self.config, self.archive, self.analysis, &self.md, i);
         let mut c = self.context(&path, "incidents");
         c.insert("incident", &view);
+        c.insert(
+            "story",
+            &incident_page::story(&view, &self.md, &inc.body, inc.summary.as_deref()),
+        );
         c.insert("reading", &self.reading_nav(i));
         let mut pages = vec![self.render_job(Job {
             path,
@@ -725,7 +731,11 @@ impl<'a> Renderer<'a> {
         if let Some(m) = self.analysis.system_metrics.get(id) {
             c.insert(
                 "metrics",
-                &self.metrics_view(m, &format!("{id}: incidents per month by severity")),
+                &self.metrics_view(
+                    m,
+                    &format!("{id}: incidents per month by severity"),
+                    &format::root_for(&path),
+                ),
             );
         }
         Job {
@@ -783,48 +793,16 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn metrics_view(&self, m: &crate::analyze::metrics::Metrics, label: &str) -> serde_json::Value {
-        let durations: Vec<serde_json::Value> = m
-            .durations
-            .iter()
-            .map(|d| {
-                serde_json::json!({
-                    "key": d.key, "label": d.label, "definition": d.definition, "n": d.n, "unknown": d.unknown,
-                    "median": d.median.map(format::minutes), "p90": d.shown_p90().map(format::minutes),
-                    "svg": charts::strip_plot(d),
-                })
-            })
-            .collect();
-        serde_json::json!({
-            "incidents": m.incidents,
-            "severities": m.severities,
-            "per_month": m.per_month,
-            "per_month_svg": charts::month_bars(&m.per_month, &m.severities, label),
-            "legend": charts::severity_legend(&m.per_month, &m.severities),
-            "durations": durations,
-            "completion": m.completion,
-            "completion_svg": charts::completion_bars(&m.completion),
-            "completion_definition": m.completion_definition,
-            "open_age": m.open_age,
-            "open_age_svg": charts::age_bars(&m.open_age),
-            "open_age_definition": m.open_age_definition,
-            "open_total": m.open_total,
-            "repeat_rate": m.repeat_rate,
-            "repeat_rate_text": m.repeat_rate.rate.map(format::percent),
-            "undated": m.undated,
-            "untracked": m.untracked,
-            "near_misses": m.near_misses,
-            "charted": m.charted,
-            "drills": m.drills,
-        })
-    }
-
     fn metrics_page(&self) -> Job {
         let path = "metrics/index.html";
         let mut c = self.context(path, "metrics");
         c.insert(
             "metrics",
-            &self.metrics_view(&self.analysis.metrics, "Incidents per month by severity"),
+            &self.metrics_view(
+                &self.analysis.metrics,
+                "Incidents per month by severity",
+                &format::root_for(path),
+            ),
         );
         Job {
             path: path.into(),
