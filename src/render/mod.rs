@@ -820,7 +820,7 @@ impl<'a> Renderer<'a> {
     ) -> Vec<Job> {
         let index_path = format!("{kind}/index.html");
         let mut c = self.context(&index_path, kind);
-        let list: Vec<TermView> = terms
+        let mut list: Vec<TermView> = terms
             .iter()
             .map(|(id, ids)| TermView {
                 id: id.clone(),
@@ -831,6 +831,8 @@ impl<'a> Renderer<'a> {
                     .unwrap_or_default(),
             })
             .collect();
+        // Most used first: the factors that keep coming back lead.
+        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
         c.insert("kind", kind);
         c.insert("label", label);
         c.insert("terms", &list);
@@ -932,6 +934,7 @@ impl<'a> Renderer<'a> {
                         "questions": explicit.map(|e| e.questions.clone()).unwrap_or_default(),
                         "from_rule": it.item.is_none(),
                         "minutes": views::reading_minutes(inc.word_count),
+                        "summary_html": inc.summary.as_deref().map(|x| self.md.inline(x)),
                         "open_follow_ups": open,
                     })
                 })
@@ -967,6 +970,16 @@ impl<'a> Renderer<'a> {
             c.insert("pick_up", &pick_up);
             c.insert("questions", &questions);
             c.insert("systems", &systems);
+            // The same list on one printable page, for a team session.
+            let print_path = format!("reading-lists/{}/print/index.html", list.id);
+            let mut print = c.clone();
+            print.insert("root", &format::root_for(&print_path));
+            print.insert("path", &print_path);
+            jobs.push(Job {
+                path: print_path,
+                template: "reading_list_print.html",
+                context: print,
+            });
             jobs.push(Job {
                 path,
                 template: "reading_list.html",

@@ -20,6 +20,8 @@ pub struct SiteView {
     pub generator: String,
     pub incident_count: usize,
     pub has_reading_lists: bool,
+    /// Some write-up names a contributing factor (the nav links the factors page).
+    pub has_factors: bool,
     /// The follow-up board is built: always internally, in a public build
     /// only with `public.show_follow_ups`.
     pub has_follow_ups: bool,
@@ -39,6 +41,10 @@ impl SiteView {
             generator: format!("casebook {}", env!("CARGO_PKG_VERSION")),
             incident_count: archive.incidents.len(),
             has_reading_lists: !archive.reading_lists.is_empty(),
+            has_factors: archive
+                .incidents
+                .iter()
+                .any(|i| !i.contributing_factors.is_empty()),
             has_follow_ups: !config.is_public() || config.file.public.show_follow_ups,
             severities: config.file.severities.clone(),
         }
