@@ -32,8 +32,8 @@ pub struct SiteView {
 impl SiteView {
     pub fn new(config: &Config, archive: &Archive) -> Self {
         Self {
-            title: config.file.title.clone(),
-            description: config.file.description.clone(),
+            title: site_title(config),
+            description: site_description(config),
             base_url: config.base_url.clone(),
             is_public: config.is_public(),
             as_of: format::date(config.as_of),
@@ -49,6 +49,27 @@ impl SiteView {
             severities: config.file.severities.clone(),
         }
     }
+}
+
+/// The site's name: a public build may have its own (`[public] title`).
+pub fn site_title(config: &Config) -> String {
+    match &config.file.public.title {
+        Some(t) if config.is_public() => t.clone(),
+        _ => config.file.title.clone(),
+    }
+}
+
+/// The home page's sentence: a public build never borrows the internal one.
+fn site_description(config: &Config) -> String {
+    if !config.is_public() {
+        return config.file.description.clone();
+    }
+    config
+        .file
+        .public
+        .description
+        .clone()
+        .unwrap_or_else(|| crate::config::PUBLIC_DESCRIPTION.to_owned())
 }
 
 /// A system as a link: its id for the URL, its name to show.
