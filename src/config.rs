@@ -180,7 +180,17 @@ pub struct PublicConfig {
     pub show_authors: bool,
     /// Publish the follow-up board (`follow-ups/`) in a public build.
     pub show_follow_ups: bool,
+    /// The public site's name (header, page titles, home page); default: `title`.
+    pub title: Option<String>,
+    /// The public home page's sentence; default: [`PUBLIC_DESCRIPTION`]
+    /// (the internal description speaks of every incident, which a public
+    /// build does not show).
+    pub description: Option<String>,
 }
+
+/// What a public build's home page says when `[public] description` is unset.
+pub const PUBLIC_DESCRIPTION: &str =
+    "Reports on incidents that affected our customers: what happened, the impact, and what we are changing.";
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -445,6 +455,8 @@ top_k = 3
 show_owners = false
 show_authors = false
 show_follow_ups = false   # publish the follow-up board (follow-ups/)
+# title = "Status history"  # the public site's name (default: title)
+# description = "..."       # its home page's sentence (default: reports on incidents that affected customers)
 "#;
 
     /// A TOML basic string, on one line (so also safe inside a comment).

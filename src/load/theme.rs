@@ -39,6 +39,7 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = embedded!(
     "term.html",
     "reading_lists.html",
     "reading_list.html",
+    "reading_list_print.html",
     "404.html",
     "search.html",
 );

@@ -1,7 +1,8 @@
-//! Inline SVG charts drawn at build time: stacked monthly bars, strip plots of
-//! durations with median and p90, completion and age bars, sparklines. No
-//! JavaScript; colours come from CSS classes so light and dark themes both read,
-//! and every chart carries `role="img"` with an `aria-label` (pages add a table).
+//! Charts drawn at build time: stacked monthly bars, strip plots of durations
+//! with median and p90 (inline SVG), completion and age bars (HTML tables with
+//! CSS bars, which wrap on a phone), sparklines. No JavaScript; colours come
+//! from CSS classes so light and dark themes both read, and every SVG chart
+//! carries `role="img"` with an `aria-label` (pages add a table).
 
 use crate::analyze::metrics::{AgeBucket, Distribution, MonthCount, QuarterCompletion};
 use std::fmt::Write;
@@ -41,8 +42,9 @@ pub fn severity_legend(months: &[MonthCount], severities: &[String]) -> Vec<Lege
 
 /// Incidents per month, stacked by severity (worst at the bottom).
 pub fn month_bars(months: &[MonthCount], severities: &[String], label: &str) -> String {
-    let h = 180.0;
-    let (left, bottom, top) = (32.0, 22.0, 8.0);
+    let h = 190.0;
+    // Room above the top tick for its label at the phone's larger type.
+    let (left, bottom, top) = (32.0, 26.0, 22.0);
     let max = months.iter().map(|m| m.total).max().unwrap_or(0).max(1) as f64;
     let n = months.len().max(1) as f64;
     let slot = (W - left) / n;
@@ -58,10 +60,17 @@ pub fn month_bars(months: &[MonthCount], severities: &[String], label: &str) -> 
         let y = top + plot_h - (tick as f64 / max) * plot_h;
         let _ = write!(
             s,
-            r#"<line class="grid" x1="{left}" x2="{W}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="{}" y="{:.1}" text-anchor="end">{tick}</text>"#,
-            left - 4.0,
-            y + 3.5
+            r#"<line class="grid" x1="{left}" x2="{W}" y1="{y:.1}" y2="{y:.1}"/>"#
         );
+        // The baseline needs no "0", which sat on the first month's label.
+        if tick > 0 {
+            let _ = write!(
+                s,
+                r#"<text class="axis" x="{}" y="{:.1}" text-anchor="end">{tick}</text>"#,
+                left - 4.0,
+                y + 3.5
+            );
+        }
     }
     for (i, m) in months.iter().enumerate() {
         let x = left + i as f64 * slot + (slot - bar) / 2.0;
@@ -82,10 +91,15 @@ pub fn month_bars(months: &[MonthCount], severities: &[String], label: &str) -> 
         }
         let every = (months.len() / 12).max(1);
         if i % every == 0 && m.month.ends_with("-01") || months.len() <= 12 {
+            // The first label starts at its bar, so it is not cut at the left edge.
+            let (lx, anchor) = if i == 0 {
+                (x, "start")
+            } else {
+                (x + bar / 2.0, "middle")
+            };
             let _ = write!(
                 s,
-                r#"<text class="axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
-                x + bar / 2.0,
+                r#"<text class="axis" x="{lx:.1}" y="{}" text-anchor="{anchor}">{}</text>"#,
                 h - 6.0,
                 esc(&m.month)
             );
@@ -115,9 +129,20 @@ fn log_x(minutes: i64, left: f64, width: f64) -> f64 {
     left + (v - lo) / (hi - lo) * width
 }
 
+/// The incident a strip plot's dot stands for: where its page is (relative to
+/// the page the chart is on) and what to call it.
+pub struct DotIncident {
+    pub href: String,
+    pub name: String,
+}
+
 /// Every incident as a dot on a log time axis, with median and p90 marked.
-pub fn strip_plot(d: &Distribution) -> String {
-    let h = 70.0;
+/// `incident` names the incident of each value (by its index); each dot links
+/// to that incident's page and says which it is and how long it took.
+pub fn strip_plot(d: &Distribution, incident: &dyn Fn(usize) -> Option<DotIncident>) -> String {
+    // Tall enough that dots are a touch target on a phone, where the chart is
+    // drawn at half its width.
+    let h = 140.0;
     let (left, right) = (8.0, 8.0);
     let width = W - left - right;
     let mut s = String::new();
@@ -145,7 +170,7 @@ pub fn strip_plot(d: &Distribution) -> String {
         r#"<svg class="chart strip" viewBox="0 0 {W} {h}" role="img" aria-label="{}">"#,
         esc(&label)
     );
-    let axis_y = 40.0;
+    let axis_y = h - 30.0;
     let _ = write!(
         s,
         r#"<line class="axis-line" x1="{left}" x2="{}" y1="{axis_y}" y2="{axis_y}"/>"#,
@@ -172,15 +197,28 @@ pub fn strip_plot(d: &Distribution) -> String {
             axis_y + 16.0
         );
     }
-    for (i, (v, _)) in d.values.iter().enumerate() {
-        let x = log_x(*v, left, width);
+    let band = axis_y - 28.0;
+    for (i, &(v, at)) in d.values.iter().enumerate() {
+        let x = log_x(v, left, width);
         // Deterministic jitter so equal values do not hide each other.
-        let y = 16.0 + ((i * 7919) % 17) as f64;
-        let _ = write!(
-            s,
-            r#"<circle class="dot" cx="{x:.1}" cy="{y:.1}" r="3"><title>{}</title></circle>"#,
-            super::format::minutes(*v)
-        );
+        let y = 16.0 + ((i * 7919) % 61) as f64 / 60.0 * band;
+        let took = super::format::minutes(v);
+        match incident(at) {
+            Some(inc) => {
+                let name = esc(&format!("{}: {took}", inc.name));
+                let _ = write!(
+                    s,
+                    r#"<a href="{}" aria-label="{name}"><circle class="dot" cx="{x:.1}" cy="{y:.1}" r="4"><title>{name}</title></circle></a>"#,
+                    esc(&inc.href)
+                );
+            }
+            None => {
+                let _ = write!(
+                    s,
+                    r#"<circle class="dot" cx="{x:.1}" cy="{y:.1}" r="4"><title>{took}</title></circle>"#
+                );
+            }
+        }
     }
     if let Some(m) = d.median {
         let x = log_x(m, left, width);
@@ -202,37 +240,33 @@ pub fn strip_plot(d: &Distribution) -> String {
     s
 }
 
-/// Horizontal bars labelled on the left; `values` are (label, value, max, text).
-fn hbars(rows: &[(String, f64, String)], max: f64, label: &str) -> String {
-    let row_h = 22.0;
-    let h = row_h * rows.len().max(1) as f64 + 4.0;
-    let left = 120.0;
+/// Horizontal bars as an HTML table: a row per label, the bar a CSS width
+/// and the value as text beside it. It wraps on a phone instead of scrolling
+/// sideways, and it is its own data table. `rows` are (label, value, text);
+/// `head` names the label and value columns.
+fn bar_table(rows: &[(String, f64, String)], max: f64, caption: &str, head: [&str; 2]) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg class="chart hbars" viewBox="0 0 {W} {h}" role="img" aria-label="{}">"#,
-        esc(label)
+        r#"<table class="bar-table"><caption class="visually-hidden">{}</caption><thead class="visually-hidden"><tr><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+        esc(caption),
+        esc(head[0]),
+        esc(head[1])
     );
-    for (i, (name, value, text)) in rows.iter().enumerate() {
-        let y = i as f64 * row_h + 2.0;
-        let bw = if max > 0.0 {
-            value / max * (W - left - 90.0)
+    for (name, value, text) in rows {
+        let percent = if max > 0.0 {
+            (value / max * 100.0).clamp(0.0, 100.0)
         } else {
             0.0
         };
         let _ = write!(
             s,
-            r#"<text class="axis" x="{}" y="{:.1}" text-anchor="end">{}</text><rect class="bar" x="{left}" y="{y:.1}" width="{bw:.1}" height="{:.1}"/><text class="value" x="{:.1}" y="{:.1}">{}</text>"#,
-            left - 6.0,
-            y + 14.0,
+            r#"<tr><th scope="row">{}</th><td><span class="bar-track" aria-hidden="true"><span class="bar-fill" style="width: {percent:.1}%"></span></span><span class="bar-value">{}</span></td></tr>"#,
             esc(name),
-            row_h - 6.0,
-            left + bw + 6.0,
-            y + 14.0,
             esc(text)
         );
     }
-    s.push_str("</svg>");
+    s.push_str("</tbody></table>");
     s
 }
 
@@ -253,10 +287,11 @@ pub fn completion_bars(rows: &[QuarterCompletion]) -> String {
             )
         })
         .collect();
-    hbars(
+    bar_table(
         &data,
         1.0,
         "Follow-up completion by quarter of the incident",
+        ["Quarter", "Done"],
     )
 }
 
@@ -266,7 +301,12 @@ pub fn age_bars(rows: &[AgeBucket]) -> String {
         .iter()
         .map(|r| (r.label.to_owned(), r.count as f64, r.count.to_string()))
         .collect();
-    hbars(&data, max, "Open follow-ups by age")
+    bar_table(
+        &data,
+        max,
+        "Open follow-ups by age",
+        ["Age", "Open follow-ups"],
+    )
 }
 
 /// A tiny trend line of counts, for the systems index.
@@ -324,8 +364,19 @@ mod tests {
             p90: Some(60),
             values: vec![(5, 0), (10, 1), (60, 2)],
         };
-        let svg = strip_plot(&d);
+        let svg = strip_plot(&d, &|i| {
+            (i != 2).then(|| DotIncident {
+                href: format!("../incidents/i{i}/"),
+                name: format!("<Incident {i}>"),
+            })
+        });
         assert_eq!(svg.matches("<circle").count(), 3);
+        // Named, linked dots, escaped; a dot without an incident has no link.
+        assert_eq!(svg.matches("<a href=").count(), 2, "{svg}");
+        assert!(
+            svg.contains(r#"<a href="../incidents/i1/" aria-label="&lt;Incident 1&gt;: 10 min">"#),
+            "{svg}"
+        );
         assert!(svg.contains("n = 3, unknown 1"), "{svg}");
         assert!(svg.contains("p90 n too small"), "{svg}");
         assert!(!svg.contains(r#"class="p90""#), "{svg}");
@@ -353,6 +404,35 @@ mod tests {
         // One incident a quarter on a scale of three sits a third of the way up.
         assert!(sparkline(&[1, 1], 3, "").contains("1.0,15.3 119.0,15.3"));
         assert!(sparkline(&[1, 1], 0, "").contains("1.0,2.0 119.0,2.0"));
+    }
+
+    #[test]
+    fn bar_tables_scale_to_the_largest_value_and_escape_labels() {
+        let rows = vec![
+            ("<old>".to_owned(), 4.0, "4".to_owned()),
+            ("new".to_owned(), 1.0, "1".to_owned()),
+        ];
+        let html = bar_table(&rows, 4.0, "Ages", ["Age", "Count"]);
+        assert!(
+            html.contains("<th scope=\"row\">&lt;old&gt;</th>"),
+            "{html}"
+        );
+        assert!(html.contains("width: 100.0%"), "{html}");
+        assert!(html.contains("width: 25.0%"), "{html}");
+        assert!(bar_table(&rows, 0.0, "", ["", ""]).contains("width: 0.0%"));
+    }
+
+    #[test]
+    fn month_bars_leave_the_baseline_unlabelled() {
+        let months = vec![MonthCount {
+            month: "2025-01".into(),
+            by_severity: vec![3],
+            total: 3,
+        }];
+        let svg = month_bars(&months, &["SEV1".into()], "x");
+        assert!(!svg.contains(">0</text>"), "{svg}");
+        assert!(svg.contains(">3</text>"), "{svg}");
+        assert!(svg.contains(r#"text-anchor="start">2025-01"#), "{svg}");
     }
 
     #[test]

@@ -53,6 +53,41 @@ impl Markdown {
         }
     }
 
+    /// `markdown` without its first top-level paragraph that reads `summary`
+    /// (and the heading above it, when that leaves the heading nothing to
+    /// head), or None when no paragraph reads so. A page that shows the
+    /// summary above the body then reads it once.
+    /// Links are rewritten as [`Markdown::to_html_linked`] does.
+    pub fn to_html_without_summary(
+        &self,
+        markdown: &str,
+        summary: &str,
+        rewrite: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<String> {
+        use comrak::nodes::NodeValue;
+        let is_heading = |n: comrak::Node<'_>| matches!(n.data().value, NodeValue::Heading(_));
+        let arena = comrak::Arena::new();
+        let root = comrak::parse_document(&arena, markdown, &self.options);
+        let wanted = letters(&crate::model::body::plain_text(summary));
+        if wanted.is_empty() {
+            return None;
+        }
+        let paragraph = root.children().find(|n| {
+            matches!(n.data().value, NodeValue::Paragraph) && letters(&n.collect_text()) == wanted
+        })?;
+        let heading = paragraph.previous_sibling().filter(|&h| is_heading(h));
+        let section_empties = paragraph.next_sibling().is_none_or(is_heading);
+        paragraph.detach();
+        if let (Some(h), true) = (heading, section_empties) {
+            h.detach();
+        }
+        rewrite_urls(root, rewrite);
+        prefix_heading_links(root);
+        let mut html = String::new();
+        comrak::format_html(root, &self.options, &mut html).ok()?;
+        Some(html)
+    }
+
     /// One paragraph without the `<p>` wrapper, for summaries inside other markup.
     pub fn inline(&self, markdown: &str) -> String {
         self.inline_linked(markdown, &|_| None)
@@ -85,6 +120,15 @@ fn rewrite_urls<'a>(root: comrak::Node<'a>, rewrite: &dyn Fn(&str) -> Option<Str
             }
         }
     }
+}
+
+/// The letters and digits of `text`, lowercased: a paragraph and the summary
+/// taken from it compare equal whatever markup either kept.
+fn letters(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Points `#anchor` links that name one of the document's own headings at the
@@ -138,6 +182,31 @@ mod tests {
         assert!(html.contains("checked"), "{html}");
         assert!(html.contains("<del>gone</del>"), "{html}");
         assert!(html.contains("<a href=\"https://x.example\">"), "{html}");
+    }
+
+    #[test]
+    fn the_summary_paragraph_is_dropped_once_with_its_empty_heading() {
+        let md = Markdown::new(false);
+        let body = "## Summary\n\nThe *cache* kept the old primary.\n\n## Impact\n\nThe cache kept the old primary.\n";
+        let html = md
+            .to_html_without_summary(body, "The cache kept the old primary.", &|_| None)
+            .expect("found");
+        assert_eq!(html.matches("kept the old primary").count(), 1, "{html}");
+        assert!(!html.contains("h-summary"), "{html}");
+        assert!(html.contains("h-impact"), "{html}");
+        // A heading with more under it stays.
+        let html = md
+            .to_html_without_summary("## What happened\n\nFirst.\n\nSecond.\n", "First.", &|_| {
+                None
+            })
+            .expect("found");
+        assert!(
+            html.contains("h-what-happened") && html.contains("Second."),
+            "{html}"
+        );
+        assert!(md
+            .to_html_without_summary("Other text.", "First.", &|_| None)
+            .is_none());
     }
 
     #[test]

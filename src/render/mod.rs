@@ -8,8 +8,10 @@ pub mod export;
 pub mod format;
 mod fragments;
 mod home;
+mod incident_page;
 pub mod links;
 pub mod markdown;
+mod metrics_view;
 mod system_json;
 mod teams;
 pub mod views;
@@ -671,6 +673,12 @@ impl<'a> Renderer<'a> {
         );
         let mut c = self.context(&path, "incidents");
         c.insert("incident", &view);
+        c.insert(
+            "story",
+            &incident_page::story(&view, &self.md, &inc.body, inc.summary.as_deref(), &|url| {
+                self.links.rewrite(self.archive, i, "", url)
+            }),
+        );
         c.insert("reading", &self.reading_nav(i));
         let mut pages = vec![self.render_job(Job {
             path,
@@ -758,7 +766,11 @@ impl<'a> Renderer<'a> {
         if let Some(m) = self.analysis.system_metrics.get(id) {
             c.insert(
                 "metrics",
-                &self.metrics_view(m, &format!("{id}: incidents per month by severity")),
+                &self.metrics_view(
+                    m,
+                    &format!("{id}: incidents per month by severity"),
+                    &format::root_for(&path),
+                ),
             );
         }
         Job {
@@ -816,48 +828,16 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn metrics_view(&self, m: &crate::analyze::metrics::Metrics, label: &str) -> serde_json::Value {
-        let durations: Vec<serde_json::Value> = m
-            .durations
-            .iter()
-            .map(|d| {
-                serde_json::json!({
-                    "key": d.key, "label": d.label, "definition": d.definition, "n": d.n, "unknown": d.unknown,
-                    "median": d.median.map(format::minutes), "p90": d.shown_p90().map(format::minutes),
-                    "svg": charts::strip_plot(d),
-                })
-            })
-            .collect();
-        serde_json::json!({
-            "incidents": m.incidents,
-            "severities": m.severities,
-            "per_month": m.per_month,
-            "per_month_svg": charts::month_bars(&m.per_month, &m.severities, label),
-            "legend": charts::severity_legend(&m.per_month, &m.severities),
-            "durations": durations,
-            "completion": m.completion,
-            "completion_svg": charts::completion_bars(&m.completion),
-            "completion_definition": m.completion_definition,
-            "open_age": m.open_age,
-            "open_age_svg": charts::age_bars(&m.open_age),
-            "open_age_definition": m.open_age_definition,
-            "open_total": m.open_total,
-            "repeat_rate": m.repeat_rate,
-            "repeat_rate_text": m.repeat_rate.rate.map(format::percent),
-            "undated": m.undated,
-            "untracked": m.untracked,
-            "near_misses": m.near_misses,
-            "charted": m.charted,
-            "drills": m.drills,
-        })
-    }
-
     fn metrics_page(&self) -> Job {
         let path = "metrics/index.html";
         let mut c = self.context(path, "metrics");
         c.insert(
             "metrics",
-            &self.metrics_view(&self.analysis.metrics, "Incidents per month by severity"),
+            &self.metrics_view(
+                &self.analysis.metrics,
+                "Incidents per month by severity",
+                &format::root_for(path),
+            ),
         );
         Job {
             path: path.into(),
@@ -875,7 +855,7 @@ impl<'a> Renderer<'a> {
     ) -> Vec<Job> {
         let index_path = format!("{kind}/index.html");
         let mut c = self.context(&index_path, kind);
-        let list: Vec<TermView> = terms
+        let mut list: Vec<TermView> = terms
             .iter()
             .map(|(id, ids)| TermView {
                 id: id.clone(),
@@ -886,6 +866,8 @@ impl<'a> Renderer<'a> {
                     .unwrap_or_default(),
             })
             .collect();
+        // Most used first: the factors that keep coming back lead.
+        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
         c.insert("kind", kind);
         c.insert("label", label);
         c.insert("terms", &list);
@@ -987,6 +969,7 @@ impl<'a> Renderer<'a> {
                         "questions": explicit.map(|e| e.questions.clone()).unwrap_or_default(),
                         "from_rule": it.item.is_none(),
                         "minutes": views::reading_minutes(inc.word_count),
+                        "summary_html": inc.summary.as_deref().map(|x| self.md.inline(x)),
                         "open_follow_ups": open,
                     })
                 })
@@ -1022,6 +1005,16 @@ impl<'a> Renderer<'a> {
             c.insert("pick_up", &pick_up);
             c.insert("questions", &questions);
             c.insert("systems", &systems);
+            // The same list on one printable page, for a team session.
+            let print_path = format!("reading-lists/{}/print/index.html", list.id);
+            let mut print = c.clone();
+            print.insert("root", &format::root_for(&print_path));
+            print.insert("path", &print_path);
+            jobs.push(Job {
+                path: print_path,
+                template: "reading_list_print.html",
+                context: print,
+            });
             jobs.push(Job {
                 path,
                 template: "reading_list.html",

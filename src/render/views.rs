@@ -22,6 +22,8 @@ pub struct SiteView {
     pub has_reading_lists: bool,
     /// Some systems file names a team: the site has `teams/`.
     pub has_teams: bool,
+    /// Some write-up names a contributing factor (the nav links the factors page).
+    pub has_factors: bool,
     /// The follow-up board is built: always internally, in a public build
     /// only with `public.show_follow_ups`.
     pub has_follow_ups: bool,
@@ -32,8 +34,8 @@ pub struct SiteView {
 impl SiteView {
     pub fn new(config: &Config, archive: &Archive) -> Self {
         Self {
-            title: config.file.title.clone(),
-            description: config.file.description.clone(),
+            title: site_title(config),
+            description: site_description(config),
             base_url: config.base_url.clone(),
             is_public: config.is_public(),
             as_of: format::date(config.as_of),
@@ -47,10 +49,35 @@ impl SiteView {
                     .and_then(crate::model::system::team_id)
                     .is_some()
             }),
+            has_factors: archive
+                .incidents
+                .iter()
+                .any(|i| !i.contributing_factors.is_empty()),
             has_follow_ups: !config.is_public() || config.file.public.show_follow_ups,
             severities: config.file.severities.clone(),
         }
     }
+}
+
+/// The site's name: a public build may have its own (`[public] title`).
+pub fn site_title(config: &Config) -> String {
+    match &config.file.public.title {
+        Some(t) if config.is_public() => t.clone(),
+        _ => config.file.title.clone(),
+    }
+}
+
+/// The home page's sentence: a public build never borrows the internal one.
+fn site_description(config: &Config) -> String {
+    if !config.is_public() {
+        return config.file.description.clone();
+    }
+    config
+        .file
+        .public
+        .description
+        .clone()
+        .unwrap_or_else(|| crate::config::PUBLIC_DESCRIPTION.to_owned())
 }
 
 /// A system as a link: its id for the URL, its name to show.

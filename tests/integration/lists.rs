@@ -40,8 +40,10 @@ fn reading_list_orders_items_then_rule_and_links_incidents() {
     ]
     .iter()
     .map(|id| {
-        page.find(&format!("class=\"incident-title\" href=\"../..{id}\""))
-            .unwrap_or_else(|| panic!("{id} missing"))
+        page.find(&format!(
+            "class=\"incident-title\" href=\"../..{id}?list=payments\""
+        ))
+        .unwrap_or_else(|| panic!("{id} missing"))
     })
     .collect();
     assert!(
@@ -62,6 +64,18 @@ fn reading_list_orders_items_then_rule_and_links_incidents() {
         page.contains("data-list=\"payments\""),
         "progress hooks for the browser"
     );
+    let print = a.read("public/reading-lists/payments/print/index.html");
+    assert!(
+        [
+            "/incidents/a/",
+            "/incidents/d/",
+            "/incidents/c/",
+            "/incidents/b/"
+        ]
+        .iter()
+        .all(|id| print.contains(&format!("href=\"../../..{id}\""))),
+        "the printable list has every item"
+    );
     let index = a.read("public/reading-lists/index.html");
     assert!(
         index.contains("4 incidents"),
@@ -73,8 +87,8 @@ fn reading_list_orders_items_then_rule_and_links_incidents() {
         "an incident shows its place in the list"
     );
     assert!(
-        incident.contains("rel=\"prev\" href=\"../../incidents/a/\"")
-            && incident.contains("rel=\"next\" href=\"../../incidents/c/\""),
+        incident.contains("rel=\"prev\" href=\"../../incidents/a/?list=payments\"")
+            && incident.contains("rel=\"next\" href=\"../../incidents/c/?list=payments\""),
         "with previous and next links"
     );
     assert!(

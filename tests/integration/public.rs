@@ -188,3 +188,44 @@ fn rca_names_affected_systems_by_name_not_slug() {
     let rca = a.read("public/incidents/b/rca/index.html");
     assert!(rca.contains("Affected: Payments<"), "{rca}");
 }
+
+#[test]
+fn a_public_home_has_its_own_name_and_words_and_rcas_stand_alone() {
+    let a = Archive::fixture("public-canary");
+    a.build(&["--audience", "public"]).assert_ok();
+    let home = a.read("public/index.html");
+    assert!(home.contains("Recent reports"), "the public home layout");
+    assert!(
+        home.contains("Reports on incidents that affected our customers"),
+        "the default public description"
+    );
+    assert!(
+        !home.contains("overdue follow-ups"),
+        "no internal dashboard"
+    );
+
+    a.write(
+        "casebook.toml",
+        "title = \"Canary archive\"\ndescription = \"Every production incident we had\"\n[public]\ntitle = \"Canary status history\"\ndescription = \"What went wrong for customers.\"\n",
+    );
+    a.build(&["--audience", "public"]).assert_ok();
+    let home = a.read("public/index.html");
+    assert!(home.contains("<h1>Canary status history</h1>"), "{home}");
+    assert!(home.contains("What went wrong for customers."));
+    assert!(
+        !home.contains("Every production incident"),
+        "the internal words stay internal"
+    );
+
+    // The RCA: no site navigation or search, no link into the internal write-up, in either build.
+    for audience in ["public", "internal"] {
+        a.build(&["--audience", audience]).assert_ok();
+        let rca = a.read("public/incidents/2025-03-01-public-outage/rca/index.html");
+        assert!(!rca.contains("search-input"), "{audience}: no search box");
+        assert!(
+            !rca.contains("aria-label=\"Main\""),
+            "{audience}: no site nav"
+        );
+        assert!(!rca.contains("internal write-up"), "{audience}");
+    }
+}

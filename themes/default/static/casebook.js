@@ -29,38 +29,85 @@
     return ok;
   }
 
+  // Filters live in the page's query string (?systems=checkout&overdue=1), so
+  // a filtered view can be shared and survives Back: the URL is replaced as
+  // the reader filters (one history entry per page, not per keystroke), and a
+  // page opened with a query starts filtered.
+  function readQuery(form) {
+    var params = new URLSearchParams(location.search);
+    Array.prototype.forEach.call(form.elements, function (input) {
+      if (!input.name || !params.has(input.name)) return;
+      var v = params.get(input.name);
+      if (input.type === "checkbox") input.checked = v !== "" && v !== "0";
+      else if (input.tagName === "SELECT") {
+        if (Array.prototype.some.call(input.options, function (o) { return o.value === v || (!o.value && o.text === v); })) input.value = v;
+      } else input.value = v;
+    });
+  }
+  function writeQuery(form) {
+    var url = new URL(location.href);
+    Array.prototype.forEach.call(form.elements, function (input) {
+      if (!input.name) return;
+      var v = input.type === "checkbox" ? (input.checked ? "1" : "") : (input.value || "").trim();
+      if (v) url.searchParams.set(input.name, v); else url.searchParams.delete(input.name);
+    });
+    if (url.href !== location.href) history.replaceState(history.state, "", url);
+  }
+  function filtered(form, apply) {
+    form.hidden = false;
+    readQuery(form);
+    apply();
+    form.addEventListener("input", function () { apply(); writeQuery(form); });
+    form.addEventListener("change", function () { apply(); writeQuery(form); });
+    form.addEventListener("submit", function (e) { e.preventDefault(); });
+    // Back to a page the browser kept in memory: its form may hold other values than the URL.
+    window.addEventListener("pageshow", function (e) { if (e.persisted) { readQuery(form); apply(); } });
+  }
+
   // Incident tables: filter rows in place.
   document.querySelectorAll("form[data-filter-table]").forEach(function (form) {
-    form.hidden = false;
     var rows = document.querySelectorAll(".incidents-table tbody tr");
     var out = form.querySelector(".filter-count");
-    function apply() {
+    filtered(form, function () {
       var shown = 0;
       rows.forEach(function (r) { var ok = matches(r, form); r.hidden = !ok; if (ok) shown++; });
       if (out) out.textContent = shown + " of " + rows.length + " incidents";
-    }
-    form.addEventListener("input", apply);
-    form.addEventListener("submit", function (e) { e.preventDefault(); });
+    });
   });
 
-  // Follow-up board: filter items and hide empty sections.
+  // Follow-up board: filter items; each section's count (and the section
+  // links' counts) say how many of its items the filters leave.
   document.querySelectorAll("form[data-filter-list]").forEach(function (form) {
-    form.hidden = false;
     var items = document.querySelectorAll(".board-section .fu");
     var out = form.querySelector(".filter-count");
-    function apply() {
+    filtered(form, function () {
       var shown = 0;
       items.forEach(function (li) { var ok = matches(li, form); li.hidden = !ok; if (ok) shown++; });
       document.querySelectorAll(".board-section").forEach(function (s) {
         var visible = s.querySelectorAll(".fu:not([hidden])").length;
         var count = s.querySelector(".count");
         if (count) count.textContent = visible;
+        var link = document.querySelector(".board-nav a[data-section='" + s.dataset.section + "'] .count");
+        if (link) link.textContent = visible;
+        var empty = s.querySelector(".empty");
+        if (empty) empty.hidden = visible > 0;
+        var list = s.querySelector(".fu-list");
+        if (list) list.hidden = visible === 0;
       });
       if (out) out.textContent = shown + " of " + items.length + " follow-ups";
-    }
-    form.addEventListener("input", apply);
-    form.addEventListener("submit", function (e) { e.preventDefault(); });
+    });
   });
+
+  document.querySelectorAll("button[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
+
+  // The "/" shortcut is worth showing only where there is a keyboard to press it.
+  var box = document.getElementById("search-input");
+  if (box && box.dataset.shortcutHint && window.matchMedia && matchMedia("(pointer: fine)").matches) {
+    box.placeholder += box.dataset.shortcutHint;
+  }
 
   // Reading lists: progress kept in this browser only.
   function readSet(list) {
@@ -106,6 +153,13 @@
       render();
     });
     render();
+  });
+  // An incident's reading-list box opens out (previous and next) when the
+  // reader came from the list (?list=ID) or has the list in progress.
+  var fromList = new URLSearchParams(location.search).get("list");
+  document.querySelectorAll(".reading-nav[data-list]").forEach(function (nav) {
+    var list = nav.dataset.list;
+    if (fromList === list || readSet(list).length > 0) nav.classList.remove("is-compact");
   });
   document.querySelectorAll(".reading-progress[data-list]").forEach(function (el) {
     var n = readSet(el.dataset.list).length;

@@ -66,9 +66,15 @@ function renderFacets(available, totals) {
     if (!values || Object.keys(values).length === 0) continue;
     const fs = el("fieldset", { class: "facet" });
     fs.appendChild(el("legend", {}, label));
-    const names = Object.keys(values).sort((a, b) => key === "year" ? b.localeCompare(a) : a.localeCompare(b));
+    // Values that match nothing are hidden (unless ticked); the rest run by
+    // count, most first — years newest first.
+    const countOf = (name) => (available[key] || {})[name] || 0;
+    const names = Object.keys(values)
+      .filter((name) => countOf(name) > 0 || (selected[key] || []).includes(name))
+      .sort((a, b) => key === "year" ? b.localeCompare(a) : countOf(b) - countOf(a) || a.localeCompare(b));
+    if (names.length === 0) continue;
     for (const name of names) {
-      const count = (available[key] || {})[name] || 0;
+      const count = countOf(name);
       const id = "f-" + key + "-" + name.replace(/[^a-z0-9]/gi, "_");
       const wrap = el("div", { class: "facet-option" + (count === 0 ? " is-empty" : "") });
       const box = el("input", { type: "checkbox", id, "data-facet": key, value: name });
@@ -97,6 +103,12 @@ async function run() {
   const q = (input.value || "").trim();
   const url = new URL(location.href);
   if (q) url.searchParams.set("q", q); else url.searchParams.delete("q");
+  // Ticked facets and the order are in the URL too: a search can be shared and survives Back.
+  for (const [key] of FACETS) {
+    url.searchParams.delete(key);
+    for (const v of selected[key] || []) url.searchParams.append(key, v);
+  }
+  if (sortEl.value) url.searchParams.set("sort", sortEl.value); else url.searchParams.delete("sort");
   history.replaceState(null, "", url);
   const filters = {};
   for (const [k, v] of Object.entries(selected)) if (v.length) filters[k] = { any: v };
@@ -165,7 +177,12 @@ async function openFilters() {
 }
 
 async function start() {
-  const q = new URL(location.href).searchParams.get("q") || "";
+  const params = new URL(location.href).searchParams;
+  const q = params.get("q") || "";
+  for (const [key] of FACETS) if (params.getAll(key).length) selected[key] = params.getAll(key);
+  if (["asc", "desc"].includes(params.get("sort"))) sortEl.value = params.get("sort");
+  // Arriving with ticked facets: show them.
+  if (Object.keys(selected).length) filtersEl.open = true;
   // Arriving with a query: the newest incidents are not its results.
   if (q) {
     resultsEl.replaceChildren();
