@@ -260,20 +260,32 @@ async fn reuse_or_fossick(
         .map(|&k| pack.get(k).and_then(FossickedRecord::from_bytes))
         .collect();
     let missing: Vec<usize> = (0..keys.len()).filter(|&i| reused[i].is_none()).collect();
-    let custom = missing
-        .par_iter()
-        .map(|&i| custom_record(&inputs.record(i)))
-        .collect();
-    let fresh = fossick(index, custom).await?;
+    // A slice at a time: each record's text is made, fossicked and dropped
+    // before the next slice's is made.
+    let mut fresh = Vec::with_capacity(missing.len());
+    for slice in missing.chunks(4096) {
+        let custom = slice
+            .par_iter()
+            .map(|&i| custom_record(&inputs.record(i)))
+            .collect();
+        fresh.extend(fossick(index, custom).await?);
+    }
     if !missing.is_empty() || pack.len() != keys.len() {
-        let fresh_bytes: Vec<Vec<u8>> = fresh.par_iter().map(FossickedRecord::to_bytes).collect();
-        let mut fresh_bytes = fresh_bytes.iter();
+        use std::borrow::Cow;
+        // Encoded a slice at a time, in parallel, as the pack is written: all
+        // of a cold build's records as bytes at once would add to its peak.
+        let mut fresh_bytes = fresh.chunks(1024).flat_map(|slice| {
+            slice
+                .par_iter()
+                .map(FossickedRecord::to_bytes)
+                .collect::<Vec<_>>()
+        });
         let entries = keys
             .iter()
             .zip(&reused)
             .filter_map(|(&k, found)| match found {
-                Some(_) => pack.get(k).map(|b| (k, b)),
-                None => fresh_bytes.next().map(|b| (k, b.as_slice())),
+                Some(_) => pack.get(k).map(|b| (k, Cow::Borrowed(b))),
+                None => fresh_bytes.next().map(|b| (k, Cow::Owned(b))),
             });
         let _ =
             std::fs::create_dir_all(cache_dir).and_then(|()| RecordPack::write(pack_path, entries));

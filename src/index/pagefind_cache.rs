@@ -182,13 +182,16 @@ impl RecordPack {
     /// Writes a pack of `entries` (key, bytes) to `path`, through a staging
     /// file renamed into place, so a build that stops half-way leaves the old
     /// pack or none.
-    pub fn write<'b>(
+    /// Entries are taken one at a time: a caller can make them as they are
+    /// written rather than hold every record's bytes at once.
+    pub fn write<B: AsRef<[u8]>>(
         path: &Path,
-        entries: impl Iterator<Item = (u64, &'b [u8])>,
+        entries: impl Iterator<Item = (u64, B)>,
     ) -> std::io::Result<()> {
         let staging = path.with_extension(format!("building-{}", std::process::id()));
         let mut out = Checked::create(&staging)?;
         for (key, bytes) in entries {
+            let bytes = bytes.as_ref();
             out.put(&key.to_le_bytes())?;
             out.put(&(bytes.len() as u64).to_le_bytes())?;
             out.put(bytes)?;
