@@ -23,6 +23,9 @@ use diagnostic::{Diagnostic, Level};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// Wall time per named stage, in order.
+pub type Timings = Vec<(&'static str, Duration)>;
+
 /// What went wrong in a build, as the CLI reports it.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -280,10 +283,10 @@ pub fn render_site(
     if mode == Mode::Full {
         progress(Stage::Index);
         let started = Instant::now();
-        search_pages(config, &archive, &analysis, mode, &mut notices)?
-            .into_iter()
-            .for_each(emit);
+        let (files, stages) = search_pages(config, &archive, &analysis, mode, &mut notices)?;
+        files.into_iter().for_each(emit);
         timings.push(("search index", started.elapsed()));
+        timings.extend(stages);
     }
     progress(Stage::Render);
     let started = Instant::now();
@@ -361,9 +364,9 @@ fn search_pages(
     analysis: &analyze::Analysis,
     mode: Mode,
     notices: &mut Vec<String>,
-) -> Result<Vec<render::Page>, index::pagefind::IndexError> {
+) -> Result<(Vec<render::Page>, Timings), index::pagefind::IndexError> {
     if mode == Mode::Preview {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let bundle = index::pagefind::build_cached(
         &config.root,
@@ -371,14 +374,15 @@ fn search_pages(
         config.audience(),
     )?;
     notices.extend(bundle.repaired);
-    Ok(bundle
+    let pages = bundle
         .files
         .into_iter()
         .map(|(p, bytes)| render::Page {
             path: format!("search/{p}"),
             bytes,
         })
-        .collect())
+        .collect();
+    Ok((pages, bundle.stages))
 }
 
 /// Builds the site into `config.output`, replacing it only on success.

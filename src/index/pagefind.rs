@@ -31,7 +31,7 @@ pub fn build(records: &[Record]) -> Result<Files, IndexError> {
     block_on(async {
         let index = new_index()?;
         let fossicked = fossick(&index, custom).await?;
-        let files = bundle(index, fossicked, Default::default()).await?;
+        let files = bundle(index, fossicked, Default::default(), &mut Vec::new()).await?;
         Ok(files.into_iter().map(|f| (f.name, f.bytes)).collect())
     })
 }
@@ -60,17 +60,28 @@ async fn fossick(
 /// The bundle of `records`, indexed in the order given; files of an earlier
 /// bundle whose contents are unchanged are taken from `reuse` rather than
 /// compressed again.
+/// `stages` gets the time indexing and compressing took.
 async fn bundle(
     mut index: PagefindIndex,
     records: Vec<FossickedRecord>,
     reuse: std::collections::HashMap<u128, Vec<u8>>,
+    stages: &mut Vec<(&'static str, std::time::Duration)>,
 ) -> Result<Vec<CachedFile>, IndexError> {
     if records.is_empty() {
         return Ok(Vec::new());
     }
+    let lap = std::time::Instant::now();
     index.add_fossicked_records(records).await;
     index.reuse_encoded(reuse).await;
-    bundle_files(&mut index).await
+    index
+        .build_indexes()
+        .await
+        .map_err(|e| IndexError(e.to_string()))?;
+    stages.push(("· indexing", lap.elapsed()));
+    let lap = std::time::Instant::now();
+    let files = bundle_files(&mut index).await;
+    stages.push(("· compression", lap.elapsed()));
+    files
 }
 
 fn new_index() -> Result<PagefindIndex, IndexError> {
@@ -155,6 +166,8 @@ pub struct Bundle {
     /// How many records were fossicked in this build (the others came from
     /// the cache); `None` when the whole bundle was reused.
     pub fossicked: Option<usize>,
+    /// Wall time of the parts of the work, for `--timings`.
+    pub stages: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Bump when what `build` makes of the same records changes.
@@ -185,6 +198,7 @@ pub fn build_cached(
             .display()
             .to_string()
     };
+    let started = std::time::Instant::now();
     let dir = cache::bundle_dir(&cache_dir, audience, key(inputs.key()));
     let mut repaired = Vec::new();
     match cache::read_bundle(&dir) {
@@ -193,6 +207,7 @@ pub fn build_cached(
                 files: files.into_iter().map(|f| (f.name, f.bytes)).collect(),
                 repaired,
                 fossicked: None,
+                stages: Vec::new(),
             })
         }
         Ok(None) => {}
@@ -211,19 +226,28 @@ pub fn build_cached(
     });
     let keys: Vec<u64> = inputs.keys().iter().map(|&k| key(k)).collect();
     let reuse = earlier_files(&cache_dir, audience, &dir);
+    let mut stages = vec![("· caches read", started.elapsed())];
     let (files, fossicked) = block_on(async {
         let index = new_index()?;
+        let lap = std::time::Instant::now();
         let records = reuse_or_fossick(&index, inputs, &keys, pack, &cache_dir, &pack_path).await?;
+        stages.push(("· records", lap.elapsed()));
         let fossicked = records.1;
-        Ok((bundle(index, records.0, reuse).await?, fossicked))
+        Ok((
+            bundle(index, records.0, reuse, &mut stages).await?,
+            fossicked,
+        ))
     })?;
+    let lap = std::time::Instant::now();
     // The cache is an optimisation: a read-only archive folder still builds.
     let _ = std::fs::create_dir_all(&cache_dir)
         .and_then(|()| cache::write_bundle(&cache_dir, audience, &dir, &files));
+    stages.push(("· cache write", lap.elapsed()));
     Ok(Bundle {
         files: files.into_iter().map(|f| (f.name, f.bytes)).collect(),
         repaired,
         fossicked: Some(fossicked),
+        stages,
     })
 }
 
@@ -375,8 +399,8 @@ mod tests {
                 .map(|b| FossickedRecord::from_bytes(b).expect("decodes"))
                 .collect();
             assert!(FossickedRecord::from_bytes(&bytes[0][..bytes[0].len() - 1]).is_none());
-            let kept = bundle(new_index()?, again, Default::default()).await?;
-            let fresh = bundle(index, fossicked, Default::default()).await?;
+            let kept = bundle(new_index()?, again, Default::default(), &mut Vec::new()).await?;
+            let fresh = bundle(index, fossicked, Default::default(), &mut Vec::new()).await?;
             Ok((kept, fresh))
         })
         .expect("bundles");

@@ -740,7 +740,7 @@ impl Session {
             &archive,
             &mut diagnostics,
         ));
-        pages.extend(bundle?);
+        pages.extend(bundle?.0);
         // A damaged cached search bundle was rebuilt: the preview says so too.
         diagnostics.extend(
             notices
