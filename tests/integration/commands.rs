@@ -405,11 +405,26 @@ fn build_timings_name_every_stage_in_pipeline_order() {
         .filter_map(|l| l.trim().rsplitn(3, ' ').nth(2))
         .map(str::trim)
         .collect();
+    // A first build makes the search bundle: its parts follow the stage.
     assert_eq!(
         stages,
-        ["load", "analyze", "search index", "render", "write"],
+        [
+            "load",
+            "analyze",
+            "search index",
+            "· caches read",
+            "· records",
+            "· indexing",
+            "· compression",
+            "· cache write",
+            "render",
+            "write"
+        ],
         "{stderr}"
     );
+    // The bundle reused whole: nothing to break down.
+    let again = a.build(&["--timings"]).stderr();
+    assert!(!again.contains("· indexing"), "{again}");
     let plain = a.build(&[]).stderr();
     assert!(!plain.contains("search index"), "{plain}");
 }
