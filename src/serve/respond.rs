@@ -5,7 +5,7 @@
 //! so they hold no thread; at most [`MAX_WAITING`] long-polls wait at once.
 
 use super::http::{folder_redirect, Answer, Ask};
-use super::{Shared, State};
+use super::state::{Shared, State};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
