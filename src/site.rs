@@ -51,6 +51,25 @@ struct Snapshot {
     tracker: Option<model::tracker::TrackerReport>,
 }
 
+impl Snapshot {
+    fn new(
+        config: &Config,
+        archive: Archive,
+        analysis: Analysis,
+        diagnostics: Vec<Diagnostic>,
+        tracker: Option<model::tracker::TrackerReport>,
+    ) -> Snapshot {
+        let rows = rows(config, &archive, &analysis);
+        Snapshot {
+            archive: Arc::new(archive),
+            analysis: Arc::new(analysis),
+            rows: Arc::new(rows),
+            diagnostics,
+            tracker,
+        }
+    }
+}
+
 /// An archive's site: read, derived and ready to render.
 pub struct Site {
     config: Config,
@@ -151,7 +170,14 @@ impl Site {
         let started = Instant::now();
         let loaded = self.derive(archive, diagnostics, mode);
         self.timings.push(("analyze", started.elapsed()));
-        self.last = Some(self.snapshot(loaded?));
+        let loaded = loaded?;
+        self.last = Some(Snapshot::new(
+            &self.config,
+            loaded.archive,
+            loaded.analysis,
+            loaded.diagnostics,
+            loaded.tracker,
+        ));
         Ok(())
     }
 
@@ -182,17 +208,6 @@ impl Site {
             return Err(BuildError::Invalid(loaded.diagnostics));
         }
         Ok(loaded)
-    }
-
-    fn snapshot(&self, loaded: Loaded) -> Snapshot {
-        let rows = rows(&self.config, &loaded.archive, &loaded.analysis);
-        Snapshot {
-            archive: Arc::new(loaded.archive),
-            analysis: Arc::new(loaded.analysis),
-            rows: Arc::new(rows),
-            diagnostics: loaded.diagnostics,
-            tracker: loaded.tracker,
-        }
     }
 
     /// A renderer of the last good load.

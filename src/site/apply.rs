@@ -55,6 +55,11 @@ impl Site {
     /// (kept for the preview renders after it).
     pub fn refresh(&mut self, mode: Mode) -> Result<Update, BuildError> {
         self.load(mode)?;
+        self.render_whole()
+    }
+
+    /// Renders the whole site of the last good load into memory.
+    fn render_whole(&mut self) -> Result<Update, BuildError> {
         let sink = MemorySink::default();
         let rendered = self.render(&sink, &|_| {})?;
         let mut diagnostics = rendered.diagnostics;
@@ -226,6 +231,25 @@ impl Site {
         let (Some(theme), Some(last)) = (&self.theme, self.last.take()) else {
             return self.refresh(Mode::Preview);
         };
+        if shown_on_every_page(&self.config, &archive)
+            != shown_on_every_page(&self.config, &last.archive)
+        {
+            // The header or footer of every page changed (the incident count,
+            // the nav): render all of it, from the reads already made.
+            let rendered = super::Snapshot::new(
+                &self.config,
+                archive,
+                analysis,
+                diagnostics,
+                last.tracker.clone(),
+            );
+            self.last = Some(rendered);
+            self.mode = Mode::Preview;
+            self.dirty.clear();
+            self.lists.reset();
+            std::thread::spawn(move || drop(last));
+            return self.render_whole();
+        }
         let rows = Arc::new(super::rows(&self.config, &archive, &analysis));
         let renderer = Renderer::with_rows(
             Arc::clone(&theme.tera),
@@ -381,6 +405,11 @@ impl Site {
             rows: Arc::clone(&last.rows),
         })
     }
+}
+
+/// What the header and footer of every page show of the site.
+fn shown_on_every_page(config: &crate::config::Config, archive: &Archive) -> serde_json::Value {
+    serde_json::to_value(crate::render::views::SiteView::new(config, archive)).unwrap_or_default()
 }
 
 /// A folder write-up's attachments, when it has any.
