@@ -16,6 +16,7 @@ pub mod load;
 pub mod migrate;
 pub mod model;
 pub mod render;
+pub mod routes;
 pub mod serve;
 pub mod site;
 pub mod write;

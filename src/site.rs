@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::model::{self, Archive};
 use crate::render::{self, views::Row, FragmentCache, Page, Renderer};
+use crate::routes::PageId;
 use crate::{index, load, BuildError, Loaded, Mode, Stage};
 use derive::KeptSuggestions;
 use rayon::prelude::*;
@@ -378,8 +379,8 @@ pub fn search_bundle(
     let pages = bundle
         .files
         .into_iter()
-        .map(|(p, bytes)| Page {
-            path: format!("search/{p}"),
+        .map(|(name, bytes)| Page {
+            path: PageId::SearchFile(name).path(),
             bytes,
         })
         .collect();
@@ -412,7 +413,11 @@ fn attachment_pages(
         .map(|(inc, name)| {
             load::attachments::read(&config.root, &inc.source, name, allow_scripts)
                 .map(|bytes| Page {
-                    path: format!("incidents/{}/{name}", inc.id),
+                    path: PageId::Attachment {
+                        incident: inc.id.clone(),
+                        name: name.clone(),
+                    }
+                    .path(),
                     bytes,
                 })
                 .map_err(|e| {

@@ -127,7 +127,7 @@ fn custom_record(r: &Record) -> CustomRecord {
         r.tags.join(", "),
     );
     CustomRecord {
-        url: format!("/incidents/{}/", r.id),
+        url: format!("/{}", crate::routes::PageId::incident(&r.id).url()),
         content,
         language: "en".to_owned(),
         meta: Some(meta),

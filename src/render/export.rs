@@ -6,15 +6,12 @@ use super::escape as esc;
 use crate::analyze::Analysis;
 use crate::config::Config;
 use crate::model::Archive;
+use crate::routes::{self, PageId};
 use serde::Serialize;
 
+/// A URL relative to the site root, or a page's path, made absolute.
 fn absolute(base_url: &str, path: &str) -> String {
-    let path = path.trim_end_matches("index.html");
-    if base_url.is_empty() {
-        format!("/{path}")
-    } else {
-        format!("{base_url}/{path}")
-    }
+    routes::absolute(base_url, path.trim_end_matches("index.html"))
 }
 
 /// How many entries a feed holds: the newest.
@@ -126,7 +123,7 @@ pub fn atom_of(
     ));
     for &i in feed.incidents.iter().take(FEED_ENTRIES) {
         let inc = &archive.incidents[i];
-        let url = absolute(&config.base_url, &format!("incidents/{}/", inc.id));
+        let url = absolute(&config.base_url, &PageId::incident(&inc.id).url());
         s.push_str("<entry>\n");
         s.push_str(&format!(
             "<title>{}{}</title>\n",
@@ -210,7 +207,7 @@ pub fn json_feed(
         .enumerate()
         .take(FEED_ENTRIES)
         .map(|(i, inc)| {
-            let url = absolute(&config.base_url, &format!("incidents/{}/", inc.id));
+            let url = absolute(&config.base_url, &PageId::incident(&inc.id).url());
             JsonFeedItem {
                 id: url.clone(),
                 url,
@@ -229,8 +226,8 @@ pub fn json_feed(
     let feed = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: &config.file.title,
-        home_page_url: absolute(&config.base_url, ""),
-        feed_url: absolute(&config.base_url, "feed.json"),
+        home_page_url: absolute(&config.base_url, &PageId::Home.url()),
+        feed_url: absolute(&config.base_url, &PageId::JsonFeed.url()),
         items,
     };
     serde_json::to_vec_pretty(&feed).unwrap_or_default()
@@ -238,15 +235,13 @@ pub fn json_feed(
 
 pub fn sitemap(base_url: &str, paths: &[&str]) -> String {
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    let mut paths: Vec<&&str> = paths
-        .iter()
-        .filter(|p| p.ends_with(".html") && **p != "404.html")
-        .collect();
+    let mut paths: Vec<&&str> = paths.iter().collect();
     paths.sort();
-    for p in paths {
+    let pages = paths.into_iter().filter_map(|p| PageId::of_path(p));
+    for page in pages.filter(PageId::in_sitemap) {
         s.push_str(&format!(
             "<url><loc>{}</loc></url>\n",
-            esc(&absolute(base_url, p))
+            esc(&routes::absolute(base_url, &page.url()))
         ));
     }
     s.push_str("</urlset>\n");
@@ -316,7 +311,7 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
         .zip(&analysis.incidents)
         .map(|(inc, f)| JsonIncident {
             id: &inc.id,
-            url: format!("incidents/{}/", inc.id),
+            url: PageId::incident(&inc.id).url(),
             title: &inc.title,
             date: inc.date.map(|d| d.to_string()),
             severity: inc.severity.as_deref(),
@@ -392,7 +387,7 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
         .iter()
         .map(|t| {
             serde_json::json!({
-                "id": t.id, "name": t.name, "url": format!("teams/{}/", t.id), "systems": t.systems,
+                "id": t.id, "name": t.name, "url": PageId::team(&t.id).url(), "systems": t.systems,
                 "incidents": t.incidents.len(), "open_follow_ups": t.open, "overdue_follow_ups": t.overdue,
             })
         })

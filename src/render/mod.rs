@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::load::theme::Theme;
 use crate::model::Archive;
+use crate::routes::{IncidentOrder, PageId, Terms};
 pub use fragments::FragmentCache;
 use fragments::Fragments;
 use markdown::Markdown;
@@ -69,6 +70,7 @@ pub fn compile(theme: &Theme) -> Result<tera::Tera, Diagnostic> {
             Ok(tera::Value::String(crate::model::incident::slugify(&s)))
         },
     );
+    tera.register_function("page_url", page_url);
     let fragment_templates = fragments::templates();
     let templates: Vec<(&str, &str)> = theme
         .templates
@@ -95,6 +97,24 @@ pub fn compile(theme: &Theme) -> Result<tera::Tera, Diagnostic> {
         d
     })?;
     Ok(tera)
+}
+
+/// `page_url(page="system", id=system.id)`: a page's URL relative to the site
+/// root, from [`crate::routes`] (templates put `{{ root }}` before it).
+fn page_url(args: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let page = args
+        .get("page")
+        .and_then(tera::Value::as_str)
+        .unwrap_or_default();
+    let id = args.get("id").and_then(tera::Value::as_str);
+    PageId::named(page, id)
+        .map(|p| tera::Value::String(p.url()))
+        .ok_or_else(|| {
+            tera::Error::msg(format!(
+                "page_url: no page \"{page}\"{}; see the routes in DESIGN.md's site map",
+                if id.is_none() { " without an id" } else { "" }
+            ))
+        })
 }
 
 /// HTML escaping for text and quoted attributes. Unlike Tera's default it leaves
@@ -247,6 +267,11 @@ impl<'a> Renderer<'a> {
         &self.rows
     }
 
+    /// The context every template gets for the page `page`.
+    fn context_of(&self, page: &PageId) -> tera::Context {
+        self.context(&page.path(), page.section())
+    }
+
     fn context(&self, path: &str, section: &str) -> tera::Context {
         let mut c = tera::Context::new();
         c.insert("site", &self.site);
@@ -288,9 +313,9 @@ impl<'a> Renderer<'a> {
     /// The paths of one incident's pages.
     pub fn incident_paths(&self, i: usize) -> Vec<String> {
         let id = &self.archive.incidents[i].id;
-        let mut paths = vec![format!("incidents/{id}/index.html")];
+        let mut paths = vec![PageId::Incident(id.clone()).path()];
         if self.archive.incidents[i].visibility == crate::model::Visibility::Public {
-            paths.push(format!("incidents/{id}/rca/index.html"));
+            paths.push(PageId::Rca(id.clone()).path());
         }
         paths
     }
@@ -312,7 +337,7 @@ impl<'a> Renderer<'a> {
             .collect::<Result<Vec<Page>, Diagnostic>>()?;
         pages.extend(self.feeds());
         pages.push(Page {
-            path: "casebook.json".into(),
+            path: PageId::Export.path(),
             bytes: export::json(self.config, self.archive, self.analysis),
         });
         Ok(pages)
@@ -333,7 +358,8 @@ impl<'a> Renderer<'a> {
                     items: false,
                     follow_ups: fragments::FollowUps::All,
                 };
-                self.fragments(&format::root_for("incidents/index.html"), wanted, None)
+                let depth = PageId::Incidents(IncidentOrder::Newest).path();
+                self.fragments(&format::root_for(&depth), wanted, None)
             },
             || {
                 let wanted = fragments::Wanted {
@@ -341,7 +367,7 @@ impl<'a> Renderer<'a> {
                     items: true,
                     follow_ups: fragments::FollowUps::Pending,
                 };
-                self.fragments(&format::root_for("systems/x/index.html"), wanted, None)
+                self.fragments(&format::root_for(&PageId::system("x").path()), wanted, None)
             },
         );
         let (shallow, deep) = (shallow?, deep?);
@@ -360,15 +386,15 @@ impl<'a> Renderer<'a> {
         jobs.extend(self.teams_index());
         jobs.extend(self.team_pages(&deep));
         jobs.extend(self.incident_indexes(&shallow, &deep));
-        jobs.extend(self.terms_pages("tags", "Tags", &self.analysis.tags, &deep));
+        jobs.extend(self.terms_pages(Terms::Tags, "Tags", &self.analysis.tags, &deep));
         jobs.extend(self.terms_pages(
-            "factors",
+            Terms::Factors,
             "Contributing factors",
             &self.analysis.factors,
             &deep,
         ));
         jobs.extend(self.reading_list_pages());
-        let mut search = self.context("search/index.html", "search");
+        let mut search = self.context_of(&PageId::Search);
         search.insert("title", "Search");
         // The page lists the newest incidents before any query, as search.js
         // would, without fetching a Pagefind fragment for each of them.
@@ -387,11 +413,11 @@ impl<'a> Renderer<'a> {
         search.insert("newest", &newest);
         search.insert("incident_total", &self.rows.len());
         jobs.push(Job {
-            path: "search/index.html".into(),
+            path: PageId::Search.path(),
             template: "search.html",
             context: search,
         });
-        let mut not_found = self.context("404.html", "");
+        let mut not_found = self.context_of(&PageId::NotFound);
         not_found.insert("title", "Page not found");
         // Hosts serve 404.html at whatever URL was missing, so relative links would
         // point nowhere; with a base URL they can be absolute.
@@ -399,7 +425,7 @@ impl<'a> Renderer<'a> {
             not_found.insert("root", &format!("{}/", self.config.base_url));
         }
         jobs.push(Job {
-            path: "404.html".into(),
+            path: PageId::NotFound.path(),
             template: "404.html",
             context: not_found,
         });
@@ -434,11 +460,11 @@ impl<'a> Renderer<'a> {
         let sitemap = export::sitemap(&self.config.base_url, &paths);
         pages.extend(feeds);
         pages.push(Page {
-            path: "sitemap.xml".into(),
+            path: PageId::Sitemap.path(),
             bytes: sitemap.into_bytes(),
         });
         pages.push(Page {
-            path: "casebook.json".into(),
+            path: PageId::Export.path(),
             bytes: export::json(self.config, self.archive, self.analysis),
         });
         pages.extend(self.system_data());
@@ -452,19 +478,19 @@ impl<'a> Renderer<'a> {
         let (config, archive, analysis) = (self.config, self.archive, self.analysis);
         let mut pages = vec![
             Page {
-                path: "feed.xml".into(),
+                path: PageId::Feed.path(),
                 bytes: export::atom(config, archive, analysis, &self.md).into_bytes(),
             },
             Page {
-                path: "feed.json".into(),
+                path: PageId::JsonFeed.path(),
                 bytes: export::json_feed(config, archive, analysis, &self.md),
             },
         ];
         let on_this_day = self.on_this_day();
         let feed = export::Feed {
             title: format!("{}: on this day", config.file.title),
-            page: String::new(),
-            path: "on-this-day.xml".into(),
+            page: PageId::Home.url(),
+            path: PageId::OnThisDay.path(),
             incidents: &on_this_day,
         };
         pages.push(Page {
@@ -483,8 +509,8 @@ impl<'a> Renderer<'a> {
                         .unwrap_or_default();
                     let feed = export::Feed {
                         title: format!("{}: {}", config.file.title, s.name),
-                        page: format!("systems/{}/", s.id),
-                        path: format!("systems/{}/feed.xml", s.id),
+                        page: PageId::system(&s.id).url(),
+                        path: PageId::SystemFeed(s.id.clone()).path(),
                         incidents,
                     };
                     Page {
@@ -505,12 +531,12 @@ impl<'a> Renderer<'a> {
             .systems
             .par_iter()
             .map(|s| Page {
-                path: format!("systems/{}/index.json", s.id),
+                path: PageId::SystemData(s.id.clone()).path(),
                 bytes: system_json::system(config, archive, analysis, &s.id),
             })
             .collect();
         pages.push(Page {
-            path: "systems/index.json".into(),
+            path: PageId::SystemsData.path(),
             bytes: system_json::index(config, archive, analysis),
         });
         pages
@@ -528,8 +554,8 @@ impl<'a> Renderer<'a> {
             items: true,
             follow_ups: fragments::FollowUps::Pending,
         };
-        let fragments =
-            self.fragments(&format::root_for("systems/x/index.html"), wanted, Some(ids))?;
+        let depth = PageId::system(id).path();
+        let fragments = self.fragments(&format::root_for(&depth), wanted, Some(ids))?;
         self.render_job(self.system_page(id, &fragments))
     }
 
@@ -604,18 +630,19 @@ impl<'a> Renderer<'a> {
     }
 
     fn incident_indexes(&self, shallow: &Fragments, deep: &Fragments) -> Vec<Job> {
-        let mut orders: Vec<(&str, &str, Vec<usize>)> = Vec::new();
         let newest: Vec<usize> = (0..self.rows.len()).collect();
-        let mut oldest = newest.clone();
-        oldest.reverse();
-        let mut severity = newest.clone();
-        severity.sort_by_key(|&i| self.rows[i].sev_rank);
-        let mut longest = newest.clone();
-        longest.sort_by_key(|&i| std::cmp::Reverse(self.rows[i].ttr_minutes.unwrap_or(-1)));
-        orders.push(("newest", "incidents/index.html", newest));
-        orders.push(("oldest", "incidents/oldest/index.html", oldest));
-        orders.push(("severity", "incidents/severity/index.html", severity));
-        orders.push(("longest", "incidents/longest/index.html", longest));
+        let in_order = |order: IncidentOrder| {
+            let mut ids = newest.clone();
+            match order {
+                IncidentOrder::Newest => {}
+                IncidentOrder::Oldest => ids.reverse(),
+                IncidentOrder::Severity => ids.sort_by_key(|&i| self.rows[i].sev_rank),
+                IncidentOrder::Longest => {
+                    ids.sort_by_key(|&i| std::cmp::Reverse(self.rows[i].ttr_minutes.unwrap_or(-1)))
+                }
+            }
+            ids
+        };
         let mut systems: Vec<&str> = self.archive.systems.iter().map(|s| s.id.as_str()).collect();
         systems.sort();
         // Newest year first, "undated" last (as the rows are).
@@ -625,33 +652,35 @@ impl<'a> Renderer<'a> {
                 years.push(&r.year);
             }
         }
-        let shallow_root = format::root_for("incidents/index.html");
+        let shallow_root = format::root_for(&PageId::Incidents(IncidentOrder::Newest).path());
         // The folder's README, atop the first page of the list.
         let introduction = self
             .archive
             .introduction
             .as_ref()
             .map(|intro| self.md.to_html(&intro.body));
-        orders
+        IncidentOrder::ALL
             .into_iter()
-            .map(|(order, path, ids)| {
-                let mut c = self.context(path, "incidents");
-                if order == "newest" {
+            .map(|order| {
+                let page = PageId::Incidents(order);
+                let (path, ids) = (page.path(), in_order(order));
+                let mut c = self.context_of(&page);
+                if order == IncidentOrder::Newest {
                     c.insert("intro_html", &introduction);
                 }
-                let fragments = if format::root_for(path) == shallow_root {
+                let fragments = if format::root_for(&path) == shallow_root {
                     shallow
                 } else {
                     deep
                 };
-                c.insert("order", order);
+                c.insert("order", order.as_str());
                 c.insert("rows_html", &fragments.rows_of(&ids));
                 c.insert("row_count", &ids.len());
                 c.insert("systems", &systems);
                 c.insert("severities", &self.config.file.severities);
                 c.insert("years", &years);
                 Job {
-                    path: path.into(),
+                    path,
                     template: "incidents.html",
                     context: c,
                 }
@@ -662,7 +691,7 @@ impl<'a> Renderer<'a> {
     /// One incident's page, and its RCA page when it is public.
     pub fn incident_pages(&self, i: usize) -> Result<Vec<Page>, Diagnostic> {
         let inc = &self.archive.incidents[i];
-        let path = format!("incidents/{}/index.html", inc.id);
+        let path = PageId::incident(&inc.id).path();
         let view = views::incident(
             self.config,
             self.archive,
@@ -671,7 +700,7 @@ impl<'a> Renderer<'a> {
             &self.links,
             i,
         );
-        let mut c = self.context(&path, "incidents");
+        let mut c = self.context(&path, PageId::incident(&inc.id).section());
         c.insert("incident", &view);
         c.insert(
             "story",
@@ -686,8 +715,9 @@ impl<'a> Renderer<'a> {
             context: c,
         })?];
         if view.has_rca {
-            let rca_path = format!("incidents/{}/rca/index.html", inc.id);
-            let mut c = self.context(&rca_path, "incidents");
+            let rca = PageId::Rca(inc.id.clone());
+            let rca_path = rca.path();
+            let mut c = self.context(&rca_path, rca.section());
             // One folder down: links to attachments and write-ups climb one more.
             let (archive, links) = (self.archive, &self.links);
             let rca = views::IncidentView {
@@ -714,8 +744,9 @@ impl<'a> Renderer<'a> {
     }
 
     fn system_page(&self, id: &str, fragments: &Fragments) -> Job {
-        let path = format!("systems/{id}/index.html");
-        let mut c = self.context(&path, "systems");
+        let page = PageId::system(id);
+        let path = page.path();
+        let mut c = self.context_of(&page);
         let system = self.archive.system(id);
         let facts = self.analysis.system(id).cloned().unwrap_or_default();
         let card = system.map(|s| self.system_card(s));
@@ -781,18 +812,18 @@ impl<'a> Renderer<'a> {
     }
 
     fn systems_index(&self) -> Job {
-        let mut c = self.context("systems/index.html", "systems");
+        let mut c = self.context_of(&PageId::Systems);
         c.insert("systems", &self.system_cards());
         Job {
-            path: "systems/index.html".into(),
+            path: PageId::Systems.path(),
             template: "systems.html",
             context: c,
         }
     }
 
     fn follow_ups_page(&self, fragments: &Fragments) -> Job {
-        let path = "follow-ups/index.html";
-        let mut c = self.context(path, "follow-ups");
+        let path = PageId::FollowUps.path();
+        let mut c = self.context_of(&PageId::FollowUps);
         let mut sections = Vec::new();
         for state in FollowUpState::ALL {
             let mut count = 0;
@@ -822,25 +853,25 @@ impl<'a> Renderer<'a> {
         c.insert("systems", &systems);
         c.insert("total", &self.analysis.follow_ups.len());
         Job {
-            path: path.into(),
+            path,
             template: "follow_ups.html",
             context: c,
         }
     }
 
     fn metrics_page(&self) -> Job {
-        let path = "metrics/index.html";
-        let mut c = self.context(path, "metrics");
+        let path = PageId::Metrics.path();
+        let mut c = self.context_of(&PageId::Metrics);
         c.insert(
             "metrics",
             &self.metrics_view(
                 &self.analysis.metrics,
                 "Incidents per month by severity",
-                &format::root_for(path),
+                &format::root_for(&path),
             ),
         );
         Job {
-            path: path.into(),
+            path,
             template: "metrics.html",
             context: c,
         }
@@ -848,13 +879,14 @@ impl<'a> Renderer<'a> {
 
     fn terms_pages(
         &self,
-        kind: &'static str,
+        kinds: Terms,
         label: &'static str,
         terms: &BTreeMap<String, Vec<usize>>,
         fragments: &Fragments,
     ) -> Vec<Job> {
-        let index_path = format!("{kind}/index.html");
-        let mut c = self.context(&index_path, kind);
+        let kind = kinds.as_str();
+        let index_path = PageId::TermIndex(kinds).path();
+        let mut c = self.context_of(&PageId::TermIndex(kinds));
         let mut list: Vec<TermView> = terms
             .iter()
             .map(|(id, ids)| TermView {
@@ -877,8 +909,9 @@ impl<'a> Renderer<'a> {
             context: c,
         }];
         for (id, ids) in terms {
-            let path = format!("{kind}/{}/index.html", crate::model::incident::slugify(id));
-            let mut c = self.context(&path, kind);
+            let page = PageId::term(kinds, id);
+            let path = page.path();
+            let mut c = self.context_of(&page);
             c.insert("kind", kind);
             c.insert("label", label);
             c.insert("term", id);
@@ -927,16 +960,17 @@ impl<'a> Renderer<'a> {
         if self.archive.reading_lists.is_empty() {
             return Vec::new();
         }
-        let mut c = self.context("reading-lists/index.html", "reading-lists");
+        let mut c = self.context_of(&PageId::ReadingLists);
         c.insert("lists", &self.reading_list_summaries());
         let mut jobs = vec![Job {
-            path: "reading-lists/index.html".into(),
+            path: PageId::ReadingLists.path(),
             template: "reading_lists.html",
             context: c,
         }];
         for (l, list) in self.archive.reading_lists.iter().enumerate() {
-            let path = format!("reading-lists/{}/index.html", list.id);
-            let mut c = self.context(&path, "reading-lists");
+            let page = PageId::ReadingList(list.id.clone());
+            let path = page.path();
+            let mut c = self.context_of(&page);
             let resolved = &self.analysis.reading_lists[l];
             let mut systems: Vec<&String> = Vec::new();
             let mut questions: Vec<serde_json::Value> = Vec::new();
@@ -1006,7 +1040,7 @@ impl<'a> Renderer<'a> {
             c.insert("questions", &questions);
             c.insert("systems", &systems);
             // The same list on one printable page, for a team session.
-            let print_path = format!("reading-lists/{}/print/index.html", list.id);
+            let print_path = PageId::ReadingListPrint(list.id.clone()).path();
             let mut print = c.clone();
             print.insert("root", &format::root_for(&print_path));
             print.insert("path", &print_path);
@@ -1038,7 +1072,29 @@ pub fn render_each(
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, page_url};
+
+    #[test]
+    fn templates_ask_the_routes_for_urls() {
+        let args = |page: &str, id: Option<&str>| {
+            let mut args = std::collections::HashMap::new();
+            args.insert("page".to_owned(), tera::Value::from(page));
+            if let Some(id) = id {
+                args.insert("id".to_owned(), tera::Value::from(id));
+            }
+            args
+        };
+        assert_eq!(
+            page_url(&args("team", Some("payments"))).ok(),
+            Some(tera::Value::from("teams/payments/"))
+        );
+        assert_eq!(
+            page_url(&args("metrics", None)).ok(),
+            Some(tera::Value::from("metrics/"))
+        );
+        let error = page_url(&args("system", None)).map_err(|e| e.to_string());
+        assert!(error.is_err_and(|e| e.contains("without an id")));
+    }
 
     #[test]
     fn escape_quotes_markup_and_drops_control_characters() {

@@ -4,6 +4,7 @@
 //! into it (list pages and the search bundle follow on other threads).
 
 use super::{Importance, Log};
+use crate::routes::PageId;
 use crate::site::{ListJob, Site, Update};
 use crate::BuildError;
 use std::collections::{HashMap, HashSet};
@@ -218,7 +219,7 @@ fn render_lists(job: ListJob, shared: Arc<Shared>, version: u64, log: Log) {
 /// Pagefind's files, which only the search refresh replaces (casebook renders
 /// the search page itself).
 fn is_search_bundle(path: &str) -> bool {
-    path.starts_with("search/") && path != "search/index.html"
+    PageId::of_path(path).is_some_and(|p| p.is_search_bundle())
 }
 
 pub(super) fn state_version(shared: &Shared) -> u64 {

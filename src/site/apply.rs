@@ -22,11 +22,12 @@ use super::{sources, ListJob, MemorySink, Site, Snapshot};
 use crate::analyze::Analysis;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, Kind};
-use crate::model::{self, Archive, Incident, Item, SourceRead};
+use crate::model::{Archive, Incident, Item, SourceRead};
 use crate::render::{Page, Renderer};
+use crate::routes::{self, Change, PageId};
 use crate::{BuildError, Mode};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -207,7 +208,7 @@ impl Site {
                     return Some(Err(BuildError::Invalid(errors)));
                 }
             }
-            removed.extend(incident_paths(&inc.id));
+            removed.extend(routes::incident_paths(&inc.id));
         }
         drop(renderer);
         let diagnostics = self.diagnostics().to_vec();
@@ -282,65 +283,40 @@ impl Site {
                     != summary_key(&last.archive, &last.analysis, id)
             });
 
-        let mut affected = touched.clone();
-        let old_by = suggested_by(&last.archive, &last.analysis, &touched);
-        let new_by = suggested_by(&archive, &analysis, &touched);
-        for id in &touched {
-            if let Some(i) = last.archive.position(id) {
-                neighbours(&last.archive, &last.analysis, &old_by, i, &mut affected);
-            }
-            if let Some(i) = archive.position(id) {
-                neighbours(&archive, &analysis, &new_by, i, &mut affected);
-            }
-        }
-        let removed: Vec<String> = affected.iter().flat_map(|id| incident_paths(id)).collect();
-        let positions: Vec<usize> = affected
-            .iter()
-            .filter_map(|id| archive.position(id))
-            .collect();
-        let mut systems: BTreeSet<&str> = BTreeSet::new();
-        for id in &touched {
-            for a in [&*last.archive, &archive] {
-                if let Some(inc) = a.incident(id) {
-                    systems.extend(inc.systems.iter().map(String::as_str));
+        let showing = routes::incidents_showing(
+            (&last.archive, &last.analysis),
+            (&archive, &analysis),
+            &touched,
+            Change::Listed,
+        );
+        let mut removed = Vec::new();
+        let rendered: Vec<Result<Vec<Page>, Diagnostic>> = showing
+            .par_iter()
+            .filter_map(|page| match page {
+                PageId::Incident(id) => {
+                    let i = archive.position(id);
+                    Some(i.map_or_else(|| Ok(Vec::new()), |i| renderer.incident_pages(i)))
                 }
+                // When the list pages are re-rendered anyway (every system and
+                // team page is one of them, and requests for them wait until
+                // they are), these pages need not delay the incident's reload.
+                PageId::System(_) | PageId::Team(_) if lists_changed => None,
+                PageId::System(id) => Some(renderer.system_page_of(id).map(|p| vec![p])),
+                PageId::Team(id) => renderer.team_page_of(id).map(|p| p.map(|p| vec![p])),
+                _ => None,
+            })
+            .collect();
+        for page in &showing {
+            if let PageId::Incident(id) = page {
+                removed.extend(routes::incident_paths(id));
             }
         }
-        let incident_pages: Vec<Result<Vec<Page>, Diagnostic>> = positions
-            .par_iter()
-            .map(|&i| renderer.incident_pages(i))
-            .collect();
-        // When the list pages are re-rendered anyway (every system page is one
-        // of them, and requests for them wait until they are), the systems'
-        // pages need not delay the reload of the incident's.
-        let system_pages: Vec<Result<Page, Diagnostic>> = systems
-            .par_iter()
-            .filter(|s| !lists_changed && archive.system(s).is_some())
-            .map(|s| renderer.system_page_of(s))
-            .collect();
-        // Team pages show their systems' incidents as system pages do.
-        let teams: BTreeSet<String> = systems
-            .iter()
-            .filter(|_| !lists_changed)
-            .filter_map(|s| archive.system(s)?.team.as_deref())
-            .filter_map(model::system::team_id)
-            .collect();
-        let team_pages: Vec<Result<Page, Diagnostic>> = teams
-            .par_iter()
-            .filter_map(|t| renderer.team_page_of(t))
-            .collect();
         drop(renderer);
         let mut pages = Vec::new();
         let mut errors = diagnostics.clone();
-        for p in incident_pages {
+        for p in rendered {
             match p {
                 Ok(p) => pages.extend(p),
-                Err(d) => errors.push(d),
-            }
-        }
-        for p in system_pages.into_iter().chain(team_pages) {
-            match p {
-                Ok(p) => pages.push(p),
                 Err(d) => errors.push(d),
             }
         }
@@ -440,75 +416,4 @@ fn summary_key(archive: &Archive, analysis: &Analysis, id: &str) -> Option<u64> 
     let mut h = std::collections::hash_map::DefaultHasher::new();
     format!("{inc:?}{facts:?}").hash(&mut h);
     Some(h.finish())
-}
-
-/// For each of the incidents `of` (by id), the incidents that list it as a
-/// possible repeat. One pass, keeping only what the rebuild will look up.
-fn suggested_by(
-    archive: &Archive,
-    analysis: &Analysis,
-    of: &HashSet<String>,
-) -> HashMap<usize, Vec<usize>> {
-    let targets: HashSet<usize> = of.iter().filter_map(|id| archive.position(id)).collect();
-    let mut by: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (j, f) in analysis.incidents.iter().enumerate() {
-        for &(k, _) in &f.possibly_related {
-            if targets.contains(&k) {
-                by.entry(k).or_default().push(j);
-            }
-        }
-    }
-    by
-}
-
-/// Ids of the incidents whose pages show incident `i`: links both ways, chain
-/// members, reading-list neighbours and possible repeats either way.
-fn neighbours(
-    archive: &Archive,
-    analysis: &Analysis,
-    suggested_by: &HashMap<usize, Vec<usize>>,
-    i: usize,
-    out: &mut HashSet<String>,
-) {
-    let inc = &archive.incidents[i];
-    let facts = &analysis.incidents[i];
-    let mut add = |j: usize| {
-        if let Some(other) = archive.incidents.get(j) {
-            out.insert(other.id.clone());
-        }
-    };
-    for link in inc.repeat_of.iter().chain(&inc.related) {
-        if let Some(j) = archive.position(&link.id) {
-            add(j);
-        }
-    }
-    facts
-        .repeated_by
-        .iter()
-        .chain(&facts.related_by)
-        .for_each(|&j| add(j));
-    if let Some((c, _)) = facts.chain {
-        analysis.chains[c].members.iter().for_each(|&j| add(j));
-    }
-    for &(l, pos) in &analysis.in_reading_lists[i] {
-        let items = &analysis.reading_lists[l];
-        for p in [pos.wrapping_sub(1), pos + 1] {
-            if let Some(item) = items.get(p) {
-                add(item.incident);
-            }
-        }
-    }
-    suggested_by
-        .get(&i)
-        .into_iter()
-        .flatten()
-        .for_each(|&j| add(j));
-    facts.possibly_related.iter().for_each(|&(j, _)| add(j));
-}
-
-fn incident_paths(id: &str) -> [String; 2] {
-    [
-        format!("incidents/{id}/index.html"),
-        format!("incidents/{id}/rca/index.html"),
-    ]
 }

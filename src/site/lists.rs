@@ -8,6 +8,7 @@ use crate::analyze::Analysis;
 use crate::config::Config;
 use crate::model::Archive;
 use crate::render::{views::Row, FragmentCache, Page, Renderer};
+use crate::routes::PageId;
 use crate::BuildError;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -71,11 +72,7 @@ impl ListState {
             Lists::All => paths.iter().cloned().collect(),
             Lists::BodyDependent => paths
                 .iter()
-                .filter(|p| {
-                    ["index.html", "feed.json", "casebook.json"].contains(&p.as_str())
-                        || p.ends_with("feed.xml")
-                        || p.starts_with("reading-lists/")
-                })
+                .filter(|p| PageId::of_path(p).is_some_and(|p| p.shows_body()))
                 .cloned()
                 .collect(),
         };
