@@ -84,8 +84,8 @@ pub fn atom(
         md,
         &Feed {
             title: config.file.title.clone(),
-            page: String::new(),
-            path: "feed.xml".into(),
+            page: PageId::Home.url(),
+            path: PageId::Feed.path(),
             incidents: &all,
         },
     )

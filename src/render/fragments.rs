@@ -15,8 +15,9 @@
 //! `casebook serve` keeps the fragments between rebuilds ([`FragmentCache`]):
 //! after a save only the entries whose view changed are rendered again.
 
+use super::templates::error_chain;
 use super::views::{self, FollowUpView, Row};
-use super::{error_chain, Renderer};
+use super::Renderer;
 use crate::analyze::FollowUpFact;
 use crate::diagnostic::Diagnostic;
 use rayon::prelude::*;

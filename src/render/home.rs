@@ -2,8 +2,9 @@
 //! home page counts a list the site shows, and links to it; this module must
 //! not count anything the analysis does not already know.
 
+use super::systems::SystemCard;
 use super::views::{self, Row};
-use super::{Job, Renderer, SystemCard};
+use super::{Job, Renderer};
 use crate::analyze::FollowUpState;
 use crate::routes::PageId;
 

@@ -3,32 +3,37 @@
 //! sitemap and `casebook.json`. Pages render in parallel. Rendering never reads
 //! or writes files: the theme arrives loaded and the pages leave as bytes.
 
+mod boards;
 pub mod charts;
 pub mod export;
+mod feeds;
 pub mod format;
 mod fragments;
 mod home;
 mod incident_page;
+mod incidents;
 pub mod links;
 pub mod markdown;
 mod metrics_view;
+mod reading_lists;
 mod system_json;
+mod systems;
 mod teams;
+mod templates;
 pub mod views;
 
-use crate::analyze::{Analysis, FollowUpState};
+use crate::analyze::Analysis;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::load::theme::Theme;
 use crate::model::Archive;
 use crate::routes::{IncidentOrder, PageId, Terms};
 pub use fragments::FragmentCache;
 use fragments::Fragments;
 use markdown::Markdown;
 use rayon::prelude::*;
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::Arc;
+use templates::render_error;
+pub use templates::{compile, escape};
 use views::{Row, SiteView};
 
 /// One output file, by its path relative to the output root (`incidents/x/index.html`).
@@ -57,183 +62,10 @@ pub struct Renderer<'a> {
     links: links::WriteUpLinks,
 }
 
-/// Compiles a theme's templates; an error names the template and its line.
-pub fn compile(theme: &Theme) -> Result<tera::Tera, Diagnostic> {
-    let mut tera = tera::Tera::default();
-    tera.autoescape_on(vec![".html", ".xml"]);
-    tera.set_escape_fn(escape);
-    // The same slugs the page paths use, so links and files always agree.
-    tera.register_filter(
-        "slugify",
-        |value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>| {
-            let s = tera::try_get_value!("slugify", "value", String, value);
-            Ok(tera::Value::String(crate::model::incident::slugify(&s)))
-        },
-    );
-    tera.register_function("page_url", page_url);
-    let fragment_templates = fragments::templates();
-    let templates: Vec<(&str, &str)> = theme
-        .templates
-        .iter()
-        .map(|(n, s, _)| (n.as_str(), s.as_str()))
-        .chain(fragment_templates.iter().map(|(n, s)| (*n, s.as_str())))
-        .collect();
-    tera.add_raw_templates(templates).map_err(|e| {
-        let text = error_chain(&e);
-        let (name, line) = template_location(&text, theme);
-        let path = theme
-            .templates
-            .iter()
-            .find(|(n, _, _)| Some(n.as_str()) == name.as_deref())
-            .map(|(_, _, p)| p.clone());
-        let mut d = Diagnostic::error(
-            path.unwrap_or_else(|| "templates".into()),
-            format!("template error: {}", text.trim()),
-        )
-        .hint("fix the template syntax; see Tera's documentation for tags and filters");
-        if let Some(line) = line {
-            d = d.at_line(line);
-        }
-        d
-    })?;
-    Ok(tera)
-}
-
-/// `page_url(page="system", id=system.id)`: a page's URL relative to the site
-/// root, from [`crate::routes`] (templates put `{{ root }}` before it).
-fn page_url(args: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
-    let page = args
-        .get("page")
-        .and_then(tera::Value::as_str)
-        .unwrap_or_default();
-    let id = args.get("id").and_then(tera::Value::as_str);
-    PageId::named(page, id)
-        .map(|p| tera::Value::String(p.url()))
-        .ok_or_else(|| {
-            tera::Error::msg(format!(
-                "page_url: no page \"{page}\"{}; see the routes in DESIGN.md's site map",
-                if id.is_none() { " without an id" } else { "" }
-            ))
-        })
-}
-
-/// HTML escaping for text and quoted attributes. Unlike Tera's default it leaves
-/// `/` alone, so relative URLs stay readable (`../../style.css`). Control
-/// characters other than tab and newlines, and U+FFFE/U+FFFF, are dropped: HTML
-/// and XML (the feed) do not allow them, and list fragments use one as a separator.
-pub fn escape(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_ascii_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push('\n');
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-/// Finds the template name in quotes and the `--> line:col` Tera prints.
-fn template_location(text: &str, theme: &Theme) -> (Option<String>, Option<u32>) {
-    let name = theme
-        .templates
-        .iter()
-        .map(|(n, _, _)| n)
-        .find(|n| text.contains(&format!("'{n}'")))
-        .cloned();
-    let line = text
-        .split("--> ")
-        .nth(1)
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|l| l.trim().parse().ok());
-    (name, line)
-}
-
-fn render_error(template: &str, e: &tera::Error) -> Diagnostic {
-    Diagnostic::error(format!("templates/{template}"), format!("template error while rendering: {}", error_chain(e).replace('\n', ": ")))
-        .hint("a template used a variable or filter that does not exist; compare with the default theme's template of that name")
-}
-
-#[derive(Serialize)]
-struct SystemCard {
-    id: String,
-    name: String,
-    team: Option<String>,
-    /// The team's page, when the team has one.
-    team_id: Option<String>,
-    tier: Option<i64>,
-    incidents: usize,
-    last: Option<Row>,
-    open: usize,
-    overdue: usize,
-    oldest_open_days: Option<i64>,
-    completion: Option<String>,
-    repeats_last_12_months: usize,
-    recurred_while_open: usize,
-    chains: usize,
-    /// Incidents per quarter over the last two years, oldest first.
-    quarters: Vec<usize>,
-    sparkline: String,
-}
-
-#[derive(Serialize)]
-struct TermView {
-    id: String,
-    count: usize,
-    last: String,
-}
-
 /// How many incidents the search page lists before a query: search.js's page size.
 const SEARCH_PAGE_NEWEST: usize = 10;
 
 impl<'a> Renderer<'a> {
-    pub fn new(
-        theme: &Theme,
-        config: &'a Config,
-        archive: &'a Archive,
-        analysis: &'a Analysis,
-    ) -> Result<Self, Diagnostic> {
-        Ok(Self::with_templates(
-            Arc::new(compile(theme)?),
-            config,
-            archive,
-            analysis,
-        ))
-    }
-
-    /// A renderer with templates compiled earlier (a live preview keeps them
-    /// until the theme changes).
-    pub fn with_templates(
-        tera: Arc<tera::Tera>,
-        config: &'a Config,
-        archive: &'a Archive,
-        analysis: &'a Analysis,
-    ) -> Self {
-        let rows: Vec<Row> = archive
-            .incidents
-            .par_iter()
-            .enumerate()
-            .map(|(i, _)| views::row(config, archive, analysis, i))
-            .collect();
-        Self::with_rows(tera, config, archive, analysis, Arc::new(rows))
-    }
-
     /// A renderer with rows computed earlier for this archive and analysis.
     pub fn with_rows(
         tera: Arc<tera::Tera>,
@@ -281,16 +113,6 @@ impl<'a> Renderer<'a> {
         c
     }
 
-    /// Every page of the site, rendered in parallel.
-    pub fn render(&self) -> Result<Vec<Page>, Diagnostic> {
-        let pages =
-            std::sync::Mutex::new(Vec::with_capacity(self.archive.incidents.len() * 2 + 64));
-        self.render_each(&|page| {
-            pages.lock().unwrap_or_else(|e| e.into_inner()).push(page);
-        })?;
-        Ok(pages.into_inner().unwrap_or_else(|e| e.into_inner()))
-    }
-
     /// Every page, each handed to `emit` as soon as it is rendered, in no set
     /// order: a build writes incident pages while the rest still render.
     pub fn render_each(&self, emit: &(dyn Fn(Page) + Sync)) -> Result<(), Diagnostic> {
@@ -308,16 +130,6 @@ impl<'a> Renderer<'a> {
         incidents?;
         aggregates?.into_iter().for_each(emit);
         Ok(())
-    }
-
-    /// The paths of one incident's pages.
-    pub fn incident_paths(&self, i: usize) -> Vec<String> {
-        let id = &self.archive.incidents[i].id;
-        let mut paths = vec![PageId::Incident(id.clone()).path()];
-        if self.archive.incidents[i].visibility == crate::model::Visibility::Public {
-            paths.push(PageId::Rca(id.clone()).path());
-        }
-        paths
     }
 
     /// Every page but the incidents' own: indexes, systems, terms, lists, the
@@ -349,87 +161,11 @@ impl<'a> Renderer<'a> {
         &self,
         keep_going: &(dyn Fn() -> bool + Sync),
     ) -> Result<Option<Vec<Page>>, Diagnostic> {
-        // List pages sit one level (incidents/, follow-ups/) or two levels
-        // (incidents/oldest/, systems/x/, tags/x/) below the root.
-        let (shallow, deep) = rayon::join(
-            || {
-                let wanted = fragments::Wanted {
-                    rows: true,
-                    items: false,
-                    follow_ups: fragments::FollowUps::All,
-                };
-                let depth = PageId::Incidents(IncidentOrder::Newest).path();
-                self.fragments(&format::root_for(&depth), wanted, None)
-            },
-            || {
-                let wanted = fragments::Wanted {
-                    rows: true,
-                    items: true,
-                    follow_ups: fragments::FollowUps::Pending,
-                };
-                self.fragments(&format::root_for(&PageId::system("x").path()), wanted, None)
-            },
-        );
-        let (shallow, deep) = (shallow?, deep?);
+        let (shallow, deep) = self.list_fragments()?;
         if !keep_going() {
             return Ok(None);
         }
-        let mut jobs = vec![
-            self.home(),
-            self.repeats_page(),
-            self.metrics_page(),
-            self.systems_index(),
-        ];
-        if self.site.has_follow_ups {
-            jobs.push(self.follow_ups_page(&shallow));
-        }
-        jobs.extend(self.teams_index());
-        jobs.extend(self.team_pages(&deep));
-        jobs.extend(self.incident_indexes(&shallow, &deep));
-        jobs.extend(self.terms_pages(Terms::Tags, "Tags", &self.analysis.tags, &deep));
-        jobs.extend(self.terms_pages(
-            Terms::Factors,
-            "Contributing factors",
-            &self.analysis.factors,
-            &deep,
-        ));
-        jobs.extend(self.reading_list_pages());
-        let mut search = self.context_of(&PageId::Search);
-        search.insert("title", "Search");
-        // The page lists the newest incidents before any query, as search.js
-        // would, without fetching a Pagefind fragment for each of them.
-        let newest: Vec<serde_json::Value> = self
-            .rows
-            .iter()
-            .zip(&self.archive.incidents)
-            .take(SEARCH_PAGE_NEWEST)
-            .map(|(row, inc)| {
-                serde_json::json!({
-                    "row": row,
-                    "summary": inc.summary.as_deref().map(crate::model::body::plain_text),
-                })
-            })
-            .collect();
-        search.insert("newest", &newest);
-        search.insert("incident_total", &self.rows.len());
-        jobs.push(Job {
-            path: PageId::Search.path(),
-            template: "search.html",
-            context: search,
-        });
-        let mut not_found = self.context_of(&PageId::NotFound);
-        not_found.insert("title", "Page not found");
-        // Hosts serve 404.html at whatever URL was missing, so relative links would
-        // point nowhere; with a base URL they can be absolute.
-        if !self.config.base_url.is_empty() {
-            not_found.insert("root", &format!("{}/", self.config.base_url));
-        }
-        jobs.push(Job {
-            path: PageId::NotFound.path(),
-            template: "404.html",
-            context: not_found,
-        });
-
+        let jobs = self.list_jobs(&shallow, &deep);
         let fixed: Vec<Option<Result<Page, Diagnostic>>> = jobs
             .into_par_iter()
             .map(|job| keep_going().then(|| self.render_job(job)))
@@ -471,92 +207,99 @@ impl<'a> Renderer<'a> {
         Ok(Some(pages))
     }
 
-    /// `feed.xml`, `feed.json`, every system's `systems/ID/feed.xml` and every
-    /// team's `teams/ID/feed.xml`: the
-    /// newest incidents, each saying whether it is a repeat and what is open.
-    fn feeds(&self) -> Vec<Page> {
-        let (config, archive, analysis) = (self.config, self.archive, self.analysis);
-        let mut pages = vec![
-            Page {
-                path: PageId::Feed.path(),
-                bytes: export::atom(config, archive, analysis, &self.md).into_bytes(),
+    /// Every incident's list markup at the two depths list pages sit at: one
+    /// level (incidents/, follow-ups/) or two (incidents/oldest/, systems/x/,
+    /// tags/x/) below the root.
+    fn list_fragments(&self) -> Result<(Fragments, Fragments), Diagnostic> {
+        let (shallow, deep) = rayon::join(
+            || {
+                let wanted = fragments::Wanted {
+                    rows: true,
+                    items: false,
+                    follow_ups: fragments::FollowUps::All,
+                };
+                let depth = PageId::Incidents(IncidentOrder::Newest).path();
+                self.fragments(&format::root_for(&depth), wanted, None)
             },
-            Page {
-                path: PageId::JsonFeed.path(),
-                bytes: export::json_feed(config, archive, analysis, &self.md),
+            || {
+                let wanted = fragments::Wanted {
+                    rows: true,
+                    items: true,
+                    follow_ups: fragments::FollowUps::Pending,
+                };
+                self.fragments(&format::root_for(&PageId::system("x").path()), wanted, None)
             },
-        ];
-        let on_this_day = self.on_this_day();
-        let feed = export::Feed {
-            title: format!("{}: on this day", config.file.title),
-            page: PageId::Home.url(),
-            path: PageId::OnThisDay.path(),
-            incidents: &on_this_day,
-        };
-        pages.push(Page {
-            path: feed.path.clone(),
-            bytes: export::atom_of(config, archive, analysis, &self.md, &feed).into_bytes(),
-        });
-        pages.extend(self.team_feeds());
-        pages.extend(
-            archive
-                .systems
-                .par_iter()
-                .map(|s| {
-                    let incidents = analysis
-                        .system(&s.id)
-                        .map(|f| f.incidents.as_slice())
-                        .unwrap_or_default();
-                    let feed = export::Feed {
-                        title: format!("{}: {}", config.file.title, s.name),
-                        page: PageId::system(&s.id).url(),
-                        path: PageId::SystemFeed(s.id.clone()).path(),
-                        incidents,
-                    };
-                    Page {
-                        path: feed.path.clone(),
-                        bytes: export::atom_of(config, archive, analysis, &self.md, &feed)
-                            .into_bytes(),
-                    }
-                })
-                .collect::<Vec<_>>(),
         );
-        pages
+        Ok((shallow?, deep?))
     }
 
-    /// `systems/index.json` and every system's `systems/ID/index.json`.
-    fn system_data(&self) -> Vec<Page> {
-        let (config, archive, analysis) = (self.config, self.archive, self.analysis);
-        let mut pages: Vec<Page> = archive
-            .systems
-            .par_iter()
-            .map(|s| Page {
-                path: PageId::SystemData(s.id.clone()).path(),
-                bytes: system_json::system(config, archive, analysis, &s.id),
+    /// The pages that show many incidents, but for the systems' own pages.
+    fn list_jobs(&self, shallow: &Fragments, deep: &Fragments) -> Vec<Job> {
+        let mut jobs = vec![
+            self.home(),
+            self.repeats_page(),
+            self.metrics_page(),
+            self.systems_index(),
+        ];
+        if self.site.has_follow_ups {
+            jobs.push(self.follow_ups_page(shallow));
+        }
+        jobs.extend(self.teams_index());
+        jobs.extend(self.team_pages(deep));
+        jobs.extend(self.incident_indexes(shallow, deep));
+        jobs.extend(self.terms_pages(Terms::Tags, "Tags", &self.analysis.tags, deep));
+        jobs.extend(self.terms_pages(
+            Terms::Factors,
+            "Contributing factors",
+            &self.analysis.factors,
+            deep,
+        ));
+        jobs.extend(self.reading_list_pages());
+        jobs.push(self.search_page());
+        jobs.push(self.not_found_page());
+        jobs
+    }
+
+    /// `search/`: the search box, and the newest incidents before any query.
+    fn search_page(&self) -> Job {
+        let mut search = self.context_of(&PageId::Search);
+        search.insert("title", "Search");
+        // The page lists the newest incidents before any query, as search.js
+        // would, without fetching a Pagefind fragment for each of them.
+        let newest: Vec<serde_json::Value> = self
+            .rows
+            .iter()
+            .zip(&self.archive.incidents)
+            .take(SEARCH_PAGE_NEWEST)
+            .map(|(row, inc)| {
+                serde_json::json!({
+                    "row": row,
+                    "summary": inc.summary.as_deref().map(crate::model::body::plain_text),
+                })
             })
             .collect();
-        pages.push(Page {
-            path: PageId::SystemsData.path(),
-            bytes: system_json::index(config, archive, analysis),
-        });
-        pages
+        search.insert("newest", &newest);
+        search.insert("incident_total", &self.rows.len());
+        Job {
+            path: PageId::Search.path(),
+            template: "search.html",
+            context: search,
+        }
     }
 
-    /// One system's page.
-    pub fn system_page_of(&self, id: &str) -> Result<Page, Diagnostic> {
-        let ids = self
-            .analysis
-            .system(id)
-            .map(|f| f.incidents.as_slice())
-            .unwrap_or_default();
-        let wanted = fragments::Wanted {
-            rows: false,
-            items: true,
-            follow_ups: fragments::FollowUps::Pending,
-        };
-        let depth = PageId::system(id).path();
-        let fragments = self.fragments(&format::root_for(&depth), wanted, Some(ids))?;
-        self.render_job(self.system_page(id, &fragments))
+    fn not_found_page(&self) -> Job {
+        let mut not_found = self.context_of(&PageId::NotFound);
+        not_found.insert("title", "Page not found");
+        // Hosts serve 404.html at whatever URL was missing, so relative links would
+        // point nowhere; with a base URL they can be absolute.
+        if !self.config.base_url.is_empty() {
+            not_found.insert("root", &format!("{}/", self.config.base_url));
+        }
+        Job {
+            path: PageId::NotFound.path(),
+            template: "404.html",
+            context: not_found,
+        }
     }
 
     fn render_job(&self, job: Job) -> Result<Page, Diagnostic> {
@@ -568,543 +311,5 @@ impl<'a> Renderer<'a> {
             path: job.path,
             bytes: html.into_bytes(),
         })
-    }
-
-    /// Every system's card, their sparklines drawn to one scale so rows compare.
-    fn system_cards(&self) -> Vec<SystemCard> {
-        let mut cards: Vec<SystemCard> = self
-            .archive
-            .systems
-            .iter()
-            .map(|s| self.system_card(s))
-            .collect();
-        let scale = cards
-            .iter()
-            .flat_map(|c| c.quarters.iter().copied())
-            .max()
-            .unwrap_or(0);
-        for card in &mut cards {
-            card.sparkline = charts::quarter_sparkline(&card.name, &card.quarters, scale);
-        }
-        cards
-    }
-
-    fn system_card(&self, s: &crate::model::System) -> SystemCard {
-        let as_of = self.config.as_of;
-        {
-            {
-                let f = self.analysis.system(&s.id).cloned().unwrap_or_default();
-                // Incidents per quarter over the last two years, oldest first.
-                let mut counts = vec![0usize; 8];
-                for &i in &f.incidents {
-                    let Some(d) = self.archive.incidents[i].date else {
-                        continue;
-                    };
-                    let months = (as_of.year() as i32 - d.year() as i32) * 12
-                        + as_of.month() as i32
-                        - d.month() as i32;
-                    if (0..24).contains(&months) {
-                        counts[7 - (months / 3) as usize] += 1;
-                    }
-                }
-                SystemCard {
-                    id: s.id.clone(),
-                    name: s.name.clone(),
-                    team: s.team.clone(),
-                    team_id: s.team.as_deref().and_then(crate::model::system::team_id),
-                    tier: s.tier,
-                    incidents: f.incidents.len(),
-                    last: f.incidents.first().map(|&i| self.rows[i].clone()),
-                    open: f.open,
-                    overdue: f.overdue,
-                    oldest_open_days: f.oldest_open_days,
-                    completion: f.completion.map(format::percent),
-                    repeats_last_12_months: f.repeats_last_12_months,
-                    recurred_while_open: f.recurred_while_open,
-                    chains: f.chains.len(),
-                    sparkline: charts::quarter_sparkline(&s.name, &counts, 0),
-                    quarters: counts,
-                }
-            }
-        }
-    }
-
-    fn incident_indexes(&self, shallow: &Fragments, deep: &Fragments) -> Vec<Job> {
-        let newest: Vec<usize> = (0..self.rows.len()).collect();
-        let in_order = |order: IncidentOrder| {
-            let mut ids = newest.clone();
-            match order {
-                IncidentOrder::Newest => {}
-                IncidentOrder::Oldest => ids.reverse(),
-                IncidentOrder::Severity => ids.sort_by_key(|&i| self.rows[i].sev_rank),
-                IncidentOrder::Longest => {
-                    ids.sort_by_key(|&i| std::cmp::Reverse(self.rows[i].ttr_minutes.unwrap_or(-1)))
-                }
-            }
-            ids
-        };
-        let mut systems: Vec<&str> = self.archive.systems.iter().map(|s| s.id.as_str()).collect();
-        systems.sort();
-        // Newest year first, "undated" last (as the rows are).
-        let mut years: Vec<&str> = Vec::new();
-        for r in self.rows.iter() {
-            if !years.contains(&r.year.as_str()) {
-                years.push(&r.year);
-            }
-        }
-        let shallow_root = format::root_for(&PageId::Incidents(IncidentOrder::Newest).path());
-        // The folder's README, atop the first page of the list.
-        let introduction = self
-            .archive
-            .introduction
-            .as_ref()
-            .map(|intro| self.md.to_html(&intro.body));
-        IncidentOrder::ALL
-            .into_iter()
-            .map(|order| {
-                let page = PageId::Incidents(order);
-                let (path, ids) = (page.path(), in_order(order));
-                let mut c = self.context_of(&page);
-                if order == IncidentOrder::Newest {
-                    c.insert("intro_html", &introduction);
-                }
-                let fragments = if format::root_for(&path) == shallow_root {
-                    shallow
-                } else {
-                    deep
-                };
-                c.insert("order", order.as_str());
-                c.insert("rows_html", &fragments.rows_of(&ids));
-                c.insert("row_count", &ids.len());
-                c.insert("systems", &systems);
-                c.insert("severities", &self.config.file.severities);
-                c.insert("years", &years);
-                Job {
-                    path,
-                    template: "incidents.html",
-                    context: c,
-                }
-            })
-            .collect()
-    }
-
-    /// One incident's page, and its RCA page when it is public.
-    pub fn incident_pages(&self, i: usize) -> Result<Vec<Page>, Diagnostic> {
-        let inc = &self.archive.incidents[i];
-        let path = PageId::incident(&inc.id).path();
-        let view = views::incident(
-            self.config,
-            self.archive,
-            self.analysis,
-            &self.md,
-            &self.links,
-            i,
-        );
-        let mut c = self.context(&path, PageId::incident(&inc.id).section());
-        c.insert("incident", &view);
-        c.insert(
-            "story",
-            &incident_page::story(&view, &self.md, &inc.body, inc.summary.as_deref(), &|url| {
-                self.links.rewrite(self.archive, i, "", url)
-            }),
-        );
-        c.insert("reading", &self.reading_nav(i));
-        let mut pages = vec![self.render_job(Job {
-            path,
-            template: "incident.html",
-            context: c,
-        })?];
-        if view.has_rca {
-            let rca = PageId::Rca(inc.id.clone());
-            let rca_path = rca.path();
-            let mut c = self.context(&rca_path, rca.section());
-            // One folder down: links to attachments and write-ups climb one more.
-            let (archive, links) = (self.archive, &self.links);
-            let rca = views::IncidentView {
-                public_summary_html: inc
-                    .public
-                    .summary
-                    .as_deref()
-                    .map(|s| links.html(&self.md, archive, i, "../", s)),
-                public_impact_html: inc
-                    .public
-                    .impact
-                    .as_deref()
-                    .map(|s| links.inline(&self.md, archive, i, "../", s)),
-                ..view
-            };
-            c.insert("incident", &rca);
-            pages.push(self.render_job(Job {
-                path: rca_path,
-                template: "rca.html",
-                context: c,
-            })?);
-        }
-        Ok(pages)
-    }
-
-    fn system_page(&self, id: &str, fragments: &Fragments) -> Job {
-        let page = PageId::system(id);
-        let path = page.path();
-        let mut c = self.context_of(&page);
-        let system = self.archive.system(id);
-        let facts = self.analysis.system(id).cloned().unwrap_or_default();
-        let card = system.map(|s| self.system_card(s));
-        c.insert("system", &system);
-        c.insert("parent", &views::parent_link(self.archive, id));
-        c.insert("card", &card);
-        c.insert(
-            "description_html",
-            &system
-                .and_then(|s| s.description.as_deref())
-                .map(|d| self.md.to_html(d)),
-        );
-        // Newest first, so each year is one run.
-        let mut by_year: Vec<(&str, Vec<usize>)> = Vec::new();
-        for &i in &facts.incidents {
-            let year = self.rows[i].year.as_str();
-            match by_year.last_mut() {
-                Some((y, list)) if *y == year => list.push(i),
-                _ => by_year.push((year, vec![i])),
-            }
-        }
-        let by_year: Vec<serde_json::Value> = by_year
-            .iter()
-            .map(|(year, ids)| {
-                serde_json::json!({ "year": year, "count": ids.len(), "items_html": fragments.items_of(ids) })
-            })
-            .collect();
-        c.insert("by_year", &by_year);
-        let chains: Vec<views::ChainView> = facts
-            .chains
-            .iter()
-            .map(|&ch| views::chain(self.config, self.archive, self.analysis, ch, None))
-            .collect();
-        c.insert("chains", &chains);
-        let open: String = facts
-            .follow_ups
-            .iter()
-            .filter(|f| f.state.is_pending())
-            .map(|f| fragments.follow_up(self, f))
-            .collect();
-        c.insert("open_follow_ups", &open);
-        let children: Vec<&crate::model::System> = facts
-            .children
-            .iter()
-            .filter_map(|ch| self.archive.system(ch))
-            .collect();
-        c.insert("children", &children);
-        if let Some(m) = self.analysis.system_metrics.get(id) {
-            c.insert(
-                "metrics",
-                &self.metrics_view(
-                    m,
-                    &format!("{id}: incidents per month by severity"),
-                    &format::root_for(&path),
-                ),
-            );
-        }
-        Job {
-            path,
-            template: "system.html",
-            context: c,
-        }
-    }
-
-    fn systems_index(&self) -> Job {
-        let mut c = self.context_of(&PageId::Systems);
-        c.insert("systems", &self.system_cards());
-        Job {
-            path: PageId::Systems.path(),
-            template: "systems.html",
-            context: c,
-        }
-    }
-
-    fn follow_ups_page(&self, fragments: &Fragments) -> Job {
-        let path = PageId::FollowUps.path();
-        let mut c = self.context_of(&PageId::FollowUps);
-        let mut sections = Vec::new();
-        for state in FollowUpState::ALL {
-            let mut count = 0;
-            let items_html: String = self
-                .analysis
-                .follow_ups
-                .iter()
-                .filter(|f| f.state == state)
-                .inspect(|_| count += 1)
-                .map(|f| fragments.follow_up(self, f))
-                .collect();
-            sections.push(serde_json::json!({
-                "state": state.as_str(), "label": state.label(), "count": count, "items_html": items_html,
-            }));
-        }
-        let mut owners: Vec<&str> = self
-            .archive
-            .incidents
-            .iter()
-            .flat_map(|i| i.follow_ups.iter().filter_map(|f| f.owner.as_deref()))
-            .collect();
-        owners.sort_unstable();
-        owners.dedup();
-        let systems: Vec<&str> = self.archive.systems.iter().map(|s| s.id.as_str()).collect();
-        c.insert("sections", &sections);
-        c.insert("owners", &owners);
-        c.insert("systems", &systems);
-        c.insert("total", &self.analysis.follow_ups.len());
-        Job {
-            path,
-            template: "follow_ups.html",
-            context: c,
-        }
-    }
-
-    fn metrics_page(&self) -> Job {
-        let path = PageId::Metrics.path();
-        let mut c = self.context_of(&PageId::Metrics);
-        c.insert(
-            "metrics",
-            &self.metrics_view(
-                &self.analysis.metrics,
-                "Incidents per month by severity",
-                &format::root_for(&path),
-            ),
-        );
-        Job {
-            path,
-            template: "metrics.html",
-            context: c,
-        }
-    }
-
-    fn terms_pages(
-        &self,
-        kinds: Terms,
-        label: &'static str,
-        terms: &BTreeMap<String, Vec<usize>>,
-        fragments: &Fragments,
-    ) -> Vec<Job> {
-        let kind = kinds.as_str();
-        let index_path = PageId::TermIndex(kinds).path();
-        let mut c = self.context_of(&PageId::TermIndex(kinds));
-        let mut list: Vec<TermView> = terms
-            .iter()
-            .map(|(id, ids)| TermView {
-                id: id.clone(),
-                count: ids.len(),
-                last: ids
-                    .first()
-                    .map(|&i| self.rows[i].date.clone())
-                    .unwrap_or_default(),
-            })
-            .collect();
-        // Most used first: the factors that keep coming back lead.
-        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
-        c.insert("kind", kind);
-        c.insert("label", label);
-        c.insert("terms", &list);
-        let mut jobs = vec![Job {
-            path: index_path,
-            template: "terms.html",
-            context: c,
-        }];
-        for (id, ids) in terms {
-            let page = PageId::term(kinds, id);
-            let path = page.path();
-            let mut c = self.context_of(&page);
-            c.insert("kind", kind);
-            c.insert("label", label);
-            c.insert("term", id);
-            c.insert("rows_html", &fragments.rows_of(ids));
-            c.insert("row_count", &ids.len());
-            jobs.push(Job {
-                path,
-                template: "term.html",
-                context: c,
-            });
-        }
-        jobs
-    }
-
-    fn reading_list_summaries(&self) -> Vec<serde_json::Value> {
-        self.archive
-            .reading_lists
-            .iter()
-            .zip(&self.analysis.reading_lists)
-            .map(|(l, items)| {
-                let words: usize = items.iter().map(|it| self.archive.incidents[it.incident].word_count).sum();
-                serde_json::json!({
-                    "id": l.id, "title": l.title, "description": l.description, "audience": l.audience,
-                    "count": items.len(), "minutes": views::reading_minutes(words),
-                })
-            })
-            .collect()
-    }
-
-    fn reading_nav(&self, i: usize) -> Vec<serde_json::Value> {
-        self.analysis.in_reading_lists[i]
-            .iter()
-            .map(|&(l, pos)| {
-                let list = &self.archive.reading_lists[l];
-                let items = &self.analysis.reading_lists[l];
-                let id_at = |p: usize| items.get(p).map(|it| self.rows[it.incident].clone());
-                serde_json::json!({
-                    "id": list.id, "title": list.title, "position": pos + 1, "count": items.len(),
-                    "previous": pos.checked_sub(1).and_then(id_at), "next": id_at(pos + 1),
-                })
-            })
-            .collect()
-    }
-
-    fn reading_list_pages(&self) -> Vec<Job> {
-        if self.archive.reading_lists.is_empty() {
-            return Vec::new();
-        }
-        let mut c = self.context_of(&PageId::ReadingLists);
-        c.insert("lists", &self.reading_list_summaries());
-        let mut jobs = vec![Job {
-            path: PageId::ReadingLists.path(),
-            template: "reading_lists.html",
-            context: c,
-        }];
-        for (l, list) in self.archive.reading_lists.iter().enumerate() {
-            let page = PageId::ReadingList(list.id.clone());
-            let path = page.path();
-            let mut c = self.context_of(&page);
-            let resolved = &self.analysis.reading_lists[l];
-            let mut systems: Vec<&String> = Vec::new();
-            let mut questions: Vec<serde_json::Value> = Vec::new();
-            let items: Vec<serde_json::Value> = resolved
-                .iter()
-                .enumerate()
-                .map(|(pos, it)| {
-                    let inc = &self.archive.incidents[it.incident];
-                    for s in &inc.systems {
-                        if !systems.contains(&s) {
-                            systems.push(s);
-                        }
-                    }
-                    let explicit = it.item.map(|k| &list.items[k]);
-                    if let Some(e) = explicit {
-                        if !e.questions.is_empty() {
-                            questions.push(serde_json::json!({ "incident": self.rows[it.incident], "questions": e.questions }));
-                        }
-                    }
-                    let open: Vec<views::FollowUpView> = self.analysis.incidents[it.incident]
-                        .follow_ups
-                        .iter()
-                        .filter(|f| f.state.is_pending())
-                        .map(|f| views::follow_up(self.archive, f))
-                        .collect();
-                    serde_json::json!({
-                        "position": pos + 1,
-                        "row": self.rows[it.incident],
-                        "note_html": explicit.and_then(|e| e.note.as_deref()).map(|n| self.md.inline(n)),
-                        "questions": explicit.map(|e| e.questions.clone()).unwrap_or_default(),
-                        "from_rule": it.item.is_none(),
-                        "minutes": views::reading_minutes(inc.word_count),
-                        "summary_html": inc.summary.as_deref().map(|x| self.md.inline(x)),
-                        "open_follow_ups": open,
-                    })
-                })
-                .collect();
-            let words: usize = resolved
-                .iter()
-                .map(|it| self.archive.incidents[it.incident].word_count)
-                .sum();
-            let ongoing: Vec<&Row> = self
-                .rows
-                .iter()
-                .filter(|r| r.status != "resolved")
-                .collect();
-            let pick_up: Vec<views::FollowUpView> = self
-                .analysis
-                .follow_ups
-                .iter()
-                .filter(|f| f.state.is_pending())
-                .filter(|f| {
-                    self.archive.incidents[f.incident]
-                        .systems
-                        .iter()
-                        .any(|s| systems.contains(&s))
-                })
-                .take(10)
-                .map(|f| views::follow_up(self.archive, f))
-                .collect();
-            c.insert("list", list);
-            c.insert("intro_html", &self.md.to_html(&list.body));
-            c.insert("items", &items);
-            c.insert("minutes", &views::reading_minutes(words));
-            c.insert("ongoing", &ongoing);
-            c.insert("pick_up", &pick_up);
-            c.insert("questions", &questions);
-            c.insert("systems", &systems);
-            // The same list on one printable page, for a team session.
-            let print_path = PageId::ReadingListPrint(list.id.clone()).path();
-            let mut print = c.clone();
-            print.insert("root", &format::root_for(&print_path));
-            print.insert("path", &print_path);
-            jobs.push(Job {
-                path: print_path,
-                template: "reading_list_print.html",
-                context: print,
-            });
-            jobs.push(Job {
-                path,
-                template: "reading_list.html",
-                context: c,
-            });
-        }
-        jobs
-    }
-}
-
-/// Renders the whole site, handing each page to `emit` as it is done.
-pub fn render_each(
-    theme: &Theme,
-    config: &Config,
-    archive: &Archive,
-    analysis: &Analysis,
-    emit: &(dyn Fn(Page) + Sync),
-) -> Result<(), Diagnostic> {
-    Renderer::new(theme, config, archive, analysis)?.render_each(emit)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{escape, page_url};
-
-    #[test]
-    fn templates_ask_the_routes_for_urls() {
-        let args = |page: &str, id: Option<&str>| {
-            let mut args = std::collections::HashMap::new();
-            args.insert("page".to_owned(), tera::Value::from(page));
-            if let Some(id) = id {
-                args.insert("id".to_owned(), tera::Value::from(id));
-            }
-            args
-        };
-        assert_eq!(
-            page_url(&args("team", Some("payments"))).ok(),
-            Some(tera::Value::from("teams/payments/"))
-        );
-        assert_eq!(
-            page_url(&args("metrics", None)).ok(),
-            Some(tera::Value::from("metrics/"))
-        );
-        let error = page_url(&args("system", None)).map_err(|e| e.to_string());
-        assert!(error.is_err_and(|e| e.contains("without an id")));
-    }
-
-    #[test]
-    fn escape_quotes_markup_and_drops_control_characters() {
-        assert_eq!(
-            escape("<a href='x'>\"R&D\"</a>"),
-            "&lt;a href=&#39;x&#39;&gt;&quot;R&amp;D&quot;&lt;/a&gt;"
-        );
-        assert_eq!(
-            escape("tab\there\nline\u{1e}\u{0}bell\u{7}"),
-            "tab\there\nlinebell"
-        );
     }
 }
