@@ -94,6 +94,11 @@ impl<'a> Renderer<'a> {
         self
     }
 
+    /// The position of the incident `id` in the archive being rendered.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.archive.position(id)
+    }
+
     /// The row every list shows for each incident, by position.
     pub fn rows(&self) -> &Arc<Vec<Row>> {
         &self.rows

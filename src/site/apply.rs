@@ -261,56 +261,27 @@ impl Site {
         )
         .with_fragment_cache(Arc::clone(&self.fragment_cache));
 
-        // Incidents whose row changed (title, date, severity, follow-up
-        // counts...) are changes too: their neighbours' pages show that row.
-        let mut touched: HashSet<String> = changed_ids.clone();
-        let mut rows_changed = archive.incidents.len() != last.archive.incidents.len();
-        for (inc, row) in archive.incidents.iter().zip(rows.iter()) {
-            if last.archive.position(&inc.id).map(|j| &last.rows[j]) != Some(row) {
-                touched.insert(inc.id.clone());
-                rows_changed = true;
-            }
-        }
-        for inc in &last.archive.incidents {
-            if archive.position(&inc.id).is_none() {
-                touched.insert(inc.id.clone());
-                rows_changed = true;
-            }
-        }
+        let (touched, rows_changed) = touched_rows(&last, &archive, &rows, &changed_ids);
         let lists_changed = rows_changed
             || changed_ids.iter().any(|id| {
                 summary_key(&archive, &analysis, id)
                     != summary_key(&last.archive, &last.analysis, id)
             });
-
         let showing = routes::incidents_showing(
             (&last.archive, &last.analysis),
             (&archive, &analysis),
             &touched,
             Change::Listed,
         );
-        let mut removed = Vec::new();
-        let rendered: Vec<Result<Vec<Page>, Diagnostic>> = showing
-            .par_iter()
+        let removed: Vec<String> = showing
+            .iter()
             .filter_map(|page| match page {
-                PageId::Incident(id) => {
-                    let i = archive.position(id);
-                    Some(i.map_or_else(|| Ok(Vec::new()), |i| renderer.incident_pages(i)))
-                }
-                // When the list pages are re-rendered anyway (every system and
-                // team page is one of them, and requests for them wait until
-                // they are), these pages need not delay the incident's reload.
-                PageId::System(_) | PageId::Team(_) if lists_changed => None,
-                PageId::System(id) => Some(renderer.system_page_of(id).map(|p| vec![p])),
-                PageId::Team(id) => renderer.team_page_of(id).map(|p| p.map(|p| vec![p])),
+                PageId::Incident(id) => Some(routes::incident_paths(id)),
                 _ => None,
             })
+            .flatten()
             .collect();
-        for page in &showing {
-            if let PageId::Incident(id) = page {
-                removed.extend(routes::incident_paths(id));
-            }
-        }
+        let rendered = render_showing(&renderer, &showing, lists_changed);
         drop(renderer);
         let mut pages = Vec::new();
         let mut errors = diagnostics.clone();
@@ -381,6 +352,57 @@ impl Site {
             rows: Arc::clone(&last.rows),
         })
     }
+}
+
+/// The incidents `changed`, and those whose row in lists changed with them
+/// (title, date, severity, follow-up counts...; other pages show that row), or
+/// that are gone; and whether any row changed at all.
+fn touched_rows(
+    last: &Snapshot,
+    archive: &Archive,
+    rows: &[crate::render::views::Row],
+    changed: &HashSet<String>,
+) -> (HashSet<String>, bool) {
+    let mut touched = changed.clone();
+    let mut rows_changed = archive.incidents.len() != last.archive.incidents.len();
+    for (inc, row) in archive.incidents.iter().zip(rows) {
+        if last.archive.position(&inc.id).map(|j| &last.rows[j]) != Some(row) {
+            touched.insert(inc.id.clone());
+            rows_changed = true;
+        }
+    }
+    for inc in &last.archive.incidents {
+        if archive.position(&inc.id).is_none() {
+            touched.insert(inc.id.clone());
+            rows_changed = true;
+        }
+    }
+    (touched, rows_changed)
+}
+
+/// Renders the pages routes say show a change, but for the system and team
+/// pages when the list pages are rendered anyway (every system and team page
+/// is one of them, and requests for them wait until they are): those need
+/// not delay the incident's reload.
+fn render_showing(
+    renderer: &Renderer<'_>,
+    showing: &[PageId],
+    lists_changed: bool,
+) -> Vec<Result<Vec<Page>, Diagnostic>> {
+    showing
+        .par_iter()
+        .filter_map(|page| match page {
+            PageId::Incident(id) => Some(
+                renderer
+                    .position(id)
+                    .map_or_else(|| Ok(Vec::new()), |i| renderer.incident_pages(i)),
+            ),
+            PageId::System(_) | PageId::Team(_) if lists_changed => None,
+            PageId::System(id) => Some(renderer.system_page_of(id).map(|p| vec![p])),
+            PageId::Team(id) => renderer.team_page_of(id).map(|p| p.map(|p| vec![p])),
+            _ => None,
+        })
+        .collect()
 }
 
 /// What the header and footer of every page show of the site.
