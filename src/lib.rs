@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod model;
 pub mod render;
 pub mod routes;
+pub mod schema;
 pub mod serve;
 pub mod site;
 pub mod write;

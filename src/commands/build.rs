@@ -29,7 +29,7 @@ pub(crate) fn build(
         output: args.output,
         base_url: args.base_url,
         drafts: args.drafts,
-        audience: args.audience,
+        audience: args.audience.into(),
         as_of: args.as_of,
         follow_up_status: args.follow_up_status,
     };

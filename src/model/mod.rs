@@ -258,7 +258,7 @@ pub fn apply_aliases(
     for (alias, key, node) in sources {
         for to in &alias.to {
             place_alias(entries, to, &key, &node, |existing| {
-                if alias.to.len() == 1 && !incident::LIST_PATHS.contains(&to.as_str()) {
+                if alias.to.len() == 1 && !crate::schema::LIST_PATHS.contains(&to.as_str()) {
                     let top = to.split('.').next().unwrap_or(to);
                     if written.iter().any(|w| w == top) && existing {
                         reporter.push(
@@ -319,7 +319,7 @@ fn place_alias(
         column: key.column,
     };
     let existing = table.iter_mut().find(|(k, _)| k.name == leaf);
-    let is_list = incident::LIST_PATHS.contains(&to);
+    let is_list = crate::schema::LIST_PATHS.contains(&to);
     match existing {
         Some((_, present)) if is_list && !fields::is_absent(&present.value) => {
             let mut items = into_items(std::mem::replace(&mut present.value, Value::Null), present);
