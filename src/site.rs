@@ -40,6 +40,9 @@ use std::time::{Duration, Instant};
 struct CompiledTheme {
     tera: Arc<tera::Tera>,
     static_files: Vec<(String, Vec<u8>)>,
+    /// A template besides the home page's names the incident count: a page
+    /// that shows no incident may show how many there are.
+    counts_beyond_home: bool,
 }
 
 /// What the last good load derived.
@@ -342,9 +345,14 @@ struct Counted {
 
 fn load_theme(config: &Config) -> Result<CompiledTheme, Diagnostic> {
     let theme = load::theme::load(&config.root, config.file.theme.as_deref())?;
+    let counts_beyond_home = theme
+        .templates
+        .iter()
+        .any(|(name, source, _)| name != "index.html" && source.contains("incident_count"));
     Ok(CompiledTheme {
         tera: Arc::new(render::compile(&theme)?),
         static_files: theme.static_files,
+        counts_beyond_home,
     })
 }
 

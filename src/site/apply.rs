@@ -232,8 +232,9 @@ impl Site {
         let (Some(theme), Some(last)) = (&self.theme, self.last.take()) else {
             return self.refresh(Mode::Preview);
         };
-        if shown_on_every_page(&self.config, &archive)
-            != shown_on_every_page(&self.config, &last.archive)
+        let counts = theme.counts_beyond_home;
+        if shown_on_every_page(&self.config, &archive, counts)
+            != shown_on_every_page(&self.config, &last.archive, counts)
         {
             // The header or footer of every page changed (the incident count,
             // the nav): render all of it, from the reads already made.
@@ -405,9 +406,19 @@ fn render_showing(
         .collect()
 }
 
-/// What the header and footer of every page show of the site.
-fn shown_on_every_page(config: &crate::config::Config, archive: &Archive) -> serde_json::Value {
-    serde_json::to_value(crate::render::views::SiteView::new(config, archive)).unwrap_or_default()
+/// What every page may show of the site (the `site` value of every template's
+/// context). The incident count counts only when a template besides the home
+/// page's (a list page, rendered again when a row changes) names it.
+fn shown_on_every_page(
+    config: &crate::config::Config,
+    archive: &Archive,
+    with_count: bool,
+) -> serde_json::Value {
+    let mut site = crate::render::views::SiteView::new(config, archive);
+    if !with_count {
+        site.incident_count = 0;
+    }
+    serde_json::to_value(site).unwrap_or_default()
 }
 
 /// A folder write-up's attachments, when it has any.

@@ -189,7 +189,7 @@ const EDITS: &[Edit] = &[
     ("a public write-up's follow-up", Expect::Partial, |root| {
         replace_in(root, FAILOVER, "status = \"done\"", "status = \"open\"")
     }),
-    ("a new write-up", Expect::Whole, |root| {
+    ("a new write-up", Expect::Partial, |root| {
         let path = root.join("content/incidents/2026/2026-11-30-catalog-feed-again.md");
         std::fs::write(
             &path,
@@ -206,7 +206,7 @@ const EDITS: &[Edit] = &[
         std::fs::rename(&from, &to).expect("rename");
         vec![from, to]
     }),
-    ("a deleted write-up", Expect::Whole, |root| {
+    ("a deleted write-up", Expect::Partial, |root| {
         let path = root.join("content/incidents/2026/2026-11-30-catalog-feed-oversized.md");
         std::fs::remove_file(&path).expect("remove");
         vec![path]
@@ -217,7 +217,7 @@ const EDITS: &[Edit] = &[
         std::fs::remove_file(&path).expect("remove");
         vec![path]
     }),
-    ("the link to it removed", Expect::Whole, |root| {
+    ("the link to it removed", Expect::Partial, |root| {
         replace_in(
             root,
             OOM,
@@ -254,7 +254,44 @@ const EDITS: &[Edit] = &[
 #[test]
 fn every_change_a_preview_applies_gives_the_pages_a_full_build_gives() {
     let archive = Archive::demo();
-    let root = archive.path().canonicalize().expect("root");
+    apply_all(archive.path(), EDITS);
+}
+
+/// A theme whose every page shows the incident count: a write-up added or
+/// removed changes every page, so the preview renders all of them.
+#[test]
+fn a_theme_that_counts_incidents_on_every_page_is_rendered_whole_when_the_count_changes() {
+    let archive = Archive::demo();
+    let base = std::fs::read_to_string(
+        crate::support::repo_root().join("themes/default/templates/base.html"),
+    )
+    .expect("base.html");
+    let counted = base.replacen(
+        "<p>Facts as of {{ site.as_of }}",
+        "<p>{{ site.incident_count }} incidents · facts as of {{ site.as_of }}",
+        1,
+    );
+    assert_ne!(counted, base, "the footer line is in base.html");
+    archive.write("templates/base.html", &counted);
+    let edits: &[Edit] = &[
+        ("a title", Expect::Partial, EDITS[0].2),
+        ("a new write-up", Expect::Whole, |root| {
+            let path = root.join("content/incidents/2026/2026-11-30-counted.md");
+            std::fs::write(
+                &path,
+                "+++\ntitle = \"Counted\"\ndate = 2026-11-30\nsystems = [\"catalog\"]\n+++\nText.\n",
+            )
+            .expect("write");
+            vec![path]
+        }),
+    ];
+    apply_all(archive.path(), edits);
+}
+
+/// Loads a warm site on the archive at `root`, applies each edit and compares
+/// what it serves with a fresh full render after each.
+fn apply_all(root: &Path, edits: &[Edit]) {
+    let root = root.canonicalize().expect("root");
     let mut site = Site::warm(config(&root));
     let mut served = Files::new();
     publish(
@@ -263,7 +300,7 @@ fn every_change_a_preview_applies_gives_the_pages_a_full_build_gives() {
             .unwrap_or_else(|e| panic!("first load: {e}")),
     );
     assert_same("the first load", &served, &fresh(&root));
-    for (step, expect, edit) in EDITS {
+    for (step, expect, edit) in edits {
         let changed = edit(&root);
         match (site.apply(&changed), expect) {
             // The preview keeps the last good site; the next change mends it.
