@@ -29,14 +29,16 @@ use watch::{watch, Batch, Fingerprint};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot listen on {addr}: {message}\n  = hint: {}", bind_hint(message))]
-    Bind { addr: String, message: String },
+    /// The error's text is in the message (with a hint by its kind), so it
+    /// is not also a source: a chain would say it twice.
+    #[error("cannot listen on {addr}: {error}\n  = hint: {}", bind_hint(error.kind()))]
+    Bind { addr: String, error: std::io::Error },
     #[error("cannot watch {path}: {message}")]
     Watch { path: PathBuf, message: String },
 }
 
-fn bind_hint(message: &str) -> &'static str {
-    if message.to_ascii_lowercase().contains("in use") {
+fn bind_hint(kind: std::io::ErrorKind) -> &'static str {
+    if kind == std::io::ErrorKind::AddrInUse {
         "another program (another `casebook serve`?) is using that port; pick a free one with `--port`"
     } else {
         "check `--bind` (an address of this machine, e.g. 127.0.0.1) and `--port` (1024 or above unless privileged)"
@@ -79,9 +81,9 @@ pub fn serve(config: Config, options: &ServeOptions, log: Log) -> Result<(), Ser
     publish(&shared, first, log, started, "");
 
     let addr = http::listen_address(&options.bind, options.port);
-    let listener = std::net::TcpListener::bind(&addr).map_err(|e| ServeError::Bind {
+    let listener = std::net::TcpListener::bind(&addr).map_err(|error| ServeError::Bind {
         addr: addr.clone(),
-        message: e.to_string(),
+        error,
     })?;
     if !http::is_loopback(&options.bind) {
         log(
@@ -99,9 +101,9 @@ pub fn serve(config: Config, options: &ServeOptions, log: Log) -> Result<(), Ser
         http::start(listener, http::Limits::DEFAULT, guard, move |ask| {
             respond::respond(Arc::clone(&shared), ask)
         })
-        .map_err(|e| ServeError::Bind {
+        .map_err(|error| ServeError::Bind {
             addr: addr.clone(),
-            message: e.to_string(),
+            error,
         })?;
     }
     log(

@@ -83,8 +83,23 @@ fn error_text(e: &BuildError) -> String {
             .map(|d| d.to_string())
             .collect::<Vec<_>>()
             .join("\n\n"),
-        other => other.to_string(),
+        other => with_causes(other),
     }
+}
+
+/// An error and its causes, each said once (some messages quote their cause).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Serves what a rebuild produced (or its errors, over the last good site) and
@@ -265,4 +280,27 @@ pub(super) fn refresh_search(site: &Site, shared: Arc<Shared>, version: u64, log
         );
         state.files = Arc::new(files);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_causes;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot build the search index")]
+    struct Outer(#[source] std::io::Error);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot write x: {0}")]
+    struct Quoting(#[source] std::io::Error);
+
+    #[test]
+    fn an_error_shows_its_causes_once() {
+        let cause = || std::io::Error::other("disk full");
+        assert_eq!(
+            with_causes(&Outer(cause())),
+            "cannot build the search index: disk full"
+        );
+        assert_eq!(with_causes(&Quoting(cause())), "cannot write x: disk full");
+    }
 }
