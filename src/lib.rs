@@ -6,6 +6,8 @@
 //! the staging folder, [`serve`] keeps one warm and applies every change to it.
 //! The binary only parses arguments and calls [`build`], [`check`] and friends.
 
+#![warn(unreachable_pub)]
+
 pub mod adopt;
 pub mod analyze;
 pub mod config;
@@ -15,9 +17,9 @@ pub mod index;
 pub mod load;
 pub mod migrate;
 pub mod model;
-pub mod render;
-pub mod routes;
-pub mod schema;
+pub(crate) mod render;
+pub(crate) mod routes;
+pub(crate) mod schema;
 pub mod serve;
 pub mod site;
 pub mod write;

@@ -9,11 +9,11 @@
 
 mod showing;
 
-pub use showing::{incidents_showing, Change};
+pub(crate) use showing::{incidents_showing, Change};
 
 /// The order of an incidents index (`incidents/`, `incidents/oldest/` ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum IncidentOrder {
+pub(crate) enum IncidentOrder {
     Newest,
     Oldest,
     Severity,
@@ -21,14 +21,14 @@ pub enum IncidentOrder {
 }
 
 impl IncidentOrder {
-    pub const ALL: [IncidentOrder; 4] = [
+    pub(crate) const ALL: [IncidentOrder; 4] = [
         IncidentOrder::Newest,
         IncidentOrder::Oldest,
         IncidentOrder::Severity,
         IncidentOrder::Longest,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             IncidentOrder::Newest => "newest",
             IncidentOrder::Oldest => "oldest",
@@ -40,14 +40,14 @@ impl IncidentOrder {
 
 /// Tags or contributing factors: each has an index and a page per term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Terms {
+pub(crate) enum Terms {
     Tags,
     Factors,
 }
 
 impl Terms {
     /// The folder of its pages, also the page's section.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Terms::Tags => "tags",
             Terms::Factors => "factors",
@@ -58,7 +58,7 @@ impl Terms {
 /// One file of the site, by what it is. Ids are the archive's (incident,
 /// system, team, reading list) or a term's slug.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PageId {
+pub(crate) enum PageId {
     Home,
     Incidents(IncidentOrder),
     Incident(String),
@@ -101,29 +101,29 @@ pub enum PageId {
 
 impl PageId {
     /// The incident's page.
-    pub fn incident(id: &str) -> PageId {
+    pub(crate) fn incident(id: &str) -> PageId {
         PageId::Incident(id.to_owned())
     }
 
     /// The system's page.
-    pub fn system(id: &str) -> PageId {
+    pub(crate) fn system(id: &str) -> PageId {
         PageId::System(id.to_owned())
     }
 
     /// The team's page.
-    pub fn team(id: &str) -> PageId {
+    pub(crate) fn team(id: &str) -> PageId {
         PageId::Team(id.to_owned())
     }
 
     /// A term's page; `term` as the archive spells it (the path takes its slug).
-    pub fn term(terms: Terms, term: &str) -> PageId {
+    pub(crate) fn term(terms: Terms, term: &str) -> PageId {
         PageId::Term(terms, crate::model::incident::slugify(term))
     }
 
     /// A page by the name templates call it (`page_url(page="system", id=...)`):
     /// a section's index by its name (`incidents`, `systems`, `tags` ...), a
     /// page of one thing by the thing (`incident`, `system`, `team`, `tag` ...).
-    pub fn named(name: &str, id: Option<&str>) -> Option<PageId> {
+    pub(crate) fn named(name: &str, id: Option<&str>) -> Option<PageId> {
         let one = |page: fn(String) -> PageId| id.map(|id| page(id.to_owned()));
         let page = match name {
             "home" => PageId::Home,
@@ -153,7 +153,7 @@ impl PageId {
     }
 
     /// The file's path in the output (`incidents/ID/index.html`).
-    pub fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         let folder = |f: String| format!("{f}index.html");
         match self {
             PageId::Home => "index.html".to_owned(),
@@ -175,7 +175,7 @@ impl PageId {
 
     /// The page's URL relative to the site root: a folder (`incidents/ID/`)
     /// for an HTML page, the file otherwise. The home page's is empty.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         match self {
             PageId::Home => String::new(),
             PageId::Incidents(IncidentOrder::Newest) => "incidents/".to_owned(),
@@ -200,7 +200,7 @@ impl PageId {
     }
 
     /// The section of the site the page belongs to (the nav marks it).
-    pub fn section(&self) -> &'static str {
+    pub(crate) fn section(&self) -> &'static str {
         match self {
             PageId::Home => "home",
             PageId::Incidents(_) | PageId::Incident(_) | PageId::Rca(_) => "incidents",
@@ -219,7 +219,7 @@ impl PageId {
     }
 
     /// Which page a path of the output is: the inverse of [`PageId::path`].
-    pub fn of_path(path: &str) -> Option<PageId> {
+    pub(crate) fn of_path(path: &str) -> Option<PageId> {
         let fixed = [
             PageId::Home,
             PageId::Sitemap,
@@ -271,15 +271,10 @@ impl PageId {
         Some(page)
     }
 
-    /// An incident's own pages, which show its whole write-up.
-    pub fn is_incidents_own(&self) -> bool {
-        matches!(self, PageId::Incident(_) | PageId::Rca(_))
-    }
-
     /// A page besides an incident's own that shows what comes of its body
     /// text (reading time, the summary): home, reading lists, the feeds and
     /// `casebook.json`. Only these change when a save changes a body alone.
-    pub fn shows_body(&self) -> bool {
+    pub(crate) fn shows_body(&self) -> bool {
         matches!(
             self,
             PageId::Home
@@ -297,12 +292,12 @@ impl PageId {
 
     /// A file of the Pagefind bundle, which only a search rebuild replaces
     /// (casebook renders the search page itself).
-    pub fn is_search_bundle(&self) -> bool {
+    pub(crate) fn is_search_bundle(&self) -> bool {
         matches!(self, PageId::SearchFile(_))
     }
 
     /// Listed in `sitemap.xml`: every HTML page but the 404 page.
-    pub fn in_sitemap(&self) -> bool {
+    pub(crate) fn in_sitemap(&self) -> bool {
         self.path().ends_with(".html") && *self != PageId::NotFound
     }
 }
@@ -317,7 +312,7 @@ fn order_of(name: &str) -> Option<IncidentOrder> {
 
 /// An incident's own pages' paths: its page and its RCA page (the RCA exists
 /// only for a public incident; a preview drops it when it is not rendered).
-pub fn incident_paths(id: &str) -> [String; 2] {
+pub(crate) fn incident_paths(id: &str) -> [String; 2] {
     [
         PageId::Incident(id.to_owned()).path(),
         PageId::Rca(id.to_owned()).path(),
@@ -326,7 +321,7 @@ pub fn incident_paths(id: &str) -> [String; 2] {
 
 /// A URL relative to the site root made absolute with the base URL (or
 /// root-relative when there is none): feeds and the sitemap need absolute URLs.
-pub fn absolute(base_url: &str, url: &str) -> String {
+pub(crate) fn absolute(base_url: &str, url: &str) -> String {
     if base_url.is_empty() {
         format!("/{url}")
     } else {

@@ -4,7 +4,7 @@
 //! neither needs the other for that.
 
 /// Every front-matter path an alias may point at.
-pub const KNOWN_PATHS: &[&str] = &[
+pub(crate) const KNOWN_PATHS: &[&str] = &[
     "title",
     "date",
     "id",
@@ -32,7 +32,7 @@ pub const KNOWN_PATHS: &[&str] = &[
 ];
 
 /// Fields holding lists: several aliased sources merge into them.
-pub const LIST_PATHS: &[&str] = &[
+pub(crate) const LIST_PATHS: &[&str] = &[
     "systems",
     "tags",
     "contributing_factors",

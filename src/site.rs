@@ -17,6 +17,7 @@ mod lists;
 mod sink;
 pub(crate) mod sources;
 
+pub use crate::render::Page;
 pub use apply::Update;
 pub use lists::{Finished, ListJob};
 pub use sink::{Discard, MemorySink, Sink};
@@ -25,7 +26,7 @@ use crate::analyze::{self, Analysis};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::model::{self, Archive};
-use crate::render::{self, views::Row, FragmentCache, Page, Renderer};
+use crate::render::{self, views::Row, FragmentCache, Renderer};
 use crate::routes::PageId;
 use crate::{index, load, BuildError, Loaded, Mode, Stage};
 use derive::KeptSuggestions;

@@ -18,7 +18,7 @@ fn absolute(base_url: &str, path: &str) -> String {
 const FEED_ENTRIES: usize = 50;
 
 /// One feed: its title, where it lives, and its incidents (newest first).
-pub struct Feed<'a> {
+pub(crate) struct Feed<'a> {
     pub title: String,
     /// The page the feed is about, and the feed's own path.
     pub page: String,
@@ -70,7 +70,7 @@ fn entry_note(archive: &Archive, analysis: &Analysis, i: usize) -> String {
 }
 
 /// The 50 newest incidents as an Atom feed.
-pub fn atom(
+pub(crate) fn atom(
     config: &Config,
     archive: &Archive,
     analysis: &Analysis,
@@ -92,7 +92,7 @@ pub fn atom(
 }
 
 /// `feed`'s 50 newest incidents as an Atom feed.
-pub fn atom_of(
+pub(crate) fn atom_of(
     config: &Config,
     archive: &Archive,
     analysis: &Analysis,
@@ -195,7 +195,7 @@ struct JsonFeedExtension {
 }
 
 /// `feed.json`: the Atom feed's entries as a JSON Feed 1.1.
-pub fn json_feed(
+pub(crate) fn json_feed(
     config: &Config,
     archive: &Archive,
     analysis: &Analysis,
@@ -233,7 +233,7 @@ pub fn json_feed(
     serde_json::to_vec_pretty(&feed).unwrap_or_default()
 }
 
-pub fn sitemap(base_url: &str, paths: &[&str]) -> String {
+pub(crate) fn sitemap(base_url: &str, paths: &[&str]) -> String {
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     let mut paths: Vec<&&str> = paths.iter().collect();
     paths.sort();
@@ -303,7 +303,7 @@ struct JsonExport<'a> {
     metrics: &'a crate::analyze::metrics::Metrics,
 }
 
-pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
+pub(crate) fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
     let id = |i: usize| archive.incidents[i].id.as_str();
     let incidents = archive
         .incidents

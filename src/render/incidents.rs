@@ -7,7 +7,7 @@ use crate::routes::{IncidentOrder, PageId};
 
 impl Renderer<'_> {
     /// The paths of one incident's pages.
-    pub fn incident_paths(&self, i: usize) -> Vec<String> {
+    pub(crate) fn incident_paths(&self, i: usize) -> Vec<String> {
         let id = &self.archive.incidents[i].id;
         let mut paths = vec![PageId::Incident(id.clone()).path()];
         if self.archive.incidents[i].visibility == crate::model::Visibility::Public {
@@ -17,7 +17,7 @@ impl Renderer<'_> {
     }
 
     /// One incident's page, and its RCA page when it is public.
-    pub fn incident_pages(&self, i: usize) -> Result<Vec<Page>, Diagnostic> {
+    pub(crate) fn incident_pages(&self, i: usize) -> Result<Vec<Page>, Diagnostic> {
         let inc = &self.archive.incidents[i];
         let path = PageId::incident(&inc.id).path();
         let view = views::incident(

@@ -4,36 +4,41 @@
 //! or writes files: the theme arrives loaded and the pages leave as bytes.
 
 mod boards;
-pub mod charts;
-pub mod export;
+pub(crate) mod charts;
+pub(crate) mod export;
 mod feeds;
-pub mod format;
+pub(crate) mod format;
 mod fragments;
 mod home;
+// Their items are still spelled `pub`: narrowed once the work in progress
+// on these two files has merged.
+#[allow(unreachable_pub)]
 mod incident_page;
 mod incidents;
-pub mod links;
-pub mod markdown;
+pub(crate) mod links;
+pub(crate) mod markdown;
 mod metrics_view;
 mod reading_lists;
 mod system_json;
 mod systems;
 mod teams;
 mod templates;
-pub mod views;
+// See incident_page above.
+#[allow(unreachable_pub)]
+pub(crate) mod views;
 
 use crate::analyze::Analysis;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::model::Archive;
 use crate::routes::{IncidentOrder, PageId, Terms};
-pub use fragments::FragmentCache;
+pub(crate) use fragments::FragmentCache;
 use fragments::Fragments;
 use markdown::Markdown;
 use rayon::prelude::*;
 use std::sync::Arc;
 use templates::render_error;
-pub use templates::{compile, escape};
+pub(crate) use templates::{compile, escape};
 use views::{Row, SiteView};
 
 /// One output file, by its path relative to the output root (`incidents/x/index.html`).
@@ -50,7 +55,7 @@ struct Job {
     context: tera::Context,
 }
 
-pub struct Renderer<'a> {
+pub(crate) struct Renderer<'a> {
     tera: Arc<tera::Tera>,
     md: Markdown,
     config: &'a Config,
@@ -67,7 +72,7 @@ const SEARCH_PAGE_NEWEST: usize = 10;
 
 impl<'a> Renderer<'a> {
     /// A renderer with rows computed earlier for this archive and analysis.
-    pub fn with_rows(
+    pub(crate) fn with_rows(
         tera: Arc<tera::Tera>,
         config: &'a Config,
         archive: &'a Archive,
@@ -89,19 +94,14 @@ impl<'a> Renderer<'a> {
 
     /// Reuses list fragments kept from earlier renders with the same templates
     /// (`casebook serve`): only entries whose row changed are rendered again.
-    pub fn with_fragment_cache(mut self, cache: Arc<FragmentCache>) -> Self {
+    pub(crate) fn with_fragment_cache(mut self, cache: Arc<FragmentCache>) -> Self {
         self.fragment_cache = Some(cache);
         self
     }
 
     /// The position of the incident `id` in the archive being rendered.
-    pub fn position(&self, id: &str) -> Option<usize> {
+    pub(crate) fn position(&self, id: &str) -> Option<usize> {
         self.archive.position(id)
-    }
-
-    /// The row every list shows for each incident, by position.
-    pub fn rows(&self) -> &Arc<Vec<Row>> {
-        &self.rows
     }
 
     /// The context every template gets for the page `page`.
@@ -120,7 +120,7 @@ impl<'a> Renderer<'a> {
 
     /// Every page, each handed to `emit` as soon as it is rendered, in no set
     /// order: a build writes incident pages while the rest still render.
-    pub fn render_each(&self, emit: &(dyn Fn(Page) + Sync)) -> Result<(), Diagnostic> {
+    pub(crate) fn render_each(&self, emit: &(dyn Fn(Page) + Sync)) -> Result<(), Diagnostic> {
         let (aggregates, incidents) = rayon::join(
             || self.aggregate_pages(),
             || {
@@ -139,13 +139,13 @@ impl<'a> Renderer<'a> {
 
     /// Every page but the incidents' own: indexes, systems, terms, lists, the
     /// feed, the sitemap and `casebook.json`.
-    pub fn aggregate_pages(&self) -> Result<Vec<Page>, Diagnostic> {
+    pub(crate) fn aggregate_pages(&self) -> Result<Vec<Page>, Diagnostic> {
         Ok(self.aggregate_pages_while(&|| true)?.unwrap_or_default())
     }
 
     /// The pages besides an incident's own that show its body's word count or
     /// summary: home and reading lists (reading time), feed, `casebook.json`.
-    pub fn body_dependent_pages(&self) -> Result<Vec<Page>, Diagnostic> {
+    pub(crate) fn body_dependent_pages(&self) -> Result<Vec<Page>, Diagnostic> {
         let mut jobs = vec![self.home()];
         jobs.extend(self.reading_list_pages());
         let mut pages = jobs
@@ -162,7 +162,7 @@ impl<'a> Renderer<'a> {
 
     /// [`Renderer::aggregate_pages`], given up (None) as soon as `keep_going`
     /// says so: a live preview drops list pages a newer save has made stale.
-    pub fn aggregate_pages_while(
+    pub(crate) fn aggregate_pages_while(
         &self,
         keep_going: &(dyn Fn() -> bool + Sync),
     ) -> Result<Option<Vec<Page>>, Diagnostic> {

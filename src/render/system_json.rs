@@ -13,7 +13,7 @@ use crate::routes::PageId;
 use serde::Serialize;
 
 /// Bumped when a field changes meaning or goes away; new fields keep it.
-pub const SCHEMA: u32 = 1;
+pub(super) const SCHEMA: u32 = 1;
 /// How many recent incidents a system's file lists (all are counted).
 const RECENT: usize = 10;
 
@@ -132,7 +132,7 @@ fn summary<'a>(
 }
 
 /// `systems/index.json`.
-pub fn index(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
+pub(super) fn index(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
     let data = SystemIndex {
         schema: SCHEMA,
         as_of: analysis.as_of.to_string(),
@@ -146,7 +146,7 @@ pub fn index(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8>
 }
 
 /// `systems/ID/index.json`.
-pub fn system(config: &Config, archive: &Archive, analysis: &Analysis, id: &str) -> Vec<u8> {
+pub(super) fn system(config: &Config, archive: &Archive, analysis: &Analysis, id: &str) -> Vec<u8> {
     let facts = analysis.system(id).cloned().unwrap_or_default();
     let system = archive.system(id);
     let incident = |i: usize| &archive.incidents[i];

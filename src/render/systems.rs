@@ -50,7 +50,7 @@ impl Renderer<'_> {
     }
 
     /// One system's page.
-    pub fn system_page_of(&self, id: &str) -> Result<Page, Diagnostic> {
+    pub(crate) fn system_page_of(&self, id: &str) -> Result<Page, Diagnostic> {
         let ids = self
             .analysis
             .system(id)

@@ -122,7 +122,7 @@ impl Renderer<'_> {
 
     /// One team's page (a live preview renders it after a write-up on one of
     /// its systems changed); None when there is no such team.
-    pub fn team_page_of(&self, id: &str) -> Option<Result<Page, Diagnostic>> {
+    pub(crate) fn team_page_of(&self, id: &str) -> Option<Result<Page, Diagnostic>> {
         let team = self.analysis.team(id)?;
         let wanted = fragments::Wanted {
             rows: false,

@@ -9,7 +9,7 @@ use crate::load::theme::Theme;
 use crate::routes::PageId;
 
 /// Compiles a theme's templates; an error names the template and its line.
-pub fn compile(theme: &Theme) -> Result<tera::Tera, Diagnostic> {
+pub(crate) fn compile(theme: &Theme) -> Result<tera::Tera, Diagnostic> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape);
@@ -72,7 +72,7 @@ fn page_url(args: &std::collections::HashMap<String, tera::Value>) -> tera::Resu
 /// `/` alone, so relative URLs stay readable (`../../style.css`). Control
 /// characters other than tab and newlines, and U+FFFE/U+FFFF, are dropped: HTML
 /// and XML (the feed) do not allow them, and list fragments use one as a separator.
-pub fn escape(input: &str) -> String {
+pub(crate) fn escape(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     for c in input.chars() {
         match c {

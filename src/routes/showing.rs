@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// What changed about an incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     /// Only its body text: its own pages change, and the pages that show its
     /// reading time or summary ([`PageId::shows_body`]).
     Body,
@@ -29,7 +29,7 @@ pub enum Change {
 /// the change: an incident that left a chain or a system is still shown on
 /// the pages it left until they are rendered again. Incident pages come as
 /// [`PageId::Incident`] (its RCA page goes with it), then systems and teams.
-pub fn incidents_showing(
+pub(crate) fn incidents_showing(
     before: (&Archive, &Analysis),
     after: (&Archive, &Analysis),
     changed: &HashSet<String>,
