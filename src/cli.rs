@@ -49,8 +49,8 @@ pub struct BuildArgs {
     #[arg(long)]
     pub drafts: bool,
     /// `public` builds only `visibility = "public"` incidents, with their public text.
-    #[arg(long, value_enum, default_value_t = Audience::Internal)]
-    pub audience: Audience,
+    #[arg(long, value_enum, default_value_t = AudienceArg::Internal)]
+    pub audience: AudienceArg,
     /// The day overdue and age are computed against (default: today).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<jiff::civil::Date>,
@@ -195,4 +195,21 @@ pub struct ImportTarget {
     /// Print the files that would be written, and write none.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `--audience`: the library's [`Audience`], named for the command line (the
+/// library does not depend on clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AudienceArg {
+    Internal,
+    Public,
+}
+
+impl From<AudienceArg> for Audience {
+    fn from(arg: AudienceArg) -> Audience {
+        match arg {
+            AudienceArg::Internal => Audience::Internal,
+            AudienceArg::Public => Audience::Public,
+        }
+    }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = "casebook.toml";
 
 /// Who a build is for. A public build holds only `visibility = "public"` incidents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Audience {
     #[default]
@@ -352,8 +352,8 @@ pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
         .iter()
         .flat_map(|a| a.to.iter().map(move |t| (&a.from, t)))
     {
-        if crate::model::incident::KNOWN_PATHS.iter().all(|k| k != to) {
-            let known = crate::model::incident::KNOWN_PATHS.iter().copied();
+        if crate::schema::KNOWN_PATHS.iter().all(|k| k != to) {
+            let known = crate::schema::KNOWN_PATHS.iter().copied();
             let mut d = Diagnostic::error(
                 CONFIG_FILE,
                 format!("alias `{from}` maps to `{to}`, which is not a write-up field"),

@@ -13,8 +13,9 @@ use crate::config::Config;
 use crate::diagnostic::{relative, Diagnostic, Level};
 use crate::load::frontmatter::{Format, Key, Node, Value};
 use crate::load::{self, Kind};
-use crate::model::incident::{is_valid_id, FollowUpSource, Incident, KNOWN_PATHS};
+use crate::model::incident::{is_valid_id, FollowUpSource, Incident};
 use crate::model::{self, Item};
+use crate::schema::KNOWN_PATHS;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 

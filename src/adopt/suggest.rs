@@ -2,7 +2,7 @@
 //! rest of what `init --adopt` proposes: keys to ignore, globs, a severity scale.
 
 use super::{KeyStats, Survey, ValueKind, MAX_VALUES};
-use crate::model::incident::KNOWN_PATHS;
+use crate::schema::KNOWN_PATHS;
 use std::path::{Path, PathBuf};
 
 /// A casebook field a key could feed, by name and by the kinds of value it fits.

@@ -21,9 +21,10 @@ const UNUSED: &[&str] = &[
     "pagefind-highlight.js",
 ];
 
+/// Pagefind (or the runtime it runs on) failed; the cause is the source.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot build the search index: {0}")]
-pub struct IndexError(String);
+#[error("cannot build the search index")]
+pub struct IndexError(#[source] Box<dyn std::error::Error + Send + Sync>);
 
 /// Builds the Pagefind bundle in memory: (path under the bundle folder, bytes).
 pub fn build(records: &[Record]) -> Result<Files, IndexError> {
@@ -42,7 +43,7 @@ fn block_on<T>(
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| IndexError(e.to_string()))?
+        .map_err(|e| IndexError(e.into()))?
         .block_on(work)
 }
 
@@ -54,7 +55,7 @@ async fn fossick(
     index
         .fossick_records(records)
         .await
-        .map_err(|e| IndexError(e.to_string()))
+        .map_err(|e| IndexError(e.into()))
 }
 
 /// The bundle of `records`, indexed in the order given; files of an earlier
@@ -76,7 +77,7 @@ async fn bundle(
     index
         .build_indexes()
         .await
-        .map_err(|e| IndexError(e.to_string()))?;
+        .map_err(|e| IndexError(e.into()))?;
     stages.push(("· indexing", lap.elapsed()));
     let lap = std::time::Instant::now();
     let files = bundle_files(&mut index).await;
@@ -89,7 +90,7 @@ fn new_index() -> Result<PagefindIndex, IndexError> {
         .force_language("en".to_string())
         .keep_index_url(false)
         .build();
-    PagefindIndex::new(Some(options)).map_err(|e| IndexError(e.to_string()))
+    PagefindIndex::new(Some(options)).map_err(|e| IndexError(e.into()))
 }
 
 fn custom_record(r: &Record) -> CustomRecord {
@@ -127,7 +128,7 @@ fn custom_record(r: &Record) -> CustomRecord {
         r.tags.join(", "),
     );
     CustomRecord {
-        url: format!("/incidents/{}/", r.id),
+        url: format!("/{}", crate::routes::PageId::incident(&r.id).url()),
         content,
         language: "en".to_owned(),
         meta: Some(meta),
@@ -138,10 +139,7 @@ fn custom_record(r: &Record) -> CustomRecord {
 
 /// The bundle's files that casebook ships.
 async fn bundle_files(index: &mut PagefindIndex) -> Result<Vec<CachedFile>, IndexError> {
-    let files = index
-        .get_files()
-        .await
-        .map_err(|e| IndexError(e.to_string()))?;
+    let files = index.get_files().await.map_err(|e| IndexError(e.into()))?;
     Ok(files
         .into_iter()
         .filter_map(|f| {

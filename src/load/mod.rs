@@ -1,6 +1,7 @@
-//! Load: walk an archive's `content/`, read every write-up, systems file and
-//! reading list in parallel, split and parse their front matter. Produces
+//! Load: find an archive's source files under `content/` ([`find_sources`]),
+//! read one and split and parse its front matter ([`read_document`]). Produces
 //! [`Document`]s with line-accurate values; knows nothing of what fields mean.
+//! The site ([`crate::site`]) reads every file in parallel and caches the reads.
 
 pub mod attachments;
 pub mod frontmatter;
@@ -12,7 +13,6 @@ pub mod yaml;
 use crate::config::ContentConfig;
 use crate::diagnostic::{relative, Diagnostic};
 use frontmatter::Node;
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// What a file under `content/` is, by its folder.
@@ -43,16 +43,6 @@ pub struct Document {
     /// A folder write-up's (`incidents/ID/index.md`) other files, by name in
     /// its folder; None for a write-up that is one file.
     pub attachments: Option<Vec<String>>,
-}
-
-/// Every document that parsed, and a diagnostic for every one that did not.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    pub documents: Vec<Document>,
-    pub diagnostics: Vec<Diagnostic>,
-    /// File stems of write-ups that could not be parsed: links to them are not
-    /// reported again as "unknown incident".
-    pub unreadable_incidents: Vec<String>,
 }
 
 /// The files a build reads, and notes on the files under `content/incidents/`
@@ -325,32 +315,6 @@ pub fn source_kind(root: &Path, path: &Path, content: &ContentConfig) -> Option<
             }),
         _ => None,
     }
-}
-
-/// Reads and parses every source file of the archive at `root`, in parallel.
-pub fn load(root: &Path, content: &ContentConfig) -> Loaded {
-    let sources = find_sources(root, content);
-    let results: Vec<Result<Document, Diagnostic>> = sources
-        .files
-        .par_iter()
-        .map(|(kind, path)| read_document(root, *kind, path))
-        .collect();
-    let mut loaded = Loaded {
-        diagnostics: sources.notes,
-        ..Loaded::default()
-    };
-    for ((kind, path), r) in sources.files.iter().zip(results) {
-        match r {
-            Ok(doc) => loaded.documents.push(doc),
-            Err(d) => {
-                if *kind == Kind::Incident {
-                    loaded.unreadable_incidents.push(stem_of(path));
-                }
-                loaded.diagnostics.push(d);
-            }
-        }
-    }
-    loaded
 }
 
 /// The default id source of a file: its name without extensions, or for a

@@ -19,46 +19,6 @@ use jiff::Timestamp;
 use serde::Serialize;
 use std::path::PathBuf;
 
-/// Every front-matter path an alias may point at.
-pub const KNOWN_PATHS: &[&str] = &[
-    "title",
-    "date",
-    "id",
-    "severity",
-    "status",
-    "kind",
-    "systems",
-    "tags",
-    "contributing_factors",
-    "summary",
-    "authors",
-    "repeat_of",
-    "related",
-    "links",
-    "visibility",
-    "draft",
-    "timeline.started",
-    "timeline.detected",
-    "timeline.mitigated",
-    "timeline.resolved",
-    "public.title",
-    "public.summary",
-    "public.impact",
-    "follow_ups",
-];
-
-/// Fields holding lists: several aliased sources merge into them.
-pub const LIST_PATHS: &[&str] = &[
-    "systems",
-    "tags",
-    "contributing_factors",
-    "authors",
-    "repeat_of",
-    "related",
-    "links",
-    "follow_ups",
-];
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentStatus {

@@ -26,10 +26,9 @@ pub mod url;
 use crate::config::Config;
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::load::frontmatter::{Key, Node, Value};
-use crate::load::{Document, Kind, Loaded};
+use crate::load::{Document, Kind};
 use fields::Reporter;
 pub use incident::{FollowUp, FollowUpStatus, Incident, IncidentStatus, Visibility};
-use rayon::prelude::*;
 pub use reading_list::ReadingList;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -82,21 +81,6 @@ impl Archive {
             .map(|(i, inc)| (inc.id.clone(), i))
             .collect();
     }
-}
-
-/// Builds the archive from loaded documents. Returns it with every diagnostic;
-/// callers must not build a site when any diagnostic is an error.
-pub fn build(loaded: Loaded, config: &Config) -> (Archive, Vec<Diagnostic>) {
-    let Loaded {
-        documents,
-        diagnostics,
-        unreadable_incidents,
-    } = loaded;
-    let reads: Vec<SourceRead> = documents
-        .into_par_iter()
-        .map(|doc| read_source(doc, config))
-        .collect();
-    assemble(reads, diagnostics, unreadable_incidents, config)
 }
 
 /// What one source file became: its item (when it read cleanly), its
@@ -176,17 +160,13 @@ pub fn read_source(mut doc: Document, config: &Config) -> SourceRead {
 
 /// Puts the archive together from every file's [`SourceRead`], in source order,
 /// and runs the checks that span files (duplicate ids, links, systems, lists).
-/// `diagnostics` and `unreadable` come from files that did not load.
+/// `diagnostics` are the notes of finding the files.
 pub fn assemble(
     reads: Vec<SourceRead>,
     mut diagnostics: Vec<Diagnostic>,
-    unreadable: Vec<String>,
     config: &Config,
 ) -> (Archive, Vec<Diagnostic>) {
-    let mut broken: BTreeSet<String> = unreadable
-        .iter()
-        .map(|stem| ids::published(&incident::default_id(stem)).into_owned())
-        .collect();
+    let mut broken: BTreeSet<String> = BTreeSet::new();
     let mut archive = Archive::default();
     for read in reads {
         diagnostics.extend(read.diagnostics);
@@ -278,7 +258,7 @@ pub fn apply_aliases(
     for (alias, key, node) in sources {
         for to in &alias.to {
             place_alias(entries, to, &key, &node, |existing| {
-                if alias.to.len() == 1 && !incident::LIST_PATHS.contains(&to.as_str()) {
+                if alias.to.len() == 1 && !crate::schema::LIST_PATHS.contains(&to.as_str()) {
                     let top = to.split('.').next().unwrap_or(to);
                     if written.iter().any(|w| w == top) && existing {
                         reporter.push(
@@ -339,7 +319,7 @@ fn place_alias(
         column: key.column,
     };
     let existing = table.iter_mut().find(|(k, _)| k.name == leaf);
-    let is_list = incident::LIST_PATHS.contains(&to);
+    let is_list = crate::schema::LIST_PATHS.contains(&to);
     match existing {
         Some((_, present)) if is_list && !fields::is_absent(&present.value) => {
             let mut items = into_items(std::mem::replace(&mut present.value, Value::Null), present);

@@ -15,14 +15,14 @@ const W: f64 = 720.0;
 
 /// One key of the monthly chart's legend: a severity and its colour class.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct LegendKey {
+pub(crate) struct LegendKey {
     pub name: String,
     pub class: usize,
 }
 
 /// The severities [`month_bars`] draws, worst first, then "no severity": a key
 /// for a colour that is nowhere in the chart only makes the reader look for it.
-pub fn severity_legend(months: &[MonthCount], severities: &[String]) -> Vec<LegendKey> {
+pub(crate) fn severity_legend(months: &[MonthCount], severities: &[String]) -> Vec<LegendKey> {
     let none = "no severity".to_owned();
     severities
         .iter()
@@ -41,7 +41,7 @@ pub fn severity_legend(months: &[MonthCount], severities: &[String]) -> Vec<Lege
 }
 
 /// Incidents per month, stacked by severity (worst at the bottom).
-pub fn month_bars(months: &[MonthCount], severities: &[String], label: &str) -> String {
+pub(crate) fn month_bars(months: &[MonthCount], severities: &[String], label: &str) -> String {
     let h = 190.0;
     // Room above the top tick for its label at the phone's larger type.
     let (left, bottom, top) = (32.0, 26.0, 22.0);
@@ -131,7 +131,7 @@ fn log_x(minutes: i64, left: f64, width: f64) -> f64 {
 
 /// The incident a strip plot's dot stands for: where its page is (relative to
 /// the page the chart is on) and what to call it.
-pub struct DotIncident {
+pub(crate) struct DotIncident {
     pub href: String,
     pub name: String,
 }
@@ -139,7 +139,10 @@ pub struct DotIncident {
 /// Every incident as a dot on a log time axis, with median and p90 marked.
 /// `incident` names the incident of each value (by its index); each dot links
 /// to that incident's page and says which it is and how long it took.
-pub fn strip_plot(d: &Distribution, incident: &dyn Fn(usize) -> Option<DotIncident>) -> String {
+pub(crate) fn strip_plot(
+    d: &Distribution,
+    incident: &dyn Fn(usize) -> Option<DotIncident>,
+) -> String {
     // Tall enough that dots are a touch target on a phone, where the chart is
     // drawn at half its width.
     let h = 140.0;
@@ -270,7 +273,7 @@ fn bar_table(rows: &[(String, f64, String)], max: f64, caption: &str, head: [&st
     s
 }
 
-pub fn completion_bars(rows: &[QuarterCompletion]) -> String {
+pub(crate) fn completion_bars(rows: &[QuarterCompletion]) -> String {
     let data: Vec<(String, f64, String)> = rows
         .iter()
         .map(|q| {
@@ -295,7 +298,7 @@ pub fn completion_bars(rows: &[QuarterCompletion]) -> String {
     )
 }
 
-pub fn age_bars(rows: &[AgeBucket]) -> String {
+pub(crate) fn age_bars(rows: &[AgeBucket]) -> String {
     let max = rows.iter().map(|r| r.count).max().unwrap_or(0) as f64;
     let data: Vec<(String, f64, String)> = rows
         .iter()
@@ -312,7 +315,7 @@ pub fn age_bars(rows: &[AgeBucket]) -> String {
 /// A tiny trend line of counts, for the systems index.
 /// A system's incidents per quarter as a sparkline drawn to `scale` (the
 /// largest count of the table it sits in; its own largest if that is more).
-pub fn quarter_sparkline(name: &str, counts: &[usize], scale: usize) -> String {
+pub(crate) fn quarter_sparkline(name: &str, counts: &[usize], scale: usize) -> String {
     let label = format!(
         "{name}: incidents per quarter over the last two years, oldest first: {}",
         counts
@@ -326,7 +329,7 @@ pub fn quarter_sparkline(name: &str, counts: &[usize], scale: usize) -> String {
 
 /// `counts` as a line; `scale` is the count drawn at the top, so sparklines
 /// that share one compare (a row's own largest count is used if higher).
-pub fn sparkline(counts: &[usize], scale: usize, label: &str) -> String {
+pub(crate) fn sparkline(counts: &[usize], scale: usize, label: &str) -> String {
     let (w, h) = (120.0, 24.0);
     let max = counts.iter().copied().max().unwrap_or(0).max(scale).max(1) as f64;
     let n = counts.len().max(2) as f64 - 1.0;

@@ -6,22 +6,19 @@ use super::escape as esc;
 use crate::analyze::Analysis;
 use crate::config::Config;
 use crate::model::Archive;
+use crate::routes::{self, PageId};
 use serde::Serialize;
 
+/// A URL relative to the site root, or a page's path, made absolute.
 fn absolute(base_url: &str, path: &str) -> String {
-    let path = path.trim_end_matches("index.html");
-    if base_url.is_empty() {
-        format!("/{path}")
-    } else {
-        format!("{base_url}/{path}")
-    }
+    routes::absolute(base_url, path.trim_end_matches("index.html"))
 }
 
 /// How many entries a feed holds: the newest.
 const FEED_ENTRIES: usize = 50;
 
 /// One feed: its title, where it lives, and its incidents (newest first).
-pub struct Feed<'a> {
+pub(crate) struct Feed<'a> {
     pub title: String,
     /// The page the feed is about, and the feed's own path.
     pub page: String,
@@ -73,7 +70,7 @@ fn entry_note(archive: &Archive, analysis: &Analysis, i: usize) -> String {
 }
 
 /// The 50 newest incidents as an Atom feed.
-pub fn atom(
+pub(crate) fn atom(
     config: &Config,
     archive: &Archive,
     analysis: &Analysis,
@@ -87,15 +84,15 @@ pub fn atom(
         md,
         &Feed {
             title: config.file.title.clone(),
-            page: String::new(),
-            path: "feed.xml".into(),
+            page: PageId::Home.url(),
+            path: PageId::Feed.path(),
             incidents: &all,
         },
     )
 }
 
 /// `feed`'s 50 newest incidents as an Atom feed.
-pub fn atom_of(
+pub(crate) fn atom_of(
     config: &Config,
     archive: &Archive,
     analysis: &Analysis,
@@ -126,7 +123,7 @@ pub fn atom_of(
     ));
     for &i in feed.incidents.iter().take(FEED_ENTRIES) {
         let inc = &archive.incidents[i];
-        let url = absolute(&config.base_url, &format!("incidents/{}/", inc.id));
+        let url = absolute(&config.base_url, &PageId::incident(&inc.id).url());
         s.push_str("<entry>\n");
         s.push_str(&format!(
             "<title>{}{}</title>\n",
@@ -198,7 +195,7 @@ struct JsonFeedExtension {
 }
 
 /// `feed.json`: the Atom feed's entries as a JSON Feed 1.1.
-pub fn json_feed(
+pub(crate) fn json_feed(
     config: &Config,
     archive: &Archive,
     analysis: &Analysis,
@@ -210,7 +207,7 @@ pub fn json_feed(
         .enumerate()
         .take(FEED_ENTRIES)
         .map(|(i, inc)| {
-            let url = absolute(&config.base_url, &format!("incidents/{}/", inc.id));
+            let url = absolute(&config.base_url, &PageId::incident(&inc.id).url());
             JsonFeedItem {
                 id: url.clone(),
                 url,
@@ -229,24 +226,22 @@ pub fn json_feed(
     let feed = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: &config.file.title,
-        home_page_url: absolute(&config.base_url, ""),
-        feed_url: absolute(&config.base_url, "feed.json"),
+        home_page_url: absolute(&config.base_url, &PageId::Home.url()),
+        feed_url: absolute(&config.base_url, &PageId::JsonFeed.url()),
         items,
     };
     serde_json::to_vec_pretty(&feed).unwrap_or_default()
 }
 
-pub fn sitemap(base_url: &str, paths: &[&str]) -> String {
+pub(crate) fn sitemap(base_url: &str, paths: &[&str]) -> String {
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    let mut paths: Vec<&&str> = paths
-        .iter()
-        .filter(|p| p.ends_with(".html") && **p != "404.html")
-        .collect();
+    let mut paths: Vec<&&str> = paths.iter().collect();
     paths.sort();
-    for p in paths {
+    let pages = paths.into_iter().filter_map(|p| PageId::of_path(p));
+    for page in pages.filter(PageId::in_sitemap) {
         s.push_str(&format!(
             "<url><loc>{}</loc></url>\n",
-            esc(&absolute(base_url, p))
+            esc(&routes::absolute(base_url, &page.url()))
         ));
     }
     s.push_str("</urlset>\n");
@@ -308,7 +303,7 @@ struct JsonExport<'a> {
     metrics: &'a crate::analyze::metrics::Metrics,
 }
 
-pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
+pub(crate) fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
     let id = |i: usize| archive.incidents[i].id.as_str();
     let incidents = archive
         .incidents
@@ -316,7 +311,7 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
         .zip(&analysis.incidents)
         .map(|(inc, f)| JsonIncident {
             id: &inc.id,
-            url: format!("incidents/{}/", inc.id),
+            url: PageId::incident(&inc.id).url(),
             title: &inc.title,
             date: inc.date.map(|d| d.to_string()),
             severity: inc.severity.as_deref(),
@@ -392,7 +387,7 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
         .iter()
         .map(|t| {
             serde_json::json!({
-                "id": t.id, "name": t.name, "url": format!("teams/{}/", t.id), "systems": t.systems,
+                "id": t.id, "name": t.name, "url": PageId::team(&t.id).url(), "systems": t.systems,
                 "incidents": t.incidents.len(), "open_follow_ups": t.open, "overdue_follow_ups": t.overdue,
             })
         })

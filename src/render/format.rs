@@ -4,16 +4,16 @@
 use jiff::civil::Date;
 use jiff::Timestamp;
 
-pub fn date(d: Date) -> String {
+pub(crate) fn date(d: Date) -> String {
     d.strftime("%-d %b %Y").to_string()
 }
 
-pub fn timestamp(t: Timestamp) -> String {
+pub(crate) fn timestamp(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// "53 min", "2 h 05 min", "3 h", "3 d 4 h".
-pub fn minutes(m: i64) -> String {
+pub(crate) fn minutes(m: i64) -> String {
     if m < 0 {
         return format!("−{}", minutes(-m));
     }
@@ -32,7 +32,7 @@ pub fn minutes(m: i64) -> String {
     }
 }
 
-pub fn ordinal(n: usize) -> String {
+pub(crate) fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
         (_, 11..=13) => "th",
         (1, _) => "st",
@@ -44,11 +44,11 @@ pub fn ordinal(n: usize) -> String {
 }
 
 /// `../` repeated once per folder in `path` (an output path like `incidents/x/index.html`).
-pub fn root_for(path: &str) -> String {
+pub(crate) fn root_for(path: &str) -> String {
     "../".repeat(path.matches('/').count())
 }
 
-pub fn percent(r: f64) -> String {
+pub(crate) fn percent(r: f64) -> String {
     format!("{:.0}%", r * 100.0)
 }
 

@@ -15,8 +15,9 @@
 //! `casebook serve` keeps the fragments between rebuilds ([`FragmentCache`]):
 //! after a save only the entries whose view changed are rendered again.
 
+use super::templates::error_chain;
 use super::views::{self, FollowUpView, Row};
-use super::{error_chain, Renderer};
+use super::Renderer;
 use crate::analyze::FollowUpFact;
 use crate::diagnostic::Diagnostic;
 use rayon::prelude::*;
@@ -34,7 +35,7 @@ type Store<K, T> = Mutex<HashMap<(&'static str, String), HashMap<K, (T, String)>
 /// to the one it was rendered from, so a stale entry is never served: it is
 /// rendered again. Drop the cache when the templates change.
 #[derive(Default)]
-pub struct FragmentCache {
+pub(crate) struct FragmentCache {
     /// Incident rows and history items, by incident id.
     rows: Store<String, Row>,
     /// Follow-ups, by incident id and the follow-up's index in its incident.
@@ -109,7 +110,7 @@ pub(super) enum FollowUps {
 
 impl Fragments {
     /// The follow-up's markup, if it was rendered.
-    pub fn follow_up(&self, renderer: &Renderer<'_>, f: &FollowUpFact) -> &str {
+    pub(super) fn follow_up(&self, renderer: &Renderer<'_>, f: &FollowUpFact) -> &str {
         let facts = &renderer.analysis.incidents[f.incident].follow_ups;
         // Facts are in follow-up order, so the index is the position; the scan
         // is the fallback, not the rule (once per follow-up it was quadratic in
@@ -124,12 +125,12 @@ impl Fragments {
     }
 
     /// The concatenated table rows of `ids`, in order.
-    pub fn rows_of(&self, ids: &[usize]) -> String {
+    pub(super) fn rows_of(&self, ids: &[usize]) -> String {
         join(&self.rows, ids)
     }
 
     /// The concatenated history items of `ids`, in order.
-    pub fn items_of(&self, ids: &[usize]) -> String {
+    pub(super) fn items_of(&self, ids: &[usize]) -> String {
         join(&self.items, ids)
     }
 }

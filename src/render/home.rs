@@ -2,9 +2,11 @@
 //! home page counts a list the site shows, and links to it; this module must
 //! not count anything the analysis does not already know.
 
+use super::systems::SystemCard;
 use super::views::{self, Row};
-use super::{Job, Renderer, SystemCard};
+use super::{Job, Renderer};
 use crate::analyze::FollowUpState;
+use crate::routes::PageId;
 
 impl Renderer<'_> {
     /// Incidents that name an earlier one in repeat_of (including earlier ones
@@ -47,7 +49,7 @@ impl Renderer<'_> {
     }
 
     pub(super) fn home(&self) -> Job {
-        let mut c = self.context("index.html", "home");
+        let mut c = self.context_of(&PageId::Home);
         let a = self.archive;
         let ongoing: Vec<&Row> = self
             .rows
@@ -112,7 +114,7 @@ impl Renderer<'_> {
         c.insert("reading_lists", &self.reading_list_summaries());
         c.insert("chains_total", &self.analysis.chains.len());
         Job {
-            path: "index.html".into(),
+            path: PageId::Home.path(),
             template: "index.html",
             context: c,
         }
@@ -121,8 +123,8 @@ impl Renderer<'_> {
     /// `repeats/`: every chain, every repeat, and the repeats that came while
     /// last time's follow-ups were open (with those follow-ups).
     pub(super) fn repeats_page(&self) -> Job {
-        let path = "repeats/index.html";
-        let mut c = self.context(path, "repeats");
+        let path = PageId::Repeats.path();
+        let mut c = self.context_of(&PageId::Repeats);
         let (config, archive, analysis) = (self.config, self.archive, self.analysis);
         let chains: Vec<views::ChainView> = (0..analysis.chains.len())
             .map(|ch| views::chain(config, archive, analysis, ch, None))
@@ -148,7 +150,7 @@ impl Renderer<'_> {
         c.insert("repeats", &repeats);
         c.insert("while_open", &while_open);
         Job {
-            path: path.into(),
+            path,
             template: "repeats.html",
             context: c,
         }

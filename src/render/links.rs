@@ -11,12 +11,12 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Which write-up each source file is, for resolving links to it.
-pub struct WriteUpLinks {
+pub(crate) struct WriteUpLinks {
     by_source: HashMap<PathBuf, usize>,
 }
 
 impl WriteUpLinks {
-    pub fn new(archive: &Archive) -> Self {
+    pub(crate) fn new(archive: &Archive) -> Self {
         Self {
             by_source: archive
                 .incidents
@@ -29,7 +29,7 @@ impl WriteUpLinks {
 
     /// `markdown` of incident `i` as HTML for a page `prefix` away from the
     /// incident's own folder (`""` on its page, `"../"` on its RCA).
-    pub fn html(
+    pub(crate) fn html(
         &self,
         md: &Markdown,
         archive: &Archive,
@@ -41,7 +41,7 @@ impl WriteUpLinks {
     }
 
     /// [`WriteUpLinks::html`] for one paragraph without its `<p>`.
-    pub fn inline(
+    pub(crate) fn inline(
         &self,
         md: &Markdown,
         archive: &Archive,
@@ -54,7 +54,13 @@ impl WriteUpLinks {
 
     /// The URL `url` (written in incident `i`) has on a page `prefix` away from
     /// the incident's folder; None to keep it as written.
-    pub fn rewrite(&self, archive: &Archive, i: usize, prefix: &str, url: &str) -> Option<String> {
+    pub(crate) fn rewrite(
+        &self,
+        archive: &Archive,
+        i: usize,
+        prefix: &str,
+        url: &str,
+    ) -> Option<String> {
         let inc = archive.incidents.get(i)?;
         match links::resolve(&inc.source, inc.attachments.is_some(), url) {
             Target::WriteUp { path, fragment } => {

@@ -7,14 +7,14 @@
 //! to a heading (`[see](#follow-ups)`) are rewritten to match.
 
 /// Prefix of every body heading's id (`## Timeline` gets `id="h-timeline"`).
-pub const HEADING_ID_PREFIX: &str = "h-";
+pub(crate) const HEADING_ID_PREFIX: &str = "h-";
 
-pub struct Markdown {
+pub(crate) struct Markdown {
     options: comrak::Options<'static>,
 }
 
 impl Markdown {
-    pub fn new(unsafe_html: bool) -> Self {
+    pub(crate) fn new(unsafe_html: bool) -> Self {
         let mut options = comrak::Options::default();
         options.extension.strikethrough = true;
         options.extension.table = true;
@@ -29,14 +29,14 @@ impl Markdown {
         Self { options }
     }
 
-    pub fn to_html(&self, markdown: &str) -> String {
+    pub(crate) fn to_html(&self, markdown: &str) -> String {
         self.to_html_linked(markdown, &|_| None)
     }
 
     /// [`Markdown::to_html`], with each link's and image's URL passed to
     /// `rewrite` first: `Some` replaces it (a write-up's `.md` link becomes the
     /// incident page's), `None` keeps it.
-    pub fn to_html_linked(
+    pub(crate) fn to_html_linked(
         &self,
         markdown: &str,
         rewrite: &dyn Fn(&str) -> Option<String>,
@@ -58,7 +58,7 @@ impl Markdown {
     /// head), or None when no paragraph reads so. A page that shows the
     /// summary above the body then reads it once.
     /// Links are rewritten as [`Markdown::to_html_linked`] does.
-    pub fn to_html_without_summary(
+    pub(crate) fn to_html_without_summary(
         &self,
         markdown: &str,
         summary: &str,
@@ -89,12 +89,12 @@ impl Markdown {
     }
 
     /// One paragraph without the `<p>` wrapper, for summaries inside other markup.
-    pub fn inline(&self, markdown: &str) -> String {
+    pub(crate) fn inline(&self, markdown: &str) -> String {
         self.inline_linked(markdown, &|_| None)
     }
 
     /// [`Markdown::inline`] with links rewritten as [`Markdown::to_html_linked`] does.
-    pub fn inline_linked(
+    pub(crate) fn inline_linked(
         &self,
         markdown: &str,
         rewrite: &dyn Fn(&str) -> Option<String>,

@@ -9,10 +9,11 @@
 use crate::analyze::{Analysis, FollowUpState};
 use crate::config::Config;
 use crate::model::Archive;
+use crate::routes::PageId;
 use serde::Serialize;
 
 /// Bumped when a field changes meaning or goes away; new fields keep it.
-pub const SCHEMA: u32 = 1;
+pub(super) const SCHEMA: u32 = 1;
 /// How many recent incidents a system's file lists (all are counted).
 const RECENT: usize = 10;
 
@@ -117,8 +118,8 @@ fn summary<'a>(
         id,
         name: system.map_or(id, |s| s.name.as_str()),
         team: system.and_then(|s| s.team.as_deref()),
-        url: url(config, &format!("systems/{id}/")),
-        data: url(config, &format!("systems/{id}/index.json")),
+        url: url(config, &PageId::system(id).url()),
+        data: url(config, &PageId::SystemData(id.to_owned()).url()),
         incidents: facts.map_or(0, |f| f.incidents.len()),
         last_incident: facts
             .and_then(|f| f.incidents.first())
@@ -131,7 +132,7 @@ fn summary<'a>(
 }
 
 /// `systems/index.json`.
-pub fn index(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
+pub(super) fn index(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
     let data = SystemIndex {
         schema: SCHEMA,
         as_of: analysis.as_of.to_string(),
@@ -145,7 +146,7 @@ pub fn index(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8>
 }
 
 /// `systems/ID/index.json`.
-pub fn system(config: &Config, archive: &Archive, analysis: &Analysis, id: &str) -> Vec<u8> {
+pub(super) fn system(config: &Config, archive: &Archive, analysis: &Analysis, id: &str) -> Vec<u8> {
     let facts = analysis.system(id).cloned().unwrap_or_default();
     let system = archive.system(id);
     let incident = |i: usize| &archive.incidents[i];
@@ -161,7 +162,7 @@ pub fn system(config: &Config, archive: &Archive, analysis: &Analysis, id: &str)
                 date: inc.date.map(|d| d.to_string()),
                 severity: inc.severity.as_deref(),
                 status: inc.status.as_str(),
-                url: url(config, &format!("incidents/{}/", inc.id)),
+                url: url(config, &PageId::incident(&inc.id).url()),
                 is_repeat: !inc.repeat_of.is_empty() || inc.hidden_repeat_of > 0,
             }
         })

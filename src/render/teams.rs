@@ -8,6 +8,7 @@ use super::fragments::{self, Fragments};
 use super::{export, format, Job, Page, Renderer};
 use crate::analyze::teams::Team;
 use crate::diagnostic::Diagnostic;
+use crate::routes::PageId;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -54,8 +55,8 @@ impl Renderer<'_> {
         if self.analysis.teams.is_empty() {
             return None;
         }
-        let path = "teams/index.html";
-        let mut c = self.context(path, "teams");
+        let path = PageId::Teams.path();
+        let mut c = self.context_of(&PageId::Teams);
         let teams: Vec<TeamSummary<'_>> = self
             .analysis
             .teams
@@ -71,7 +72,7 @@ impl Renderer<'_> {
             .collect();
         c.insert("teams", &teams);
         Some(Job {
-            path: path.into(),
+            path,
             template: "teams.html",
             context: c,
         })
@@ -87,8 +88,9 @@ impl Renderer<'_> {
     }
 
     fn team_page(&self, team: &Team, fragments: &Fragments) -> Job {
-        let path = format!("teams/{}/index.html", team.id);
-        let mut c = self.context(&path, "teams");
+        let page = PageId::team(&team.id);
+        let path = page.path();
+        let mut c = self.context_of(&page);
         let owed: Vec<serde_json::Value> = team
             .owed
             .iter()
@@ -120,14 +122,14 @@ impl Renderer<'_> {
 
     /// One team's page (a live preview renders it after a write-up on one of
     /// its systems changed); None when there is no such team.
-    pub fn team_page_of(&self, id: &str) -> Option<Result<Page, Diagnostic>> {
+    pub(crate) fn team_page_of(&self, id: &str) -> Option<Result<Page, Diagnostic>> {
         let team = self.analysis.team(id)?;
         let wanted = fragments::Wanted {
             rows: false,
             items: true,
             follow_ups: fragments::FollowUps::Pending,
         };
-        let root = format::root_for("teams/x/index.html");
+        let root = format::root_for(&PageId::team(id).path());
         Some(
             self.fragments(&root, wanted, Some(&team.incidents))
                 .and_then(|f| self.render_job(self.team_page(team, &f))),
@@ -143,8 +145,8 @@ impl Renderer<'_> {
             .map(|t| {
                 let feed = export::Feed {
                     title: format!("{}: {}", config.file.title, t.name),
-                    page: format!("teams/{}/", t.id),
-                    path: format!("teams/{}/feed.xml", t.id),
+                    page: PageId::team(&t.id).url(),
+                    path: PageId::TeamFeed(t.id.clone()).path(),
                     incidents: &t.incidents,
                 };
                 Page {

@@ -39,7 +39,7 @@ pub(super) struct Limits {
 }
 
 impl Limits {
-    pub const DEFAULT: Limits = Limits {
+    pub(super) const DEFAULT: Limits = Limits {
         connections: 128,
         // Browsers send every cookie set for `localhost` by any local dev server.
         head_bytes: 64 * 1024,
@@ -65,7 +65,7 @@ pub(super) struct Answer {
 }
 
 impl Answer {
-    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Answer {
+    pub(super) fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Answer {
         Answer {
             status,
             headers: vec![("Content-Type", content_type.to_owned())],
@@ -73,7 +73,7 @@ impl Answer {
         }
     }
 
-    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Answer {
+    pub(super) fn with(mut self, name: &'static str, value: impl Into<String>) -> Answer {
         self.headers.push((name, value.into()));
         self
     }
@@ -91,7 +91,7 @@ pub(super) struct HostGuard {
 }
 
 impl HostGuard {
-    pub fn new(bind: &str) -> HostGuard {
+    pub(super) fn new(bind: &str) -> HostGuard {
         HostGuard {
             bind: bind.trim_matches(['[', ']']).to_ascii_lowercase(),
         }
@@ -99,7 +99,7 @@ impl HostGuard {
 
     /// Whether `host` (the `Host` header) names this server for a connection that
     /// arrived at `local`.
-    pub fn allows(&self, host: Option<&str>, local: Option<IpAddr>) -> bool {
+    pub(super) fn allows(&self, host: Option<&str>, local: Option<IpAddr>) -> bool {
         let Some(name) = host.and_then(host_name) else {
             return false;
         };

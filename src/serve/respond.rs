@@ -5,7 +5,7 @@
 //! so they hold no thread; at most [`MAX_WAITING`] long-polls wait at once.
 
 use super::http::{folder_redirect, Answer, Ask};
-use super::{Shared, State};
+use super::state::{Shared, State};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -126,47 +126,45 @@ pub(super) async fn respond(shared: Arc<Shared>, ask: Ask) -> Answer {
     } else {
         bytes.to_vec()
     };
-    Answer::new(code, content_type(&key), body).with("Cache-Control", "no-store")
+    Answer::new(code, &content_type(&key), body).with("Cache-Control", "no-store")
 }
 
 fn status_json(state: &State) -> String {
     serde_json::json!({ "version": state.version, "error": state.error }).to_string()
 }
 
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or_default() {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "txt" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
+/// The `Content-Type` of a served file. The site's own kinds are spelled as
+/// browsers and feed readers expect them (text with its charset, XML as
+/// `application/xml`); anything else a theme or a write-up folder brings
+/// (fonts, icons, images, wasm) by its extension, as `mime_guess` knows it.
+fn content_type(path: &str) -> String {
+    let own = match path.rsplit('.').next().unwrap_or_default() {
+        "html" => Some("text/html; charset=utf-8"),
+        "css" => Some("text/css; charset=utf-8"),
+        "js" | "mjs" => Some("text/javascript; charset=utf-8"),
+        "json" => Some("application/json"),
+        "xml" => Some("application/xml"),
+        "svg" => Some("image/svg+xml"),
+        "txt" => Some("text/plain; charset=utf-8"),
+        _ => None,
+    };
+    if let Some(own) = own {
+        return own.to_owned();
+    }
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    if mime.type_() == mime_guess::mime::TEXT {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_string()
     }
 }
 
+/// A request path with its `%XX` escapes decoded (as UTF-8, invalid bytes
+/// replaced).
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -174,9 +172,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fonts_icons_images_and_wasm_are_not_octet_streams() {
+        for (path, expected) in [
+            ("fonts/inter.woff2", "font/woff2"),
+            ("favicon.ico", "image/x-icon"),
+            ("incidents/x/graph.webp", "image/webp"),
+            ("search/pagefind.wasm", "application/wasm"),
+            ("incidents/x/graph.png", "image/png"),
+            ("incidents/x/data.csv", "text/csv; charset=utf-8"),
+            ("index.html", "text/html; charset=utf-8"),
+            ("feed.xml", "application/xml"),
+            ("search/pagefind-entry.json", "application/json"),
+            ("search/x.pf_meta", "application/octet-stream"),
+        ] {
+            assert_eq!(content_type(path), expected, "{path}");
+        }
+    }
+
+    #[test]
     fn decodes_percent_escapes() {
         assert_eq!(percent_decode("tags/a%20b/"), "tags/a b/");
         assert_eq!(percent_decode("bad%zz"), "bad%zz");
+        assert_eq!(percent_decode("caf%C3%A9/%E2"), "café/\u{FFFD}");
     }
 
     #[test]

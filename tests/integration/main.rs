@@ -13,6 +13,7 @@ mod cache;
 mod ci;
 mod commands;
 mod diagnostics;
+mod differential;
 mod home;
 mod import;
 mod kinds;
