@@ -292,6 +292,10 @@ struct JsonIncident<'a> {
     time_to_resolve_minutes: Option<i64>,
     follow_ups: Vec<JsonFollowUp<'a>>,
     recurred_while_open: Vec<serde_json::Value>,
+    /// Earlier occurrences whose follow-ups were all done (internal builds only:
+    /// a public build's archive has only the public follow-ups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix_did_not_hold: Option<Vec<&'a str>>,
     possibly_related: Vec<serde_json::Value>,
 }
 
@@ -366,6 +370,8 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
                     })
                 })
                 .collect(),
+            fix_did_not_hold: (!config.is_public())
+                .then(|| f.fix_did_not_hold.iter().map(|d| id(d.earlier)).collect()),
             possibly_related: f
                 .possibly_related
                 .iter()
@@ -383,6 +389,7 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
                 "incidents": f.incidents.len(), "open_follow_ups": f.open, "overdue_follow_ups": f.overdue,
                 "oldest_open_days": f.oldest_open_days, "completion": f.completion,
                 "repeats_last_12_months": f.repeats_last_12_months, "recurred_while_open": f.recurred_while_open,
+                "fix_did_not_hold": (!config.is_public()).then_some(f.fix_did_not_hold),
                 "metrics": analysis.system_metrics.get(&s.id),
             })
         })

@@ -12,6 +12,7 @@ mod incident_page;
 pub mod links;
 pub mod markdown;
 mod metrics_view;
+mod repeat_signals;
 mod system_json;
 mod teams;
 pub mod views;
@@ -166,6 +167,7 @@ struct SystemCard {
     completion: Option<String>,
     repeats_last_12_months: usize,
     recurred_while_open: usize,
+    fix_did_not_hold: usize,
     chains: usize,
     /// Incidents per quarter over the last two years, oldest first.
     quarters: Vec<usize>,
@@ -595,6 +597,7 @@ impl<'a> Renderer<'a> {
                     completion: f.completion.map(format::percent),
                     repeats_last_12_months: f.repeats_last_12_months,
                     recurred_while_open: f.recurred_while_open,
+                    fix_did_not_hold: f.fix_did_not_hold,
                     chains: f.chains.len(),
                     sparkline: charts::quarter_sparkline(&s.name, &counts, 0),
                     quarters: counts,

@@ -22,6 +22,7 @@ mod migrate;
 mod output;
 mod public;
 mod reading;
+mod repeat_signals;
 mod search;
 pub(crate) mod serve;
 mod similarity;
