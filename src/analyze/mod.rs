@@ -12,6 +12,7 @@ pub mod lint;
 pub mod metrics;
 pub mod open_related;
 pub mod reading;
+pub mod repeat_rate;
 pub mod similar;
 pub mod teams;
 

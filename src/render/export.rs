@@ -309,7 +309,22 @@ struct JsonExport<'a> {
     systems: Vec<serde_json::Value>,
     teams: Vec<serde_json::Value>,
     chains: Vec<Vec<&'a str>>,
-    metrics: &'a crate::analyze::metrics::Metrics,
+    metrics: serde_json::Value,
+}
+
+/// `m` as casebook.json holds it: a public build's archive has only the public
+/// follow-ups, so it never says how many repeats came although every one was done.
+fn metrics_for(config: &Config, m: &crate::analyze::metrics::Metrics) -> serde_json::Value {
+    let mut value = serde_json::to_value(m).unwrap_or(serde_json::Value::Null);
+    if config.is_public() {
+        if let Some(rate) = value
+            .get_mut("repeat_rate")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            rate.remove("fix_did_not_hold");
+        }
+    }
+    value
 }
 
 pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
@@ -390,7 +405,7 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
                 "oldest_open_days": f.oldest_open_days, "completion": f.completion,
                 "repeats_last_12_months": f.repeats_last_12_months, "recurred_while_open": f.recurred_while_open,
                 "fix_did_not_hold": (!config.is_public()).then_some(f.fix_did_not_hold),
-                "metrics": analysis.system_metrics.get(&s.id),
+                "metrics": analysis.system_metrics.get(&s.id).map(|m| metrics_for(config, m)),
             })
         })
         .collect();
@@ -417,7 +432,7 @@ pub fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> 
             .iter()
             .map(|c| c.members.iter().map(|&m| id(m)).collect())
             .collect(),
-        metrics: &analysis.metrics,
+        metrics: metrics_for(config, &analysis.metrics),
     };
     serde_json::to_vec_pretty(&export).unwrap_or_default()
 }

@@ -81,6 +81,12 @@ fn a_repeat_after_every_follow_up_was_done_says_the_fix_did_not_hold() {
         home.contains("<td data-label=\"Fix did not hold\">1</td>"),
         "the repeats table counts it per system"
     );
+    let metrics = read(&site, "metrics/index.html");
+    assert!(
+        metrics.contains("2 of 6 incidents happened before: 0 while an earlier follow-up was still open, 1 although every one was done."),
+        "the repeat rate says how many"
+    );
+    assert_eq!(json["metrics"]["repeat_rate"]["fix_did_not_hold"], 1);
     let repeats = read(&site, "repeats/index.html");
     let section = repeats
         .split("id=\"did-not-hold\"")
@@ -100,6 +106,10 @@ fn a_public_build_never_claims_every_follow_up_was_done() {
     assert!(!second.contains("fix did not hold") && !second.contains("Fix did not hold"));
     let json: Value = serde_json::from_str(&read(&site, "casebook.json")).expect("json");
     assert_eq!(json_incident(&json, "second").get("fix_did_not_hold"), None);
+    assert_eq!(json["metrics"]["repeat_rate"].get("fix_did_not_hold"), None);
+    assert!(json["metrics"]["repeat_rate"]["repeats"].as_u64() > Some(0));
+    let metrics = read(&site, "metrics/index.html");
+    assert!(!metrics.contains("although every one was done"));
 }
 
 #[test]
