@@ -26,6 +26,7 @@ mod repeat_signals;
 mod search;
 pub(crate) mod serve;
 mod similarity;
+mod stylesheets;
 mod system_data;
 mod teams;
 mod terminal;
