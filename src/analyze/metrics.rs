@@ -60,19 +60,15 @@ pub struct AgeBucket {
     pub count: usize,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RepeatRate {
-    pub incidents: usize,
-    pub repeats: usize,
-    pub rate: Option<f64>,
-    pub definition: &'static str,
-}
+pub use super::repeat_rate::{QuarterCount, RepeatRate};
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Metrics {
     pub incidents: usize,
     pub severities: Vec<String>,
     pub per_month: Vec<MonthCount>,
+    /// The same incidents by calendar quarter.
+    pub per_quarter: Vec<QuarterCount>,
     pub durations: Vec<Distribution>,
     pub completion: Vec<QuarterCompletion>,
     pub completion_definition: &'static str,
@@ -200,15 +196,10 @@ pub fn compute(
         })
         .collect();
 
-    let repeats = members
-        .iter()
-        .filter(|&&i| {
-            !archive.incidents[i].repeat_of.is_empty() || archive.incidents[i].hidden_repeat_of > 0
-        })
-        .count();
     Metrics {
         incidents: members.len(),
         severities,
+        per_quarter: super::repeat_rate::per_quarter(&per_month),
         per_month,
         durations,
         completion,
@@ -216,12 +207,7 @@ pub fn compute(
         open_age,
         open_age_definition: "Open and in-progress follow-ups by days since their incident, as of the build date.",
         open_total: open_ages.len(),
-        repeat_rate: RepeatRate {
-            incidents: members.len(),
-            repeats,
-            rate: (!members.is_empty()).then(|| repeats as f64 / members.len() as f64),
-            definition: "Incidents that name an earlier incident in repeat_of, over all incidents.",
-        },
+        repeat_rate: super::repeat_rate::repeat_rate(archive, facts, members),
         undated: members
             .iter()
             .filter(|&&i| archive.incidents[i].date.is_none())

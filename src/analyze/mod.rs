@@ -1,14 +1,18 @@
 //! Analyze: facts derived from the [`Archive`] as of one day — backlinks, repeat
-//! chains, follow-ups still open when an incident recurred, follow-up states and
-//! metrics. Pure functions of the archive and the as-of date: the same inputs give
+//! chains, follow-ups still open when an incident recurred (or all done: "the
+//! fix did not hold"), related incidents with overdue follow-ups, follow-up
+//! states and metrics. Pure functions of the archive and the as-of date: the same inputs give
 //! the same site. Nothing here renders.
 
 pub mod adoption;
 pub mod expectations;
+pub mod fix_held;
 pub mod links;
 pub mod lint;
 pub mod metrics;
+pub mod open_related;
 pub mod reading;
+pub mod repeat_rate;
 pub mod similar;
 pub mod teams;
 
@@ -125,6 +129,12 @@ pub struct IncidentFacts {
     /// (chain index, 0-based position in it).
     pub chain: Option<(usize, usize)>,
     pub recurred_while_open: Vec<OpenAtRecurrence>,
+    /// Earlier occurrences whose follow-ups were all done when this one
+    /// happened ("the fix did not hold"; see [`fix_held`]).
+    pub fix_did_not_hold: Vec<fix_held::DoneBefore>,
+    /// Related (not repeat) earlier incidents with a shared contributing
+    /// factor and an overdue follow-up ("possibly a repeat"; see [`open_related`]).
+    pub open_on_related: Vec<open_related::OpenOnRelated>,
     pub follow_ups: Vec<FollowUpFact>,
     pub time_to_detect: Option<i64>,
     pub time_to_mitigate: Option<i64>,
@@ -152,6 +162,9 @@ pub struct SystemFacts {
     pub completion: Option<f64>,
     pub repeats_last_12_months: usize,
     pub recurred_while_open: usize,
+    /// Repeats on this system although every follow-up of the earlier
+    /// occurrences was done.
+    pub fix_did_not_hold: usize,
     pub children: Vec<String>,
 }
 
@@ -219,13 +232,8 @@ pub fn analyze(
         for (pos, &m) in chain.members.iter().enumerate() {
             facts[m].chain = Some((c, pos));
             let repeat = &archive.incidents[m];
-            for &earlier in &chain.members[..pos] {
+            for earlier in fix_held::earlier_occurrences(archive, &chain.members, pos) {
                 let e = &archive.incidents[earlier];
-                if let (Some(earlier_day), Some(repeat_day)) = (e.date, repeat.date) {
-                    if earlier_day >= repeat_day {
-                        continue;
-                    }
-                }
                 for (fi, fu) in e.follow_ups.iter().enumerate() {
                     let open_then = match fu.status {
                         FollowUpStatus::Open | FollowUpStatus::InProgress => true,
@@ -246,6 +254,15 @@ pub fn analyze(
                 }
             }
         }
+    }
+
+    let held = fix_held::did_not_hold(archive, &chains, &facts);
+    for (f, held) in facts.iter_mut().zip(held) {
+        f.fix_did_not_hold = held;
+    }
+    let open_on_related = open_related::open_on_related(archive, &facts);
+    for (f, found) in facts.iter_mut().zip(open_on_related) {
+        f.open_on_related = found;
     }
 
     if let Some(config) = similarity {
@@ -280,6 +297,7 @@ pub fn analyze(
                     sf.repeats_last_12_months += 1;
                 }
                 sf.recurred_while_open += facts[i].recurred_while_open.len();
+                sf.fix_did_not_hold += usize::from(!facts[i].fix_did_not_hold.is_empty());
             }
         }
     }

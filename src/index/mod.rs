@@ -27,11 +27,21 @@ pub struct Record {
     pub systems: Vec<String>,
     pub tags: Vec<String>,
     pub factors: Vec<String>,
-    /// Summary, body as plain text and follow-up titles.
+    /// The prose: summary and body as plain text. Excerpts come from it.
     pub text: String,
+    /// Follow-up titles: searched, never excerpted (a list of them read as a
+    /// keyword dump where a sentence of the write-up should be).
+    pub follow_ups: Vec<String>,
     /// "has overdue", "has open", "all done", "none".
     pub follow_up_state: &'static str,
+    /// "is a repeat" and, when an earlier occurrence's follow-up was still
+    /// open, "recurred while open"; empty for an incident that repeats nothing.
+    pub repeat: Vec<&'static str>,
 }
+
+/// The repeat facet's values.
+pub const IS_A_REPEAT: &str = "is a repeat";
+pub const RECURRED_WHILE_OPEN: &str = "recurred while open";
 
 /// What one record is made of, borrowed from the model. Hashing these keys the
 /// cached search bundle without deriving any text: turning ten thousand bodies into
@@ -51,6 +61,7 @@ struct Inputs<'a> {
     body: &'a str,
     follow_ups: Vec<&'a str>,
     follow_up_state: &'static str,
+    repeat: Vec<&'static str>,
 }
 
 impl<'a> Inputs<'a> {
@@ -68,6 +79,13 @@ impl<'a> Inputs<'a> {
         } else {
             "all done"
         };
+        let mut repeat = Vec::new();
+        if !inc.repeat_of.is_empty() || inc.hidden_repeat_of > 0 {
+            repeat.push(IS_A_REPEAT);
+        }
+        if !facts.recurred_while_open.is_empty() {
+            repeat.push(RECURRED_WHILE_OPEN);
+        }
         Inputs {
             id: &inc.id,
             title: &inc.title,
@@ -82,6 +100,7 @@ impl<'a> Inputs<'a> {
             body: &inc.body,
             follow_ups: inc.follow_ups.iter().map(|f| f.title.as_str()).collect(),
             follow_up_state,
+            repeat,
         }
     }
 
@@ -105,10 +124,6 @@ impl<'a> Inputs<'a> {
             }
         }
         text.push_str(&body);
-        for title in &self.follow_ups {
-            text.push('\n');
-            text.push_str(title);
-        }
         Record {
             id: self.id.to_owned(),
             title: self.title.to_owned(),
@@ -127,7 +142,9 @@ impl<'a> Inputs<'a> {
             tags: self.tags.to_vec(),
             factors: self.factors.to_vec(),
             text,
+            follow_ups: self.follow_ups.iter().map(|t| (*t).to_owned()).collect(),
             follow_up_state: self.follow_up_state,
+            repeat: self.repeat.clone(),
         }
     }
 }
@@ -164,8 +181,10 @@ impl<'a> SearchInputs<'a> {
             .map(|(inc, facts)| {
                 let mut hasher = xxhash_rust::xxh3::Xxh3::new();
                 // Bump when the same inputs give other records (2: `_` kept
-                // inside words; 3: a display date in the meta).
-                const RECORD_FORMAT: u32 = 3;
+                // inside words; 3: a display date in the meta; 4: follow-up
+                // titles, systems, factors and tags in meta fields, not the
+                // excerpted text, and a repeat filter).
+                const RECORD_FORMAT: u32 = 4;
                 RECORD_FORMAT.hash(&mut hasher);
                 env!("CARGO_PKG_VERSION").hash(&mut hasher);
                 Inputs::of(inc, facts).hash(&mut hasher);

@@ -94,14 +94,37 @@ fn new_index() -> Result<PagefindIndex, IndexError> {
 }
 
 fn custom_record(r: &Record) -> CustomRecord {
-    // Only what the result list shows and the filters do not hold: every
-    // meta value is copied into each result's fragment and indexed as
-    // words again, and severity, status and systems are filters already.
+    // Only what the result list shows and the filters do not hold, and what
+    // must be found but not excerpted: every meta value is copied into each
+    // result's fragment and its words are indexed, and severity, status and
+    // systems are filters already (the result list reads them from there).
     let mut meta = BTreeMap::new();
     meta.insert("title".to_owned(), r.title.clone());
     meta.insert("date".to_owned(), r.date.clone());
     // The result list prints "2 Nov 2024" as pages do; ISO stays for `datetime`.
     meta.insert("shown".to_owned(), r.date_shown.clone());
+    // Systems, factors, tags and follow-up titles are searched as meta fields:
+    // a page that matches only there is found (Pagefind ranks meta matches
+    // after its body score) and its excerpt is the write-up's opening prose,
+    // not a run of names and titles stitched from them.
+    let words = [
+        ("systems", r.systems.join(", ")),
+        (
+            "factors",
+            r.factors
+                .iter()
+                .map(|f| f.replace('-', " "))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("tags", r.tags.join(", ")),
+        ("follow_ups", r.follow_ups.join(". ")),
+    ];
+    for (key, value) in words {
+        if !value.is_empty() {
+            meta.insert(key.to_owned(), value);
+        }
+    }
     let mut filters: BTreeMap<String, Vec<String>> = BTreeMap::new();
     filters.insert("system".to_owned(), r.systems.clone());
     filters.insert("severity".to_owned(), r.severity.iter().cloned().collect());
@@ -109,27 +132,18 @@ fn custom_record(r: &Record) -> CustomRecord {
     filters.insert("status".to_owned(), vec![r.status.to_owned()]);
     filters.insert("tag".to_owned(), r.tags.clone());
     filters.insert("follow-ups".to_owned(), vec![r.follow_up_state.to_owned()]);
+    filters.insert(
+        "repeat".to_owned(),
+        r.repeat.iter().map(|v| (*v).to_owned()).collect(),
+    );
     filters.retain(|_, v| !v.is_empty());
     let mut sort = BTreeMap::new();
     sort.insert("date".to_owned(), r.date.clone());
-    // Title, systems, tags and factors are part of the searchable text too.
-    // Body first: Pagefind takes the excerpt from the densest run of matches,
-    // and a leading block of systems and tags would win it too often.
-    let content = format!(
-        "{}. {}\n{}. {}. {}.",
-        r.title,
-        r.text,
-        r.systems.join(", "),
-        r.factors
-            .iter()
-            .map(|f| f.replace('-', " "))
-            .collect::<Vec<_>>()
-            .join(", "),
-        r.tags.join(", "),
-    );
     CustomRecord {
         url: format!("/{}", crate::routes::PageId::incident(&r.id).url()),
-        content,
+        // The title leads, as a page's heading does, so that its words weigh
+        // in the body score too; the rest is prose only.
+        content: format!("{}. {}", r.title, r.text),
         language: "en".to_owned(),
         meta: Some(meta),
         filters: Some(filters),
@@ -347,6 +361,8 @@ mod tests {
                     _ => vec!["network".to_owned(), format!("tag{}", i % 11)],
                 },
                 factors: vec!["config-change".to_owned()],
+                follow_ups: vec![format!("Alert on lag {i}")],
+                repeat: Vec::new(),
                 text: format!(
                     "The café replica lagged {i} seconds; failover to zone {} took {} minutes.",
                     i % 3,

@@ -1,7 +1,9 @@
 //! Terminal search: a tantivy index of the archive kept on disk in
 //! `.casebook-cache/` under the archive root, keyed by the archive's files (path,
 //! size, modification time) and casebook's version, so a second search reuses it
-//! without re-reading any write-up. BM25 over title (boosted) and text; typed
+//! without re-reading any write-up. BM25 over title (boosted), the prose and the
+//! names and follow-up titles (searched, never in a snippet, as in the
+//! browser's index: see [`super::pagefind`]); typed
 //! text is plain words and quoted phrases (see [`super::query`]), tantivy's query
 //! language only when asked; filters by system, severity and date, checked
 //! against the values the index holds.
@@ -80,6 +82,8 @@ struct Fields {
     id: Field,
     title: Field,
     text: Field,
+    /// Systems, factors, tags and follow-up titles: matched, not excerpted.
+    names: Field,
     date: Field,
     day: Field,
     severity: Field,
@@ -96,7 +100,8 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         title: b.add_text_field("title", words.clone()),
-        text: b.add_text_field("text", words),
+        text: b.add_text_field("text", words.clone()),
+        names: b.add_text_field("names", words),
         date: b.add_text_field("date", STORED),
         day: b.add_i64_field("day", INDEXED | FAST),
         severity: b.add_text_field("severity", STRING | STORED),
@@ -130,7 +135,7 @@ pub fn cache_key(root: &Path) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
     // Bump when what is indexed from the same files changes.
-    const INDEX_FORMAT: u32 = 3;
+    const INDEX_FORMAT: u32 = 4;
     INDEX_FORMAT.hash(&mut hasher);
     files.len().hash(&mut hasher);
     for f in &files {
@@ -294,7 +299,8 @@ impl SearchIndex {
             let mut d = doc!(
                 fields.id => r.id.as_str(),
                 fields.title => r.title.as_str(),
-                fields.text => format!("{}\n{}\n{}", r.text, r.factors.join(" "), r.tags.join(" ")),
+                fields.text => r.text.as_str(),
+                fields.names => names(&r),
                 fields.date => r.date.as_str(),
                 fields.day => day_number(&r.date),
             );
@@ -347,7 +353,7 @@ impl SearchIndex {
         let searcher = reader.searcher();
         let f = &self.fields;
         let text_query: Box<dyn Query> = if q.syntax {
-            let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text]);
+            let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text, f.names]);
             parser.set_field_boost(f.title, 2.0);
             parser.set_conjunction_by_default();
             parser
@@ -364,7 +370,7 @@ impl SearchIndex {
             }
             Box::new(super::query::plain(
                 &pieces,
-                &[(f.title, 2.0), (f.text, 1.0)],
+                &[(f.title, 2.0), (f.text, 1.0), (f.names, 1.0)],
             ))
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
@@ -408,6 +414,15 @@ impl SearchIndex {
                     .to_owned()
             };
             let snippet = snippets.snippet_from_doc(&d);
+            // Matched only by a name or a follow-up title: the prose opens the hit.
+            let (fragment, highlights) = if snippet.fragment().trim().is_empty() {
+                (opening(&text(f.text), 160), Vec::new())
+            } else {
+                (
+                    snippet.fragment().to_owned(),
+                    snippet.highlighted().to_vec(),
+                )
+            };
             hits.push(Hit {
                 id: text(f.id),
                 date: text(f.date),
@@ -421,12 +436,40 @@ impl SearchIndex {
                     .filter_map(|v| v.as_str().map(str::to_owned))
                     .collect(),
                 score,
-                snippet: snippet.fragment().replace('\n', " "),
-                highlights: snippet.highlighted().to_vec(),
+                snippet: fragment.replace('\n', " "),
+                highlights,
             });
         }
         Ok(hits)
     }
+}
+
+/// What a record is found by besides its title and prose: systems, factors
+/// (the tokenizer splits `stale-dns-cache` into its words), tags and
+/// follow-up titles.
+fn names(r: &Record) -> String {
+    r.systems
+        .iter()
+        .cloned()
+        .chain(r.factors.iter().cloned())
+        .chain(r.tags.iter().cloned())
+        .chain(r.follow_ups.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The first `max` bytes of `text` or fewer, cut at a word boundary.
+fn opening(text: &str, max: usize) -> String {
+    let text = text.trim_start();
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = text[..end].rfind(char::is_whitespace).unwrap_or(end);
+    format!("{}…", text[..cut].trim_end())
 }
 
 /// `value` as the index spells it (case does not matter: `sev2` is `SEV2`), or

@@ -49,6 +49,20 @@ const DEFAULT_STATIC: &[(&str, &[u8])] = &[
         "style.css",
         include_bytes!("../../themes/default/static/style.css"),
     ),
+    // Only the pages that need them link these: the search page's first
+    // query downloads style.css alone.
+    (
+        "incident.css",
+        include_bytes!("../../themes/default/static/incident.css"),
+    ),
+    (
+        "metrics.css",
+        include_bytes!("../../themes/default/static/metrics.css"),
+    ),
+    (
+        "print.css",
+        include_bytes!("../../themes/default/static/print.css"),
+    ),
     (
         "casebook.js",
         include_bytes!("../../themes/default/static/casebook.js"),

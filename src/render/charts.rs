@@ -1,10 +1,12 @@
-//! Charts drawn at build time: stacked monthly bars, strip plots of durations
+//! Charts drawn at build time: stacked monthly and quarterly bars, strip plots of durations
 //! with median and p90 (inline SVG), completion and age bars (HTML tables with
 //! CSS bars, which wrap on a phone), sparklines. No JavaScript; colours come
 //! from CSS classes so light and dark themes both read, and every SVG chart
 //! carries `role="img"` with an `aria-label` (pages add a table).
 
-use crate::analyze::metrics::{AgeBucket, Distribution, MonthCount, QuarterCompletion};
+use crate::analyze::metrics::{
+    AgeBucket, Distribution, MonthCount, QuarterCompletion, QuarterCount, RepeatRate,
+};
 use std::fmt::Write;
 
 fn esc(s: &str) -> String {
@@ -42,11 +44,59 @@ pub(crate) fn severity_legend(months: &[MonthCount], severities: &[String]) -> V
 
 /// Incidents per month, stacked by severity (worst at the bottom).
 pub(crate) fn month_bars(months: &[MonthCount], severities: &[String], label: &str) -> String {
+    let periods: Vec<Period> = months
+        .iter()
+        .map(|m| Period {
+            name: &m.month,
+            by_severity: &m.by_severity,
+            total: m.total,
+        })
+        .collect();
+    let every = (months.len() / 12).max(1);
+    stacked_bars(&periods, severities, label, &|i, name| {
+        i % every == 0 && name.ends_with("-01") || months.len() <= 12
+    })
+}
+
+/// Incidents per quarter, stacked by severity: months of one or two incidents
+/// each are bars of about one height, and say little.
+pub(crate) fn quarter_bars(
+    quarters: &[QuarterCount],
+    severities: &[String],
+    label: &str,
+) -> String {
+    let periods: Vec<Period> = quarters
+        .iter()
+        .map(|q| Period {
+            name: &q.quarter,
+            by_severity: &q.by_severity,
+            total: q.total,
+        })
+        .collect();
+    stacked_bars(&periods, severities, label, &|_, name| {
+        name.ends_with("-Q1") || quarters.len() <= 8
+    })
+}
+
+/// One bar of a stacked chart: its axis label and counts per severity.
+struct Period<'a> {
+    name: &'a str,
+    by_severity: &'a [usize],
+    total: usize,
+}
+
+/// Bars stacked by severity; `labelled(i, name)` says which get an axis label.
+fn stacked_bars(
+    periods: &[Period],
+    severities: &[String],
+    label: &str,
+    labelled: &dyn Fn(usize, &str) -> bool,
+) -> String {
     let h = 190.0;
     // Room above the top tick for its label at the phone's larger type.
     let (left, bottom, top) = (32.0, 26.0, 22.0);
-    let max = months.iter().map(|m| m.total).max().unwrap_or(0).max(1) as f64;
-    let n = months.len().max(1) as f64;
+    let max = periods.iter().map(|m| m.total).max().unwrap_or(0).max(1) as f64;
+    let n = periods.len().max(1) as f64;
     let slot = (W - left) / n;
     let bar = (slot * 0.8).max(1.0);
     let plot_h = h - bottom - top;
@@ -72,7 +122,7 @@ pub(crate) fn month_bars(months: &[MonthCount], severities: &[String], label: &s
             );
         }
     }
-    for (i, m) in months.iter().enumerate() {
+    for (i, m) in periods.iter().enumerate() {
         let x = left + i as f64 * slot + (slot - bar) / 2.0;
         let mut y = top + plot_h;
         for (si, &count) in m.by_severity.iter().enumerate() {
@@ -85,12 +135,11 @@ pub(crate) fn month_bars(months: &[MonthCount], severities: &[String], label: &s
             let _ = write!(
                 s,
                 r#"<rect class="sev-{si}" x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{bh:.1}"><title>{}: {count} {}</title></rect>"#,
-                esc(&m.month),
+                esc(m.name),
                 esc(name)
             );
         }
-        let every = (months.len() / 12).max(1);
-        if i % every == 0 && m.month.ends_with("-01") || months.len() <= 12 {
+        if labelled(i, m.name) {
             // The first label starts at its bar, so it is not cut at the left edge.
             let (lx, anchor) = if i == 0 {
                 (x, "start")
@@ -101,7 +150,7 @@ pub(crate) fn month_bars(months: &[MonthCount], severities: &[String], label: &s
                 s,
                 r#"<text class="axis" x="{lx:.1}" y="{}" text-anchor="{anchor}">{}</text>"#,
                 h - 6.0,
-                esc(&m.month)
+                esc(m.name)
             );
         }
     }
@@ -295,6 +344,33 @@ pub(crate) fn completion_bars(rows: &[QuarterCompletion]) -> String {
         1.0,
         "Follow-up completion by quarter of the incident",
         ["Quarter", "Done"],
+    )
+}
+
+/// The repeat rate per year of the incident, on one scale (0–100%).
+pub(crate) fn repeat_rate_bars(rate: &RepeatRate) -> String {
+    let data: Vec<(String, f64, String)> = rate
+        .per_year
+        .iter()
+        .map(|y| {
+            let share = y.rate.unwrap_or(0.0);
+            (
+                y.year.to_string(),
+                share,
+                format!(
+                    "{} of {} ({})",
+                    y.repeats,
+                    y.incidents,
+                    super::format::percent(share)
+                ),
+            )
+        })
+        .collect();
+    bar_table(
+        &data,
+        1.0,
+        "Repeat rate by year of the incident",
+        ["Year", "Repeats"],
     )
 }
 

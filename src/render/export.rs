@@ -287,6 +287,10 @@ struct JsonIncident<'a> {
     time_to_resolve_minutes: Option<i64>,
     follow_ups: Vec<JsonFollowUp<'a>>,
     recurred_while_open: Vec<serde_json::Value>,
+    /// Earlier occurrences whose follow-ups were all done (internal builds only:
+    /// a public build's archive has only the public follow-ups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix_did_not_hold: Option<Vec<&'a str>>,
     possibly_related: Vec<serde_json::Value>,
 }
 
@@ -300,7 +304,22 @@ struct JsonExport<'a> {
     systems: Vec<serde_json::Value>,
     teams: Vec<serde_json::Value>,
     chains: Vec<Vec<&'a str>>,
-    metrics: &'a crate::analyze::metrics::Metrics,
+    metrics: serde_json::Value,
+}
+
+/// `m` as casebook.json holds it: a public build's archive has only the public
+/// follow-ups, so it never says how many repeats came although every one was done.
+fn metrics_for(config: &Config, m: &crate::analyze::metrics::Metrics) -> serde_json::Value {
+    let mut value = serde_json::to_value(m).unwrap_or(serde_json::Value::Null);
+    if config.is_public() {
+        if let Some(rate) = value
+            .get_mut("repeat_rate")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            rate.remove("fix_did_not_hold");
+        }
+    }
+    value
 }
 
 pub(crate) fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
@@ -361,6 +380,8 @@ pub(crate) fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> V
                     })
                 })
                 .collect(),
+            fix_did_not_hold: (!config.is_public())
+                .then(|| f.fix_did_not_hold.iter().map(|d| id(d.earlier)).collect()),
             possibly_related: f
                 .possibly_related
                 .iter()
@@ -378,7 +399,8 @@ pub(crate) fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> V
                 "incidents": f.incidents.len(), "open_follow_ups": f.open, "overdue_follow_ups": f.overdue,
                 "oldest_open_days": f.oldest_open_days, "completion": f.completion,
                 "repeats_last_12_months": f.repeats_last_12_months, "recurred_while_open": f.recurred_while_open,
-                "metrics": analysis.system_metrics.get(&s.id),
+                "fix_did_not_hold": (!config.is_public()).then_some(f.fix_did_not_hold),
+                "metrics": analysis.system_metrics.get(&s.id).map(|m| metrics_for(config, m)),
             })
         })
         .collect();
@@ -405,7 +427,7 @@ pub(crate) fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> V
             .iter()
             .map(|c| c.members.iter().map(|&m| id(m)).collect())
             .collect(),
-        metrics: &analysis.metrics,
+        metrics: metrics_for(config, &analysis.metrics),
     };
     serde_json::to_vec_pretty(&export).unwrap_or_default()
 }

@@ -10,17 +10,19 @@ use crate::routes::PageId;
 
 impl Renderer<'_> {
     /// Incidents that name an earlier one in repeat_of (including earlier ones
-    /// a public build leaves out), and those that came while an earlier
-    /// incident's follow-up was still open.
-    fn repeat_counts(&self) -> (usize, usize) {
+    /// a public build leaves out), those that came while an earlier
+    /// incident's follow-up was still open, and those that came although
+    /// every earlier follow-up was done.
+    fn repeat_counts(&self) -> (usize, usize, usize) {
         let repeats = self.analysis.metrics.repeat_rate.repeats;
-        let while_open = self
-            .analysis
-            .incidents
-            .iter()
-            .filter(|f| !f.recurred_while_open.is_empty())
-            .count();
-        (repeats, while_open)
+        let count = |has: fn(&crate::analyze::IncidentFacts) -> bool| {
+            self.analysis.incidents.iter().filter(|f| has(f)).count()
+        };
+        (
+            repeats,
+            count(|f| !f.recurred_while_open.is_empty()),
+            count(|f| !f.fix_did_not_hold.is_empty()),
+        )
     }
 
     /// Incidents on this calendar day (as of the build) in earlier years, newest
@@ -93,7 +95,7 @@ impl Renderer<'_> {
                 .then(x.id.cmp(&y.id))
         });
         repeating.truncate(5);
-        let (repeats_total, recurred_total) = self.repeat_counts();
+        let (repeats_total, recurred_total, held_total) = self.repeat_counts();
         let mut cards = self.system_cards();
         cards.sort_by(|x, y| y.incidents.cmp(&x.incidents).then(x.id.cmp(&y.id)));
         let on_this_day: Vec<&Row> = self
@@ -110,6 +112,7 @@ impl Renderer<'_> {
         c.insert("repeating", &repeating);
         c.insert("repeats_total", &repeats_total);
         c.insert("recurred_total", &recurred_total);
+        c.insert("held_total", &held_total);
         c.insert("systems", &cards);
         c.insert("reading_lists", &self.reading_list_summaries());
         c.insert("chains_total", &self.analysis.chains.len());
@@ -120,8 +123,9 @@ impl Renderer<'_> {
         }
     }
 
-    /// `repeats/`: every chain, every repeat, and the repeats that came while
-    /// last time's follow-ups were open (with those follow-ups).
+    /// `repeats/`: every chain, every repeat, the repeats that came while
+    /// last time's follow-ups were open (with those follow-ups), and those that
+    /// came although every earlier follow-up was done.
     pub(super) fn repeats_page(&self) -> Job {
         let path = PageId::Repeats.path();
         let mut c = self.context_of(&PageId::Repeats);
@@ -145,7 +149,17 @@ impl Renderer<'_> {
                 })
             })
             .collect();
+        let did_not_hold: Vec<serde_json::Value> = (0..archive.incidents.len())
+            .filter(|&i| !analysis.incidents[i].fix_did_not_hold.is_empty())
+            .map(|i| {
+                serde_json::json!({
+                    "row": &self.rows[i],
+                    "earlier": super::repeat_signals::fix_did_not_hold(config, archive, analysis, i),
+                })
+            })
+            .collect();
         c.insert("title", "Repeats");
+        c.insert("did_not_hold", &did_not_hold);
         c.insert("chains", &chains);
         c.insert("repeats", &repeats);
         c.insert("while_open", &while_open);

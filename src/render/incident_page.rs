@@ -137,7 +137,7 @@ fn open_age(x: &RecurredView) -> Option<String> {
 
 /// `OPS-118` from `https://tracker.example/browse/OPS-118`: a last path
 /// segment of capitals, a dash and digits.
-fn tracker_key(url: &str) -> Option<String> {
+pub(super) fn tracker_key(url: &str) -> Option<String> {
     let last = url
         .split(['?', '#'])
         .next()?

@@ -19,6 +19,7 @@ pub(crate) mod links;
 pub(crate) mod markdown;
 mod metrics_view;
 mod reading_lists;
+mod repeat_signals;
 mod system_json;
 mod systems;
 mod teams;

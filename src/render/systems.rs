@@ -24,6 +24,7 @@ pub(super) struct SystemCard {
     pub(super) completion: Option<String>,
     pub(super) repeats_last_12_months: usize,
     pub(super) recurred_while_open: usize,
+    pub(super) fix_did_not_hold: usize,
     pub(super) chains: usize,
     /// Incidents per quarter over the last two years, oldest first.
     pub(super) quarters: Vec<usize>,
@@ -117,6 +118,7 @@ impl Renderer<'_> {
                     completion: f.completion.map(format::percent),
                     repeats_last_12_months: f.repeats_last_12_months,
                     recurred_while_open: f.recurred_while_open,
+                    fix_did_not_hold: f.fix_did_not_hold,
                     chains: f.chains.len(),
                     sparkline: charts::quarter_sparkline(&s.name, &counts, 0),
                     quarters: counts,

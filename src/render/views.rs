@@ -367,6 +367,8 @@ pub struct IncidentView {
     /// Items of `recurred_while_open` left out (see [`RECURRED_SHOWN`]).
     pub recurred_hidden: usize,
     pub possibly_related: Vec<SimilarView>,
+    /// "The fix did not hold", "possibly a repeat; OPS-194 still open".
+    pub signals: super::repeat_signals::Signals,
     pub hidden_repeat_of: usize,
     pub public_title: Option<String>,
     pub public_summary_html: Option<String>,
@@ -485,6 +487,7 @@ pub fn incident(
                 score: format!("{score:.2}"),
             })
             .collect(),
+        signals: super::repeat_signals::signals(config, archive, analysis, i),
         hidden_repeat_of: inc.hidden_repeat_of,
         public_title: inc.public.title.clone(),
         public_summary_html: inc

@@ -238,6 +238,83 @@ describe("reading experience", () => {
     }
   });
 
+  test("search page: its own box (the header has none), prose excerpts, a repeats facet", { timeout: TIMEOUT }, async () => {
+    const context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    const problems = watch(page);
+    try {
+      await page.goto(server.base + "search/", { waitUntil: "load" });
+      assert.equal(await page.locator("header form.search-form").count(), 0, "the header leaves its box out on the search page");
+      const box = page.locator("main form.search-box input#search-input");
+      assert.ok(await box.isVisible(), "the page has its own box");
+      await page.waitForFunction(() => document.activeElement?.id === "search-input");
+      const width = await box.evaluate((e) => e.getBoundingClientRect().width);
+      assert.ok(width >= 400, `the page's box is prominent at 1280 px, ${width} px wide`);
+
+      // A word only a follow-up title has finds its incident; the excerpt is the
+      // write-up's prose, not the follow-up titles.
+      await box.fill("bulkheads");
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/\?q=bulkheads$/);
+      await page.waitForFunction(() => document.getElementById("search-count")?.textContent.trim() === "1 incident");
+      const hits = page.locator("ol#results > li.result");
+      assert.equal(await hits.count(), 1);
+      assert.match(await hits.first().locator("a.incident-title").getAttribute("href"), /checkout-pool-exhaustion/);
+      const excerpt = (await hits.first().locator(".excerpt").textContent()).trim();
+      assert.ok(!/Separate HTTP client pools/i.test(excerpt), `the excerpt should be prose, not a follow-up title: ${excerpt}`);
+      assert.ok(excerpt.length > 60, `the excerpt is a run of the write-up's text: ${excerpt}`);
+
+      // "replica": no excerpt is a run of follow-up titles and system names.
+      await box.fill("replica");
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/\?q=replica$/);
+      await page.waitForFunction(() => document.querySelector("ol#results > li.result .excerpt mark"));
+      const excerpts = await page.locator("ol#results > li.result .excerpt").allTextContents();
+      for (const x of excerpts) assert.ok(!/exceeds 10 s|inventory, data-pipeline\./.test(x), `keyword dump in an excerpt: ${x}`);
+
+      // The repeats facet: "is a repeat" and "recurred while open", with counts that filter.
+      await box.fill("");
+      await page.keyboard.press("Enter");
+      await page.locator("details#filters > summary").click();
+      const recurred = page.locator('aside#facets input[data-facet=repeat][value="recurred while open"]');
+      await recurred.waitFor();
+      assert.equal(await page.locator('aside#facets input[data-facet=repeat][value="is a repeat"]').count(), 1);
+      const legend = await page.locator("aside#facets fieldset.facet", { has: page.locator("input[data-facet=repeat]") }).locator("legend").textContent();
+      assert.equal(legend, "Repeats");
+      const expected = Number(await page.locator(`label[for="${await recurred.getAttribute("id")}"] .facet-count`).textContent());
+      assert.ok(expected > 0, "some demo repeats recurred while a follow-up was open");
+      await recurred.check();
+      await page.waitForURL((u) => u.searchParams.get("repeat") === "recurred while open");
+      await page.waitForFunction((n) => document.getElementById("search-count")?.textContent.trim() === `${n} incident${n === 1 ? "" : "s"}`, expected);
+      const titles = await page.locator("ol#results > li.result a.incident-title").evaluateAll((els) => els.map((e) => e.getAttribute("href")));
+      assert.ok(titles.some((h) => /2025-06-10-payments-db-failover-checkout-errors/.test(h)), `the third payments-db failover recurred while OPS-118 was open: ${titles}`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("search on a phone: an open filter panel leaves the first result on the first screen", { timeout: TIMEOUT }, async () => {
+    const context = await browser.newContext(PHONE);
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    try {
+      await page.goto(server.base + "search/?q=replica", { waitUntil: "load" });
+      await page.locator("ol#results > li.result .excerpt mark").first().waitFor();
+      await page.locator("details#filters > summary").click();
+      await page.locator("aside#facets fieldset.facet").nth(3).waitFor();
+      const top = await page.locator("ol#results > li.result").first().evaluate((e) => e.getBoundingClientRect().top);
+      assert.ok(top < 844 - 120, `the first result should start on the first screen, at ${top} px of 844`);
+      const facets = await page.locator("aside#facets").evaluate((e) => ({ scroll: e.scrollHeight, client: e.clientHeight }));
+      assert.ok(facets.scroll > facets.client, "the facets scroll inside their panel instead");
+      const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert.equal(sideways, false, "no sideways scroll");
+    } finally {
+      await context.close();
+    }
+  });
+
   test("reading-list box: compact unless the reader came from the list or has it in progress", { timeout: TIMEOUT }, async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

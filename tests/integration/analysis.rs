@@ -182,6 +182,31 @@ fn counts_completion_and_repeat_rate() {
     // Repeats: b and c of 4 incidents.
     assert_eq!(m["repeat_rate"]["repeats"], 2);
     assert_eq!(m["repeat_rate"]["rate"], 0.5);
+    // Both came while a's "Recycle pool" was open; all four are of 2025.
+    assert_eq!(m["repeat_rate"]["while_open"], 2);
+    assert_eq!(m["repeat_rate"]["fix_did_not_hold"], 0);
+    assert_eq!(
+        m["repeat_rate"]["per_year"],
+        serde_json::json!([{"year": 2025, "incidents": 4, "repeats": 2, "rate": 0.5}])
+    );
+    // By quarter: Q1 is January's SEV2 and March's SEV1; Q2 April's SEV3 and May's SEV2.
+    assert_eq!(
+        m["per_quarter"],
+        serde_json::json!([
+            {"quarter": "2025-Q1", "by_severity": [1, 1, 0, 0, 0], "total": 2},
+            {"quarter": "2025-Q2", "by_severity": [0, 1, 1, 0, 0], "total": 2},
+        ])
+    );
+    let page = a.read("public/metrics/index.html");
+    assert!(page.contains("id=\"chart-incidents-per-quarter\""));
+    assert!(
+        page.contains("<p class=\"big-figure\"><strong>50%</strong>"),
+        "the repeat rate is a figure"
+    );
+    assert!(
+        !page.contains("repeat_of"),
+        "the definition is in words, not a field name"
+    );
     // 2025-Q1: a's four (won't-do excluded -> 3) + b's one = 4, of which 2 done.
     // 2025-Q2: c's task-list item, done.
     let q: Vec<(String, u64, u64)> = m["completion"]

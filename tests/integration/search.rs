@@ -272,3 +272,33 @@ fn severity_filter_ignores_case() {
         ["checkout-failover"]
     );
 }
+
+/// Names and follow-up titles are found, but the snippet is the write-up's
+/// prose (as the browser's excerpts are): a list of them read as a keyword dump.
+#[test]
+fn follow_up_titles_systems_and_factors_are_found_but_snippets_are_prose() {
+    let a = archive();
+    a.write(
+        "content/incidents/2025/pool.md",
+        "+++\ntitle = \"Checkout pool exhausted\"\ndate = 2025-04-01\nsystems = [\"checkout\"]\n\
+         contributing_factors = [\"shared-http-pool\"]\ntags = [\"black-friday\"]\n\n\
+         [[follow_ups]]\ntitle = \"Separate HTTP client pools (bulkheads) per downstream\"\nstatus = \"open\"\n+++\n\
+         Every request thread waited on the inventory service until checkout stopped answering.\n",
+    );
+    for query in ["bulkheads", "shared-http-pool", "black-friday"] {
+        let run = search(&a, &[query, "--json"]);
+        assert_eq!(ids(&run), ["pool"], "{query}");
+        let hit: serde_json::Value =
+            serde_json::from_str(run.stdout().lines().next().expect("a hit")).expect("json");
+        let snippet = hit["snippet"].as_str().expect("snippet");
+        assert!(
+            snippet.starts_with("Every request thread waited"),
+            "{query}: the snippet opens the prose, got {snippet:?}"
+        );
+        assert!(!snippet.contains("bulkheads") && !snippet.contains("black"));
+    }
+    // A word of the prose is still snippeted where it matches.
+    let run = search(&a, &["inventory", "--json"]);
+    assert_eq!(ids(&run), ["pool"]);
+    assert!(run.stdout().contains("inventory"));
+}

@@ -1,4 +1,4 @@
-// casebook's search page, on Pagefind's JS API: the header box is the query,
+// casebook's search page, on Pagefind's JS API: the page's own box is the query,
 // facets with counts filter, results show title, date, severity, systems and a
 // highlighted excerpt. Everything is static files: no server.
 //
@@ -14,7 +14,7 @@ const filtersEl = document.getElementById("filters");
 const resultsEl = document.getElementById("results");
 const countEl = document.getElementById("search-count");
 const sortEl = document.getElementById("search-sort");
-const FACETS = [["system", "System"], ["severity", "Severity"], ["year", "Year"], ["status", "Status"], ["follow-ups", "Follow-ups"], ["tag", "Tag"]];
+const FACETS = [["system", "System"], ["severity", "Severity"], ["year", "Year"], ["status", "Status"], ["follow-ups", "Follow-ups"], ["repeat", "Repeats"], ["tag", "Tag"]];
 const selected = {};
 let pagefind;
 let totals; // every facet value with its count over the whole archive, once "Filters" is opened
@@ -48,8 +48,16 @@ function result(d) {
   meta.appendChild(el("time", { datetime: d.meta.date }, d.meta.shown || d.meta.date));
   if (systems) meta.appendChild(el("span", {}, systems));
   const excerpt = el("p", { class: "excerpt" });
-  // Pagefind escapes the page text and adds only <mark> around matches.
+  // Pagefind escapes the page text and adds only <mark> around matches. A
+  // result found by a system, factor, tag or follow-up title only (meta
+  // fields, never excerpted) opens with the record's title: the list shows
+  // it already, so the excerpt starts with the prose after it.
   excerpt.innerHTML = d.excerpt;
+  const lead = d.meta.title + ".";
+  if (!d.excerpt.includes("<mark>") && excerpt.textContent.startsWith(lead)) {
+    // Pagefind joins an excerpt's words with single spaces.
+    excerpt.innerHTML = d.excerpt.split(" ").slice(lead.split(/[^\S\uFEFF]+/).length).join(" ");
+  }
   li.append(head, meta, excerpt);
   return li;
 }
