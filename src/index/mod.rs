@@ -5,7 +5,7 @@
 
 pub mod pagefind;
 pub mod pagefind_cache;
-pub mod query;
+pub(crate) mod query;
 pub mod query_guard;
 pub mod search;
 pub mod search_cache;

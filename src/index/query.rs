@@ -11,14 +11,14 @@ use tantivy::tokenizer::{LowerCaser, RegexTokenizer, RemoveLongFilter, TextAnaly
 use tantivy::Term;
 
 /// The name the tokenizer is registered under in the index.
-pub const TOKENIZER: &str = "casebook";
+pub(crate) const TOKENIZER: &str = "casebook";
 
 /// Letters and digits, joined by `_` or `.` when another letter or digit follows:
 /// `insert_failed` and `v1.2` are one token; "the pool." ends with `pool`.
 const WORD: &str = r"[\p{L}\p{N}]+(?:[._][\p{L}\p{N}]+)*";
 
 /// The analyzer for the title and text fields (and so for every query).
-pub fn analyzer() -> Result<TextAnalyzer, tantivy::TantivyError> {
+pub(crate) fn analyzer() -> Result<TextAnalyzer, tantivy::TantivyError> {
     Ok(TextAnalyzer::builder(RegexTokenizer::new(WORD)?)
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
@@ -27,7 +27,7 @@ pub fn analyzer() -> Result<TextAnalyzer, tantivy::TantivyError> {
 
 /// Words and quoted phrases of `text`, each as the tokens the index holds.
 /// A word that is several tokens (`won't`, a URL) is searched as a phrase.
-pub fn pieces(text: &str, analyzer: &mut TextAnalyzer) -> Vec<Vec<String>> {
+pub(crate) fn pieces(text: &str, analyzer: &mut TextAnalyzer) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for (i, part) in text.split('"').enumerate() {
         // Odd parts are inside quotes: one phrase; even parts are words.
@@ -51,7 +51,7 @@ pub fn pieces(text: &str, analyzer: &mut TextAnalyzer) -> Vec<Vec<String>> {
 }
 
 /// Every piece must match, in any of `fields` (each with its boost).
-pub fn plain(pieces: &[Vec<String>], fields: &[(Field, f32)]) -> BooleanQuery {
+pub(crate) fn plain(pieces: &[Vec<String>], fields: &[(Field, f32)]) -> BooleanQuery {
     let clauses = pieces
         .iter()
         .map(|tokens| {

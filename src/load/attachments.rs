@@ -11,7 +11,7 @@ use std::path::{Component, Path};
 const UNSAFE_IN_NAMES: &[char] = &['?', '#', '%', '\\', '"', '<', '>'];
 
 /// Whether `source` (a write-up's path) is a folder write-up's `index` file.
-pub fn is_folder_write_up(source: &Path) -> bool {
+pub(crate) fn is_folder_write_up(source: &Path) -> bool {
     source
         .file_name()
         .and_then(|n| n.to_str())
@@ -21,7 +21,7 @@ pub fn is_folder_write_up(source: &Path) -> bool {
 /// The attachments of the folder write-up at `source` (relative to `root`):
 /// its folder's files by name (`graph.png`, `img/a.svg`), sorted, less hidden
 /// ones, symbolic links, documents and the folders of nested write-ups.
-pub fn list(root: &Path, source: &Path) -> Vec<String> {
+pub(crate) fn list(root: &Path, source: &Path) -> Vec<String> {
     let Some(folder) = root.join(source).parent().map(Path::to_path_buf) else {
         return Vec::new();
     };
@@ -51,7 +51,7 @@ pub fn list(root: &Path, source: &Path) -> Vec<String> {
 
 /// Whether `path`, a file under `incidents` (the write-ups' folder), would be
 /// an attachment of a folder write-up (a live preview copies it again).
-pub fn is_attachment_path(incidents: &Path, path: &Path) -> bool {
+pub(crate) fn is_attachment_path(incidents: &Path, path: &Path) -> bool {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -83,7 +83,7 @@ fn is_asset(name: &str) -> bool {
 
 /// Why an attachment was not copied.
 #[derive(Debug, thiserror::Error)]
-pub enum AttachmentError {
+pub(crate) enum AttachmentError {
     #[error("\"{0}\" is not a file inside the write-up's folder")]
     OutsideFolder(String),
     #[error("\"{0}\" is a symbolic link; links are not followed")]
@@ -100,7 +100,7 @@ pub enum AttachmentError {
 /// The bytes of attachment `name` of the folder write-up at `source`. With
 /// `allow_scripts` false (raw HTML is escaped), an SVG holding a script is refused:
 /// opened on its own, it would run with the site's origin.
-pub fn read(
+pub(crate) fn read(
     root: &Path,
     source: &Path,
     name: &str,

@@ -3,12 +3,12 @@
 //! [`Document`]s with line-accurate values; knows nothing of what fields mean.
 //! The site ([`crate::site`]) reads every file in parallel and caches the reads.
 
-pub mod attachments;
+pub(crate) mod attachments;
 pub mod frontmatter;
-pub mod theme;
+pub(crate) mod theme;
 pub mod tracker;
-pub mod walk;
-pub mod yaml;
+pub(crate) mod walk;
+pub(crate) mod yaml;
 
 use crate::config::ContentConfig;
 use crate::diagnostic::{relative, Diagnostic};

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Template sources by name (`incident.html`), later entries overriding earlier.
 #[derive(Debug, Clone, Default)]
-pub struct Theme {
+pub(crate) struct Theme {
     pub templates: Vec<(String, String, PathBuf)>,
     /// Static files: output path and bytes.
     pub static_files: Vec<(String, Vec<u8>)>,
@@ -77,12 +77,7 @@ const DEFAULT_STATIC: &[(&str, &[u8])] = &[
     ),
 ];
 
-/// Names of the templates a theme must provide.
-pub fn template_names() -> impl Iterator<Item = &'static str> {
-    DEFAULT_TEMPLATES.iter().map(|(n, _)| *n)
-}
-
-pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
+pub(crate) fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
     let mut out = Theme::default();
     for (name, source) in DEFAULT_TEMPLATES {
         out.templates.push((

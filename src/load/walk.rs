@@ -11,7 +11,7 @@ use std::path::Path;
 /// Every entry `walker` yields, in its order; what it could not read is pushed
 /// to `problems` as one diagnostic per path, made by `level`. A root that does
 /// not exist is no problem: every folder under `content/` is optional.
-pub fn entries(
+pub(crate) fn entries(
     root: &Path,
     walker: impl IntoIterator<Item = walkdir::Result<walkdir::DirEntry>>,
     problems: &mut Vec<Diagnostic>,
@@ -33,7 +33,7 @@ pub fn entries(
 
 /// The diagnostic for one walk error; None for a path that is gone (deleted
 /// while walking, or an optional folder that was never there).
-pub fn problem(
+pub(crate) fn problem(
     root: &Path,
     e: &walkdir::Error,
     level: fn(std::path::PathBuf, String) -> Diagnostic,
@@ -61,11 +61,11 @@ pub fn problem(
 }
 
 /// [`Diagnostic::warning`] as a plain function, for [`entries`].
-pub fn warning(path: std::path::PathBuf, message: String) -> Diagnostic {
+pub(crate) fn warning(path: std::path::PathBuf, message: String) -> Diagnostic {
     Diagnostic::warning(path, message)
 }
 
 /// [`Diagnostic::error`] as a plain function, for [`entries`].
-pub fn error(path: std::path::PathBuf, message: String) -> Diagnostic {
+pub(crate) fn error(path: std::path::PathBuf, message: String) -> Diagnostic {
     Diagnostic::error(path, message)
 }

@@ -17,11 +17,11 @@ use std::collections::HashMap;
 /// How deeply lists and mappings may nest in a header. Real front matter
 /// nests three or four levels; this leaves room and keeps every recursive
 /// walk over the tree (conversion, validation, drop) far from the stack's end.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Why a header could not be loaded.
 #[derive(Debug)]
-pub enum LoadError {
+pub(crate) enum LoadError {
     Scan(ScanError),
     /// Nesting beyond [`MAX_DEPTH`], at this 1-based line and column of the header.
     TooDeep {
@@ -38,7 +38,7 @@ struct Open {
 }
 
 /// Loads every document of `text`, refusing nesting beyond [`MAX_DEPTH`].
-pub fn load(text: &str) -> Result<Vec<MarkedYaml<'_>>, LoadError> {
+pub(crate) fn load(text: &str) -> Result<Vec<MarkedYaml<'_>>, LoadError> {
     let mut parser = Parser::new_from_str(text);
     let mut loader: YamlLoader<'_, MarkedYaml<'_>> = YamlLoader::default();
     let mut open: Vec<Open> = Vec::new();

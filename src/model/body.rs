@@ -33,7 +33,7 @@ pub(super) const ACTION_HEADINGS: &[&str] = &[
     "to do",
 ];
 
-pub fn normalize_heading(text: &str) -> String {
+pub(crate) fn normalize_heading(text: &str) -> String {
     let cleaned: String = text
         .trim()
         .trim_end_matches('#')
@@ -49,7 +49,7 @@ pub fn normalize_heading(text: &str) -> String {
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-pub fn heading(line: &str) -> Option<(usize, &str)> {
+pub(crate) fn heading(line: &str) -> Option<(usize, &str)> {
     let trimmed = line.trim_start();
     if line.len() - trimmed.len() > 3 {
         return None;
@@ -78,7 +78,7 @@ pub(super) fn fence(line: &str) -> Option<&str> {
 
 /// A follow-up read from a list item, and what on its line could not be read.
 #[derive(Debug, Clone)]
-pub struct TaskLine {
+pub(crate) struct TaskLine {
     pub follow_up: RawFollowUp,
     /// A `due:` value that is not a date (`due:2025-31-01`): left out of the
     /// title and of the due date, and worth a warning on the line.
@@ -86,7 +86,7 @@ pub struct TaskLine {
 }
 
 /// The lines of `body` outside code fences, with their 0-based index.
-pub fn outside_fences(body: &str) -> impl Iterator<Item = (usize, &str)> {
+pub(crate) fn outside_fences(body: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut in_fence: Option<&str> = None;
     body.lines().enumerate().filter(move |(_, line)| {
         if let Some(f) = in_fence {
@@ -104,7 +104,7 @@ pub fn outside_fences(body: &str) -> impl Iterator<Item = (usize, &str)> {
 }
 
 /// Every heading of `body` outside code fences, normalized (lowercase words).
-pub fn headings(body: &str) -> Vec<String> {
+pub(crate) fn headings(body: &str) -> Vec<String> {
     outside_fences(body)
         .filter_map(|(_, line)| heading(line).map(|(_, text)| normalize_heading(text)))
         .collect()
@@ -113,7 +113,7 @@ pub fn headings(body: &str) -> Vec<String> {
 /// The lines under action-items headings, outside code fences, with their
 /// 0-based index in `body`; headings nested in such a section are kept (they
 /// end a table). One pass, shared by task lists and action-item tables.
-pub fn action_lines(body: &str) -> Vec<(usize, &str)> {
+pub(crate) fn action_lines(body: &str) -> Vec<(usize, &str)> {
     let mut lines = Vec::new();
     let mut section_level: Option<usize> = None;
     for (i, line) in outside_fences(body) {
@@ -132,13 +132,15 @@ pub fn action_lines(body: &str) -> Vec<(usize, &str)> {
     lines
 }
 
-/// Task-list items under action-items headings, with their 1-based file lines.
-pub fn task_follow_ups(body: &str, body_line: u32) -> Vec<TaskLine> {
+/// Task-list items under action-items headings, with their 1-based file lines
+/// (the reading does it in two steps; tests in one).
+#[cfg(test)]
+pub(crate) fn task_follow_ups(body: &str, body_line: u32) -> Vec<TaskLine> {
     task_lines(&action_lines(body), body_line)
 }
 
-/// [`task_follow_ups`] of lines [`action_lines`] found.
-pub fn task_lines(lines: &[(usize, &str)], body_line: u32) -> Vec<TaskLine> {
+/// The task-list items among lines [`action_lines`] found.
+pub(crate) fn task_lines(lines: &[(usize, &str)], body_line: u32) -> Vec<TaskLine> {
     lines
         .iter()
         .filter(|(_, line)| heading(line).is_none())
@@ -246,7 +248,7 @@ fn parse_task(line: &str, line_no: u32) -> Option<TaskLine> {
 }
 
 /// The body's first paragraph of prose, as Markdown.
-pub fn first_paragraph(body: &str) -> Option<String> {
+pub(crate) fn first_paragraph(body: &str) -> Option<String> {
     let mut para: Vec<&str> = Vec::new();
     let mut in_fence: Option<&str> = None;
     for line in body.lines() {
@@ -322,7 +324,7 @@ fn whole_sentences(para: String) -> String {
 }
 
 /// Markdown reduced to plain words, for search records, feeds and meta tags.
-pub fn plain_text(markdown: &str) -> String {
+pub(crate) fn plain_text(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
     let mut in_link_target = false;
     let mut prev = ' ';
@@ -348,7 +350,7 @@ pub fn plain_text(markdown: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-pub fn word_count(body: &str) -> usize {
+pub(crate) fn word_count(body: &str) -> usize {
     body.split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .count()

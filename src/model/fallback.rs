@@ -25,7 +25,7 @@ const TITLE_LENGTH: usize = 90;
 
 /// The first `# Heading` of the body, when it is the body's first line of text
 /// (then it is the title, and the page does not repeat it): (text, line index).
-pub fn leading_heading(body: &str) -> Option<(String, usize)> {
+pub(crate) fn leading_heading(body: &str) -> Option<(String, usize)> {
     let (index, line) = body
         .lines()
         .enumerate()
@@ -40,7 +40,7 @@ pub fn leading_heading(body: &str) -> Option<(String, usize)> {
 }
 
 /// `text` without its first `lines` lines, and how many lines were removed.
-pub fn drop_lines(text: &str, lines: usize) -> &str {
+pub(crate) fn drop_lines(text: &str, lines: usize) -> &str {
     let mut rest = text;
     for _ in 0..lines {
         rest = rest.split_once('\n').map_or("", |(_, r)| r);
@@ -49,7 +49,7 @@ pub fn drop_lines(text: &str, lines: usize) -> &str {
 }
 
 /// The first sentence of `text`, cut at a word near [`TITLE_LENGTH`] characters.
-pub fn sentence_title(text: &str) -> Option<String> {
+pub(crate) fn sentence_title(text: &str) -> Option<String> {
     let plain = strip_inline_markup(text);
     let plain = plain.trim();
     if plain.is_empty() {
@@ -82,7 +82,7 @@ pub fn sentence_title(text: &str) -> Option<String> {
 }
 
 /// A file name as a title: `2025-09-29-flags-is-down` -> "Flags is down".
-pub fn readable_file_name(stem: &str) -> String {
+pub(crate) fn readable_file_name(stem: &str) -> String {
     let rest = date_prefix(stem).map_or(stem, |(_, rest)| rest);
     let words: Vec<&str> = rest
         .split(|c: char| c == '-' || c == '_' || c.is_whitespace())
@@ -97,7 +97,7 @@ pub fn readable_file_name(stem: &str) -> String {
 }
 
 /// A `YYYY-MM-DD` at the start of a file name, and what follows it.
-pub fn date_prefix(stem: &str) -> Option<(Date, &str)> {
+pub(crate) fn date_prefix(stem: &str) -> Option<(Date, &str)> {
     let head = stem.get(..10)?;
     let date = head.parse::<Date>().ok()?;
     let rest = stem[10..].trim_start_matches(['-', '_', ' ', '.']);
@@ -107,7 +107,7 @@ pub fn date_prefix(stem: &str) -> Option<(Date, &str)> {
 /// The first date written in a section named like "Timeline" (table rows or
 /// list items starting with `YYYY-MM-DD` or `April 11, 2023`), with its 0-based
 /// line in `body`.
-pub fn timeline_section_date(body: &str) -> Option<(Date, usize)> {
+pub(crate) fn timeline_section_date(body: &str) -> Option<(Date, usize)> {
     let mut in_timeline: Option<usize> = None;
     for (index, line) in super::body::outside_fences(body) {
         let t = line.trim();

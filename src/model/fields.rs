@@ -355,7 +355,7 @@ impl<'a> Fields<'a> {
 }
 
 /// `""`, `null`, `[]` and whitespace: what real folders write for "not known".
-pub fn is_absent(value: &Value) -> bool {
+pub(crate) fn is_absent(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::String(s) => s.trim().is_empty(),
@@ -366,7 +366,7 @@ pub fn is_absent(value: &Value) -> bool {
 
 /// A calendar day, as written: the day of a date-time is the day in its own
 /// offset (`2025-11-22T08:00+09:00` is 22 November, not the 21st in UTC).
-pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
+pub(crate) fn parse_date(s: &str) -> Option<jiff::civil::Date> {
     let s = s.trim();
     // Most dates are well-formed: only the others pay for normalizing.
     if let Ok(d) = s.parse::<jiff::civil::Date>() {
@@ -380,7 +380,7 @@ pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
 }
 
 /// A moment; without an offset it is taken as UTC.
-pub fn parse_timestamp(s: &str) -> Option<jiff::Timestamp> {
+pub(crate) fn parse_timestamp(s: &str) -> Option<jiff::Timestamp> {
     let s = s.trim();
     if let Ok(t) = s.parse::<jiff::Timestamp>() {
         return Some(t);

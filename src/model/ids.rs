@@ -15,12 +15,12 @@ use std::sync::Arc;
 /// A write-up with one of these ids would be written over by (or write over)
 /// that page, so it gets another id instead (`rca` is below each incident's own
 /// folder, so it cannot collide).
-pub const RESERVED: &[&str] = &["oldest", "severity", "longest", "index"];
+pub(crate) const RESERVED: &[&str] = &["oldest", "severity", "longest", "index"];
 
 /// The id a write-up is published under: its own, or `ID-incident` when its id
 /// is [`RESERVED`]. Used for unreadable files too, so a preview never takes the
 /// site's own page for the page of a write-up that did not read.
-pub fn published(id: &str) -> Cow<'_, str> {
+pub(crate) fn published(id: &str) -> Cow<'_, str> {
     if RESERVED.contains(&id) {
         Cow::Owned(format!("{id}-incident"))
     } else {
@@ -31,7 +31,7 @@ pub fn published(id: &str) -> Cow<'_, str> {
 /// Gives a write-up whose id is [`RESERVED`] its [`published`] id, with a
 /// warning. Done as the file is read, so everything keyed by a file's id (a
 /// live preview's pages) agrees with the archive.
-pub fn reserve(inc: &mut Incident, reporter: &Reporter) {
+pub(crate) fn reserve(inc: &mut Incident, reporter: &Reporter) {
     let Cow::Owned(new_id) = published(&inc.id) else {
         return;
     };
@@ -55,7 +55,7 @@ pub fn reserve(inc: &mut Incident, reporter: &Reporter) {
 
 /// Points links that name a reserved id at its [`published`] one (no write-up
 /// can hold a reserved id), then reports duplicate ids.
-pub fn check(archive: &mut Archive, diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn check(archive: &mut Archive, diagnostics: &mut Vec<Diagnostic>) {
     let rename = |id: &mut String| {
         if let Cow::Owned(new_id) = published(id) {
             *id = new_id;

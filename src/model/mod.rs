@@ -7,21 +7,21 @@
 //! only public incidents with internal-only fields removed, so no later stage can
 //! leak what it never sees.
 
-pub mod body;
-pub mod fallback;
-pub mod fields;
+pub(crate) mod body;
+pub(crate) mod fallback;
+pub(crate) mod fields;
 pub mod follow_up;
-pub mod ids;
+pub(crate) mod ids;
 pub mod incident;
 pub mod links;
-pub mod names;
-pub mod prose_date;
+pub(crate) mod names;
+pub(crate) mod prose_date;
 pub mod reading_list;
-pub mod sections;
+pub(crate) mod sections;
 pub mod system;
 pub mod tracker;
-pub mod tracker_dates;
-pub mod url;
+pub(crate) mod tracker_dates;
+pub(crate) mod url;
 
 use crate::config::Config;
 use crate::diagnostic::{did_you_mean, Diagnostic};

@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// The identity of a name: lowercase ASCII letters and digits joined by single
 /// dashes (`FirstEnergy / General Electric` -> `firstenergy-general-electric`).
 /// Letters outside ASCII are kept, lowercased, so non-English names stay apart.
-pub fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
         if c.is_alphanumeric() {
@@ -57,7 +57,7 @@ impl Spellings {
 
 /// What makes two spellings one name: their letters and digits, lowercased
 /// (`git hub`, `GitHub` and `Git-Hub` are all `github`).
-pub fn identity(name: &str) -> String {
+pub(crate) fn identity(name: &str) -> String {
     name.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
@@ -67,7 +67,7 @@ pub fn identity(name: &str) -> String {
 /// Rewrites every incident's systems to system ids and its tags and factors to
 /// one spelling each; returns the display name of each system id (the most used
 /// spelling), for systems no file declares.
-pub fn unify(
+pub(crate) fn unify(
     archive: &mut Archive,
     aliases: &BTreeMap<String, String>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -170,7 +170,7 @@ fn report_unusable(inc: &Incident, diagnostics: &mut Vec<Diagnostic>) {
 }
 
 /// An implied system (no file in content/systems/) shown with its most used spelling.
-pub fn implied_system(id: &str, names: &HashMap<String, String>) -> System {
+pub(crate) fn implied_system(id: &str, names: &HashMap<String, String>) -> System {
     let mut system = System::implied(id);
     if let Some(name) = names.get(id) {
         system.name = name.clone();

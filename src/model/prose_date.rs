@@ -60,7 +60,7 @@ fn day(word: &str) -> Option<i8> {
         .flatten()
 }
 
-pub fn year(word: &str) -> Option<i16> {
+pub(crate) fn year(word: &str) -> Option<i16> {
     (word.len() == 4 && word.bytes().all(|b| b.is_ascii_digit()))
         .then(|| word.parse().ok())
         .flatten()
@@ -68,7 +68,7 @@ pub fn year(word: &str) -> Option<i16> {
 }
 
 /// The first full day the text names: `2019-06-12`, `12 June 2019`, `June 12, 2019`.
-pub fn first_date(text: &str) -> Option<Date> {
+pub(crate) fn first_date(text: &str) -> Option<Date> {
     let words = words(text);
     (0..words.len()).find_map(|i| {
         let at = |k: usize| words.get(i + k).map(|(_, w)| *w);
@@ -101,6 +101,6 @@ pub fn first_date(text: &str) -> Option<Date> {
 }
 
 /// The first plausible year among the text's words.
-pub fn first_year(text: &str) -> Option<i16> {
+pub(crate) fn first_year(text: &str) -> Option<i16> {
     words(text).into_iter().find_map(|(_, w)| year(w))
 }

@@ -19,7 +19,7 @@ const SUMMARY_HEADINGS: &[&str] = &[
 ];
 
 /// The first paragraph under a heading named like "Summary", when there is one.
-pub fn summary_section(body: &str) -> Option<String> {
+pub(crate) fn summary_section(body: &str) -> Option<String> {
     let mut start = None;
     let mut offset = 0;
     for line in body.split_inclusive('\n') {
@@ -44,7 +44,7 @@ pub fn summary_section(body: &str) -> Option<String> {
 /// found by their header (action/item/task, owner, status, due, bug/ticket); a
 /// status cell, or a `DONE`/`TODO` word anywhere in the row, gives the status,
 /// else the item is untracked.
-pub fn table_follow_ups(lines: &[(usize, &str)], body_line: u32) -> Vec<RawFollowUp> {
+pub(crate) fn table_follow_ups(lines: &[(usize, &str)], body_line: u32) -> Vec<RawFollowUp> {
     let mut items = Vec::new();
     let mut columns: Option<Columns> = None;
     for &(i, line) in lines {

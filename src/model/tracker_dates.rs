@@ -11,7 +11,7 @@ use jiff::Timestamp;
 /// where the cell has no offset; midnight UTC for a bare day, as casebook reads
 /// a bare day in `[timeline]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct When {
+pub(crate) struct When {
     pub day: Date,
     pub at: Timestamp,
 }
@@ -61,11 +61,11 @@ impl When {
 
 /// The calendar day of a date or timestamp in any form [`when`] reads (tracker
 /// exports merged by `--follow-up-status` write the same forms).
-pub fn day(value: &str) -> Option<Date> {
+pub(crate) fn day(value: &str) -> Option<Date> {
     when(value).map(|w| w.day)
 }
 
-pub fn when(value: &str) -> Option<When> {
+pub(crate) fn when(value: &str) -> Option<When> {
     let value = value.trim();
     if let Some(at) = parse_timestamp(value) {
         let day = parse_date(value).unwrap_or_else(|| at.to_zoned(jiff::tz::TimeZone::UTC).date());
@@ -108,7 +108,7 @@ fn slashed(value: &str) -> Option<When> {
     When::utc(day, time)
 }
 
-pub fn year_only(value: &str) -> Option<i16> {
+pub(crate) fn year_only(value: &str) -> Option<i16> {
     let v = value.trim();
     (v.len() == 4)
         .then(|| v.parse().ok())

@@ -9,7 +9,7 @@ use crate::load::frontmatter::{Node, Value};
 
 /// `links`: URLs, or `{ title, url }` tables; only http(s), mailto and relative
 /// URLs are kept.
-pub fn read_links(f: &Fields<'_>) -> Vec<Link> {
+pub(crate) fn read_links(f: &Fields<'_>) -> Vec<Link> {
     let Some(node) = f.node("links") else {
         return Vec::new();
     };
@@ -63,7 +63,7 @@ pub fn read_links(f: &Fields<'_>) -> Vec<Link> {
 /// `url` when it may reach an `href`: http(s), mailto or relative. Anything
 /// else (`javascript:`, `data:`, `vbscript:`, in any case or spacing) is dropped
 /// with a warning on its line.
-pub fn checked_url(f: &Fields<'_>, field: &str, node: &Node, url: String) -> Option<String> {
+pub(crate) fn checked_url(f: &Fields<'_>, field: &str, node: &Node, url: String) -> Option<String> {
     let url = url.trim().to_owned();
     if is_safe_url(&url) {
         return Some(url);
@@ -82,7 +82,7 @@ pub fn checked_url(f: &Fields<'_>, field: &str, node: &Node, url: String) -> Opt
 
 /// http(s), mailto or relative (no scheme). Control characters and spaces
 /// browsers strip inside a scheme (`java\tscript:`) count as part of it.
-pub fn is_safe_url(url: &str) -> bool {
+pub(crate) fn is_safe_url(url: &str) -> bool {
     let url = url.trim();
     if url.is_empty() || url.chars().any(char::is_control) {
         return false;
