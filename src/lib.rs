@@ -76,8 +76,8 @@ pub struct BuildReport {
     pub tracker: Option<model::tracker::TrackerReport>,
     /// Set when write-ups used fallbacks (an adopted folder): three lines to print.
     pub adoption: Option<analyze::adoption::Summary>,
-    /// Wall time per stage, in pipeline order. Pages and the search index are
-    /// built at the same time, so the stages add up to more than `elapsed`.
+    /// Wall time per stage, in pipeline order: the search index (and its
+    /// parts, marked `·`), then the pages, then what writing had left.
     pub timings: Vec<(&'static str, Duration)>,
     /// No `base_url`: the feed's ids and the sitemap's `<loc>`s are relative,
     /// which feed readers and search engines reject (one warning, not one per file).
