@@ -4,6 +4,13 @@ use super::{format, views, Job, Renderer};
 use crate::routes::PageId;
 use views::Row;
 
+/// What [`Renderer::list_items`] gives a reading list's page.
+struct ListItems<'s> {
+    items: Vec<serde_json::Value>,
+    systems: Vec<&'s String>,
+    questions: Vec<serde_json::Value>,
+}
+
 impl Renderer<'_> {
     pub(super) fn reading_list_summaries(&self) -> Vec<serde_json::Value> {
         self.archive
@@ -52,12 +59,13 @@ impl Renderer<'_> {
         jobs
     }
 
-    /// One reading list's page and its printable copy.
-    fn reading_list_page(&self, l: usize, list: &crate::model::ReadingList) -> [Job; 2] {
-        let page = PageId::ReadingList(list.id.clone());
-        let path = page.path();
-        let mut c = self.context_of(&page);
-        let resolved = &self.analysis.reading_lists[l];
+    /// A list's items as the page shows them, the systems they are on (first
+    /// seen first) and the questions asked of them.
+    fn list_items<'s>(
+        &'s self,
+        list: &crate::model::ReadingList,
+        resolved: &[crate::analyze::reading::ResolvedItem],
+    ) -> ListItems<'s> {
         let mut systems: Vec<&String> = Vec::new();
         let mut questions: Vec<serde_json::Value> = Vec::new();
         let items: Vec<serde_json::Value> = resolved
@@ -94,6 +102,24 @@ impl Renderer<'_> {
                 })
             })
             .collect();
+        ListItems {
+            items,
+            systems,
+            questions,
+        }
+    }
+
+    /// One reading list's page and its printable copy.
+    fn reading_list_page(&self, l: usize, list: &crate::model::ReadingList) -> [Job; 2] {
+        let page = PageId::ReadingList(list.id.clone());
+        let path = page.path();
+        let mut c = self.context_of(&page);
+        let resolved = &self.analysis.reading_lists[l];
+        let ListItems {
+            items,
+            systems,
+            questions,
+        } = self.list_items(list, resolved);
         let words: usize = resolved
             .iter()
             .map(|it| self.archive.incidents[it.incident].word_count)

@@ -236,21 +236,10 @@ impl Site {
         if shown_on_every_page(&self.config, &archive, counts)
             != shown_on_every_page(&self.config, &last.archive, counts)
         {
-            // The header or footer of every page changed (the incident count,
-            // the nav): render all of it, from the reads already made.
-            let rendered = super::Snapshot::new(
-                &self.config,
-                archive,
-                analysis,
-                diagnostics,
-                last.tracker.clone(),
-            );
-            self.last = Some(rendered);
-            self.mode = Mode::Preview;
-            self.dirty.clear();
-            self.lists.reset();
+            let tracker = last.tracker.clone();
             std::thread::spawn(move || drop(last));
-            return self.render_whole();
+            let now = super::Snapshot::new(&self.config, archive, analysis, diagnostics, tracker);
+            return self.render_everything(now);
         }
         let rows = Arc::new(super::rows(&self.config, &archive, &analysis));
         let renderer = Renderer::with_rows(
@@ -313,6 +302,16 @@ impl Site {
             Lists::None
         };
         Ok(self.partial_update(pages, removed, diagnostics, scope))
+    }
+
+    /// What every page shows of the site changed (the nav, a count a theme
+    /// shows): renders all of it, from the reads already made.
+    fn render_everything(&mut self, now: Snapshot) -> Result<Update, BuildError> {
+        self.last = Some(now);
+        self.mode = Mode::Preview;
+        self.dirty.clear();
+        self.lists.reset();
+        self.render_whole()
     }
 
     /// An update of `pages`, minus `removed` paths (those not rendered again),
