@@ -236,23 +236,8 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
         });
     }
 
-    // A leading `# Title` is the title when the front matter has none; the page
-    // then shows it once, as the title, so it leaves the body.
-    let mut body_text = doc.body.as_str();
-    let mut body_line = doc.body_line;
     let front_title = f.string("title");
-    // A leading heading that repeats the front matter's title is dropped too
-    // (Hugo-style files carry both; a migrated file keeps its heading).
-    let heading = fallback::leading_heading(body_text).filter(|(text, _)| {
-        front_title
-            .as_deref()
-            .is_none_or(|t| normalize_title(t) == normalize_title(text))
-    });
-    if let Some((_, index)) = &heading {
-        body_text = fallback::drop_lines(body_text, index + 1);
-        body_line += *index as u32 + 1;
-    }
-    let heading = heading.filter(|_| front_title.is_none());
+    let (body_text, body_line, heading) = body_below_title(doc, front_title.as_deref());
     let front_summary = f.string("summary");
     let summary_from_body = front_summary.is_none();
     let summary = front_summary
@@ -271,68 +256,12 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
     let id = fallback::read_id(&f, &doc.stem, &mut fallbacks);
 
     let severity = read_severity(&f, config);
-    let status = match f.node("status") {
-        Some(Node {
-            value: Value::Bool(resolved),
-            ..
-        }) => {
-            if *resolved {
-                IncidentStatus::Resolved
-            } else {
-                IncidentStatus::Ongoing
-            }
-        }
-        _ => enum_field(&f, "status", IncidentStatus::NAMES, IncidentStatus::parse)
-            .unwrap_or_default(),
-    };
+    let status = read_status(&f);
     let kind = enum_field(&f, "kind", IncidentKind::NAMES, IncidentKind::parse).unwrap_or_default();
-    // Anything but a clear "public" stays internal: a typo must not publish.
-    let visibility = enum_field(&f, "visibility", &["internal", "public"], |s| {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "internal" | "private" => Some(Visibility::Internal),
-            "public" => Some(Visibility::Public),
-            _ => None,
-        }
-    })
-    .unwrap_or_default();
-
-    let names = |key: &'static str| -> Vec<String> {
-        let mut seen: Vec<String> = Vec::new();
-        for (s, _) in f.string_list(key) {
-            let s = s.trim().to_owned();
-            if !s.is_empty() && !seen.contains(&s) {
-                seen.push(s);
-            }
-        }
-        seen
-    };
-    let links_to = |key: &'static str| -> Vec<LinkRef> {
-        f.string_list(key)
-            .into_iter()
-            .map(|(id, node)| LinkRef {
-                id: if is_valid_id(id.trim()) {
-                    id.trim().to_owned()
-                } else {
-                    slugify(&id)
-                },
-                line: node.line,
-                column: node.column,
-            })
-            .collect()
-    };
-
-    let public = f
-        .table("public")
-        .map(|p| {
-            let text = PublicText {
-                title: p.string("title"),
-                summary: p.string("summary"),
-                impact: p.string("impact"),
-            };
-            p.finish();
-            text
-        })
-        .unwrap_or_default();
+    let visibility = read_visibility(&f);
+    let names = |key: &'static str| read_names(&f, key);
+    let links_to = |key: &'static str| read_links_to(&f, key);
+    let public = read_public(&f);
 
     let follow_ups = read_follow_ups(&f, body_text, body_line, &mut fallbacks);
     // `[extra]`: keys `casebook migrate` kept from another format; read by no one.
@@ -369,6 +298,102 @@ pub fn read(reporter: &Reporter, doc: &Document, config: &Config) -> Incident {
     };
     f.finish();
     incident
+}
+
+/// The body without a leading `# Title`, with the line it now starts on, and
+/// that heading when it is the title. A leading heading is the title when the
+/// front matter has none (the page then shows it once, as the title, so it
+/// leaves the body); one that repeats the front matter's title is dropped too
+/// (Hugo-style files carry both; a migrated file keeps its heading).
+fn body_below_title<'d>(
+    doc: &'d Document,
+    front_title: Option<&str>,
+) -> (&'d str, u32, Option<(String, usize)>) {
+    let mut body_text = doc.body.as_str();
+    let mut body_line = doc.body_line;
+    let heading = fallback::leading_heading(body_text).filter(|(text, _)| {
+        front_title.is_none_or(|t| normalize_title(t) == normalize_title(text))
+    });
+    if let Some((_, index)) = &heading {
+        body_text = fallback::drop_lines(body_text, index + 1);
+        body_line += *index as u32 + 1;
+    }
+    let heading = heading.filter(|_| front_title.is_none());
+    (body_text, body_line, heading)
+}
+
+/// `status`: a name, or `resolved = true`-style booleans some folders use.
+fn read_status(f: &Fields<'_>) -> IncidentStatus {
+    match f.node("status") {
+        Some(Node {
+            value: Value::Bool(resolved),
+            ..
+        }) => {
+            if *resolved {
+                IncidentStatus::Resolved
+            } else {
+                IncidentStatus::Ongoing
+            }
+        }
+        _ => enum_field(f, "status", IncidentStatus::NAMES, IncidentStatus::parse)
+            .unwrap_or_default(),
+    }
+}
+
+/// Anything but a clear "public" stays internal: a typo must not publish.
+fn read_visibility(f: &Fields<'_>) -> Visibility {
+    enum_field(f, "visibility", &["internal", "public"], |s| {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "internal" | "private" => Some(Visibility::Internal),
+            "public" => Some(Visibility::Public),
+            _ => None,
+        }
+    })
+    .unwrap_or_default()
+}
+
+/// A list of names, trimmed, empty ones and repeats left out.
+fn read_names(f: &Fields<'_>, key: &'static str) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for (s, _) in f.string_list(key) {
+        let s = s.trim().to_owned();
+        if !s.is_empty() && !seen.contains(&s) {
+            seen.push(s);
+        }
+    }
+    seen
+}
+
+/// A list of incident ids (`repeat_of`, `related`), each where it was written;
+/// an id that is not one is slugified.
+fn read_links_to(f: &Fields<'_>, key: &'static str) -> Vec<LinkRef> {
+    f.string_list(key)
+        .into_iter()
+        .map(|(id, node)| LinkRef {
+            id: if is_valid_id(id.trim()) {
+                id.trim().to_owned()
+            } else {
+                slugify(&id)
+            },
+            line: node.line,
+            column: node.column,
+        })
+        .collect()
+}
+
+/// `[public]`: the customer-facing RCA's own text.
+fn read_public(f: &Fields<'_>) -> PublicText {
+    f.table("public")
+        .map(|p| {
+            let text = PublicText {
+                title: p.string("title"),
+                summary: p.string("summary"),
+                impact: p.string("impact"),
+            };
+            p.finish();
+            text
+        })
+        .unwrap_or_default()
 }
 
 fn read_severity(f: &Fields<'_>, config: &Config) -> Option<String> {
