@@ -213,7 +213,52 @@ pub fn analyze(
         .enumerate()
         .map(|(i, inc)| incident_facts(i, inc, as_of))
         .collect();
+    link_back(archive, &mut facts);
+    let chains = chains(archive);
+    mark_chains(archive, &chains, &mut facts);
+    repeat_signals(archive, &chains, &mut facts);
+    if let Some(config) = similarity {
+        suggest_repeats(archive, config, &mut facts);
+    }
+    let systems = system_facts(archive, &facts, &chains, as_of);
+    let teams = teams::teams(archive, &systems);
+    let follow_ups = most_urgent_first(archive, &facts);
+    let (tags, factors) = terms(archive);
+    let all: Vec<usize> = (0..n).collect();
+    let (metrics, system_metrics) = rayon::join(
+        || metrics::compute(archive, &facts, &all, scale, as_of),
+        || {
+            systems
+                .par_iter()
+                .map(|(id, sf)| {
+                    (
+                        id.clone(),
+                        metrics::compute(archive, &facts, &sf.incidents, scale, as_of),
+                    )
+                })
+                .collect()
+        },
+    );
 
+    let (reading_lists, in_reading_lists) = reading_positions(archive, &facts);
+    Analysis {
+        as_of,
+        incidents: facts,
+        chains,
+        systems,
+        teams,
+        follow_ups,
+        tags,
+        factors,
+        metrics,
+        system_metrics,
+        reading_lists,
+        in_reading_lists,
+    }
+}
+
+/// Each incident learns who names it in `repeat_of` and `related`.
+fn link_back(archive: &Archive, facts: &mut [IncidentFacts]) {
     for (i, inc) in archive.incidents.iter().enumerate() {
         for link in &inc.repeat_of {
             if let Some(j) = archive.position(&link.id) {
@@ -226,8 +271,11 @@ pub fn analyze(
             }
         }
     }
+}
 
-    let chains = chains(archive);
+/// Each chain member's place in its chain, and the earlier members' follow-ups
+/// that were still open when it recurred.
+fn mark_chains(archive: &Archive, chains: &[Chain], facts: &mut [IncidentFacts]) {
     for (c, chain) in chains.iter().enumerate() {
         for (pos, &m) in chain.members.iter().enumerate() {
             facts[m].chain = Some((c, pos));
@@ -255,31 +303,50 @@ pub fn analyze(
             }
         }
     }
+}
 
-    let held = fix_held::did_not_hold(archive, &chains, &facts);
+/// What a repeat says besides its chain: the fix that did not hold, and a
+/// related earlier incident with an overdue follow-up.
+fn repeat_signals(archive: &Archive, chains: &[Chain], facts: &mut [IncidentFacts]) {
+    let held = fix_held::did_not_hold(archive, chains, facts);
     for (f, held) in facts.iter_mut().zip(held) {
         f.fix_did_not_hold = held;
     }
-    let open_on_related = open_related::open_on_related(archive, &facts);
+    let open_on_related = open_related::open_on_related(archive, facts);
     for (f, found) in facts.iter_mut().zip(open_on_related) {
         f.open_on_related = found;
     }
+}
 
-    if let Some(config) = similarity {
-        let linked = |i: usize, j: usize| {
-            let same_chain =
-                matches!((facts[i].chain, facts[j].chain), (Some((a, _)), Some((b, _))) if a == b);
-            let (a, b) = (&archive.incidents[i], &archive.incidents[j]);
-            same_chain
-                || a.related.iter().chain(&a.repeat_of).any(|l| l.id == b.id)
-                || b.related.iter().chain(&b.repeat_of).any(|l| l.id == a.id)
-        };
-        let found = similar::possible_repeats(archive, &linked, config);
-        for (f, found) in facts.iter_mut().zip(found) {
-            f.possibly_related = found;
-        }
+/// Possible repeats: incidents that read alike but are not linked (not in one
+/// chain, and neither names the other).
+fn suggest_repeats(
+    archive: &Archive,
+    config: &crate::config::SimilarityConfig,
+    facts: &mut [IncidentFacts],
+) {
+    let linked = |i: usize, j: usize| {
+        let same_chain =
+            matches!((facts[i].chain, facts[j].chain), (Some((a, _)), Some((b, _))) if a == b);
+        let (a, b) = (&archive.incidents[i], &archive.incidents[j]);
+        same_chain
+            || a.related.iter().chain(&a.repeat_of).any(|l| l.id == b.id)
+            || b.related.iter().chain(&b.repeat_of).any(|l| l.id == a.id)
+    };
+    let found = similar::possible_repeats(archive, &linked, config);
+    for (f, found) in facts.iter_mut().zip(found) {
+        f.possibly_related = found;
     }
+}
 
+/// Per system: its incidents, follow-ups, repeats of the last year, chains,
+/// children and follow-up summary.
+fn system_facts(
+    archive: &Archive,
+    facts: &[IncidentFacts],
+    chains: &[Chain],
+    as_of: Date,
+) -> BTreeMap<String, SystemFacts> {
     let mut systems: BTreeMap<String, SystemFacts> = archive
         .systems
         .iter()
@@ -325,8 +392,11 @@ pub fn analyze(
     for sf in systems.values_mut() {
         summarize_follow_ups(sf);
     }
-    let teams = teams::teams(archive, &systems);
+    systems
+}
 
+/// Every follow-up, most urgent first.
+fn most_urgent_first(archive: &Archive, facts: &[IncidentFacts]) -> Vec<FollowUpFact> {
     let mut follow_ups: Vec<FollowUpFact> = facts
         .iter()
         .flat_map(|f| f.follow_ups.iter().cloned())
@@ -337,7 +407,13 @@ pub fn analyze(
         let due = archive.incidents[f.incident].follow_ups[f.index].due;
         (f.state, due, f.incident)
     });
+    follow_ups
+}
 
+/// Incidents by tag and by contributing factor.
+type ByTerm = BTreeMap<String, Vec<usize>>;
+
+fn terms(archive: &Archive) -> (ByTerm, ByTerm) {
     let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut factors: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, inc) in archive.incidents.iter().enumerate() {
@@ -357,23 +433,14 @@ pub fn analyze(
             }
         }
     }
+    (tags, factors)
+}
 
-    let all: Vec<usize> = (0..n).collect();
-    let (metrics, system_metrics) = rayon::join(
-        || metrics::compute(archive, &facts, &all, scale, as_of),
-        || {
-            systems
-                .par_iter()
-                .map(|(id, sf)| {
-                    (
-                        id.clone(),
-                        metrics::compute(archive, &facts, &sf.incidents, scale, as_of),
-                    )
-                })
-                .collect()
-        },
-    );
+/// Every reading list's items, and per incident the lists it is in with its place.
+type ReadingPositions = (Vec<Vec<reading::ResolvedItem>>, Vec<Vec<(usize, usize)>>);
 
+fn reading_positions(archive: &Archive, facts: &[IncidentFacts]) -> ReadingPositions {
+    let n = archive.incidents.len();
     let chained: Vec<bool> = facts.iter().map(|f| f.chain.is_some()).collect();
     let reading_lists = reading::resolve(archive, &chained);
     let mut in_reading_lists = vec![Vec::new(); n];
@@ -382,21 +449,7 @@ pub fn analyze(
             in_reading_lists[item.incident].push((l, pos));
         }
     }
-
-    Analysis {
-        as_of,
-        incidents: facts,
-        chains,
-        systems,
-        teams,
-        follow_ups,
-        tags,
-        factors,
-        metrics,
-        system_metrics,
-        reading_lists,
-        in_reading_lists,
-    }
+    (reading_lists, in_reading_lists)
 }
 
 fn minutes(from: Option<jiff::Timestamp>, to: Option<jiff::Timestamp>) -> Option<i64> {
