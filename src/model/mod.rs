@@ -6,7 +6,12 @@
 //! Audience filtering happens here, at the source: a public build's archive holds
 //! only public incidents with internal-only fields removed, so no later stage can
 //! leak what it never sees.
+//!
+//! This module holds the archive and its assembly from every file's read (with
+//! the checks that span files); [`aliases`] moves another folder's keys onto
+//! casebook's, [`public`] makes the public view.
 
+mod aliases;
 pub(crate) mod body;
 pub(crate) mod fallback;
 pub(crate) mod fields;
@@ -16,6 +21,7 @@ pub mod incident;
 pub mod links;
 pub(crate) mod names;
 pub(crate) mod prose_date;
+mod public;
 pub mod reading_list;
 pub(crate) mod sections;
 pub mod system;
@@ -25,10 +31,11 @@ pub(crate) mod url;
 
 use crate::config::Config;
 use crate::diagnostic::{did_you_mean, Diagnostic};
-use crate::load::frontmatter::{Key, Node, Value};
 use crate::load::{Document, Kind};
+pub use aliases::apply_aliases;
 use fields::Reporter;
 pub use incident::{FollowUp, FollowUpStatus, Incident, IncidentStatus, Visibility};
+pub use public::public_view;
 pub use reading_list::ReadingList;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -226,132 +233,6 @@ pub fn assemble(
     (archive, diagnostics)
 }
 
-/// Moves aliased keys to casebook's own paths (`start_time` -> `timeline.started`)
-/// and drops ignored keys. Aliases are applied in the order written in
-/// casebook.toml: for a single-valued field the first present source wins (a key
-/// the file spells casebook's way wins over any alias); list fields merge.
-pub fn apply_aliases(
-    front: &mut Node,
-    config: &crate::config::FrontMatterConfig,
-    reporter: &Reporter,
-) {
-    let Value::Table(entries) = &mut front.value else {
-        return;
-    };
-    if !config.ignore.is_empty() {
-        entries.retain(|(k, _)| !config.ignore.contains(&k.name));
-    }
-    if config.aliases.is_empty() {
-        return;
-    }
-    // Sources are taken out first, so an alias never feeds another alias.
-    let mut sources: Vec<(&crate::config::Alias, Key, Node)> = Vec::new();
-    for alias in config.aliases.iter() {
-        if let Some(pos) = entries.iter().position(|(k, _)| k.name == alias.from) {
-            let (key, node) = entries.remove(pos);
-            if !fields::is_absent(&node.value) {
-                sources.push((alias, key, node));
-            }
-        }
-    }
-    let written: Vec<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
-    for (alias, key, node) in sources {
-        for to in &alias.to {
-            place_alias(entries, to, &key, &node, |existing| {
-                if alias.to.len() == 1 && !crate::schema::LIST_PATHS.contains(&to.as_str()) {
-                    let top = to.split('.').next().unwrap_or(to);
-                    if written.iter().any(|w| w == top) && existing {
-                        reporter.push(
-                            Diagnostic::warning(
-                                &reporter.file,
-                                format!("both `{}` and `{to}` are set; `{to}` wins", alias.from),
-                            )
-                            .at(key.line, key.column)
-                            .field(alias.from.clone())
-                            .hint("remove one of them"),
-                        );
-                    }
-                }
-            });
-        }
-    }
-}
-
-/// Puts one aliased value at the dotted path `to`: appended to a list field,
-/// set on a single-valued field only when nothing is there yet (`collision` is
-/// told whether something was).
-fn place_alias(
-    entries: &mut Vec<(Key, Node)>,
-    to: &str,
-    key: &Key,
-    node: &Node,
-    collision: impl FnOnce(bool),
-) {
-    let mut path: Vec<&str> = to.split('.').collect();
-    let Some(leaf) = path.pop() else { return };
-    let mut table = entries;
-    for part in path {
-        let idx = match table.iter().position(|(k, _)| k.name == part) {
-            Some(i) => i,
-            None => {
-                let k = Key {
-                    name: part.to_owned(),
-                    line: key.line,
-                    column: key.column,
-                };
-                let empty = Node {
-                    value: Value::Table(Vec::new()),
-                    line: node.line,
-                    column: node.column,
-                };
-                table.push((k, empty));
-                table.len() - 1
-            }
-        };
-        match &mut table[idx].1.value {
-            Value::Table(t) => table = t,
-            _ => return,
-        }
-    }
-    let leaf_key = Key {
-        name: leaf.to_owned(),
-        line: key.line,
-        column: key.column,
-    };
-    let existing = table.iter_mut().find(|(k, _)| k.name == leaf);
-    let is_list = crate::schema::LIST_PATHS.contains(&to);
-    match existing {
-        Some((_, present)) if is_list && !fields::is_absent(&present.value) => {
-            let mut items = into_items(std::mem::replace(&mut present.value, Value::Null), present);
-            items.extend(into_items(node.value.clone(), node));
-            present.value = Value::Array(items);
-            collision(true);
-        }
-        Some((_, present)) if fields::is_absent(&present.value) => {
-            *present = node.clone();
-            collision(false);
-        }
-        Some(_) => collision(true),
-        None => {
-            table.push((leaf_key, node.clone()));
-            collision(false);
-        }
-    }
-}
-
-/// A value as list items: a list's own, or the value as its one item.
-fn into_items(value: Value, at: &Node) -> Vec<Node> {
-    match value {
-        Value::Array(items) => items,
-        Value::Null => Vec::new(),
-        other => vec![Node {
-            value: other,
-            line: at.line,
-            column: at.column,
-        }],
-    }
-}
-
 fn check_links(archive: &Archive, broken: &BTreeSet<String>, diagnostics: &mut Vec<Diagnostic>) {
     let ids = || archive.incidents.iter().map(|i| i.id.as_str());
     for inc in &archive.incidents {
@@ -465,128 +346,4 @@ fn check_reading_lists(
             }
         }
     }
-}
-
-/// The archive a public build may see: public incidents only, each reduced to its
-/// public fields and `[public]` text. Links to internal incidents become a count.
-pub fn public_view(archive: &Archive, config: &Config) -> Archive {
-    let public_ids: BTreeSet<&str> = archive
-        .incidents
-        .iter()
-        .filter(|i| i.visibility == Visibility::Public)
-        .map(|i| i.id.as_str())
-        .collect();
-    let incidents = archive
-        .incidents
-        .iter()
-        .filter(|i| public_ids.contains(i.id.as_str()))
-        .map(|i| {
-            let (repeat_of, hidden): (Vec<_>, Vec<_>) = i
-                .repeat_of
-                .iter()
-                .cloned()
-                .partition(|l| public_ids.contains(l.id.as_str()));
-            Arc::new(Incident {
-                id: i.id.clone(),
-                source: i.source.clone(),
-                title: i.public.title.clone().unwrap_or_else(|| i.title.clone()),
-                date: i.date,
-                severity: i.severity.clone(),
-                status: i.status,
-                kind: i.kind,
-                systems: i.systems.clone(),
-                tags: Vec::new(),
-                contributing_factors: Vec::new(),
-                summary: i.public.summary.clone(),
-                summary_from_body: false,
-                authors: if config.file.public.show_authors {
-                    i.authors.clone()
-                } else {
-                    Vec::new()
-                },
-                repeat_of,
-                related: i
-                    .related
-                    .iter()
-                    .filter(|l| public_ids.contains(l.id.as_str()))
-                    .cloned()
-                    .collect(),
-                visibility: Visibility::Public,
-                draft: i.draft,
-                timeline: i.timeline.clone(),
-                public: i.public.clone(),
-                follow_ups: i
-                    .follow_ups
-                    .iter()
-                    .filter(|f| f.public)
-                    .map(|f| FollowUp {
-                        owner: if config.file.public.show_owners {
-                            f.owner.clone()
-                        } else {
-                            None
-                        },
-                        link: None,
-                        ..f.clone()
-                    })
-                    .collect(),
-                links: Vec::new(),
-                fallbacks: i.fallbacks.clone(),
-                body: String::new(),
-                body_line: i.body_line,
-                attachments: public_attachments(i),
-                word_count: 0,
-                line: i.line,
-                hidden_repeat_of: i.hidden_repeat_of + hidden.len(),
-            })
-        })
-        .collect();
-    let used: BTreeSet<String> = archive
-        .incidents
-        .iter()
-        .filter(|i| public_ids.contains(i.id.as_str()))
-        .flat_map(|i| i.systems.iter().cloned())
-        .collect();
-    let systems = archive
-        .systems
-        .iter()
-        .filter(|s| used.contains(&s.id))
-        .map(|s| System {
-            name: s.public_name().to_owned(),
-            team: None,
-            description: None,
-            tier: None,
-            parent: None,
-            ..s.clone()
-        })
-        .collect();
-    let mut public = Archive {
-        incidents,
-        systems,
-        reading_lists: Vec::new(),
-        introduction: None,
-        index: HashMap::new(),
-    };
-    public.reindex();
-    public
-}
-
-/// The attachments a public build copies for public incident `i`: those its
-/// `[public]` text links to or shows. The rest of its folder is internal.
-fn public_attachments(i: &Incident) -> Option<Vec<String>> {
-    let all = i.attachments.as_ref()?;
-    let named: BTreeSet<String> = [&i.public.summary, &i.public.impact]
-        .into_iter()
-        .flatten()
-        .flat_map(|text| links::body_links(text))
-        .filter_map(|l| match links::resolve(&i.source, true, &l.url) {
-            links::Target::Attachment { name, .. } => Some(name),
-            _ => None,
-        })
-        .collect();
-    Some(all.iter().filter(|a| named.contains(*a)).cloned().collect())
-}
-
-/// Every document kind's count, for summaries.
-pub fn count(documents: &[Document], kind: Kind) -> usize {
-    documents.iter().filter(|d| d.kind == kind).count()
 }
