@@ -123,10 +123,8 @@ mod tests {
     use super::*;
     use crate::analyze::OpenAtRecurrence;
     use crate::model::follow_up::FollowUpSource;
-    use crate::model::incident::{IncidentKind, PublicText, Timeline};
-    use crate::model::{FollowUp, IncidentStatus, Visibility};
+    use crate::model::FollowUp;
     use jiff::civil::date;
-    use std::path::PathBuf;
     use std::sync::Arc;
 
     fn follow_up(status: FollowUpStatus, done_on: Option<Date>) -> FollowUp {
@@ -146,34 +144,9 @@ mod tests {
 
     fn incident(id: &str, day: Option<Date>, follow_ups: Vec<FollowUp>) -> Arc<Incident> {
         Arc::new(Incident {
-            id: id.to_owned(),
-            source: PathBuf::from(format!("content/incidents/{id}.md")),
-            title: id.to_owned(),
-            date: day,
-            severity: None,
-            status: IncidentStatus::Resolved,
-            kind: IncidentKind::Incident,
             systems: vec!["db".to_owned()],
-            tags: Vec::new(),
-            contributing_factors: Vec::new(),
-            summary: None,
-            summary_from_body: false,
-            authors: Vec::new(),
-            repeat_of: Vec::new(),
-            related: Vec::new(),
-            visibility: Visibility::Internal,
-            draft: false,
-            timeline: Timeline::default(),
-            public: PublicText::default(),
             follow_ups,
-            links: Vec::new(),
-            fallbacks: Vec::new(),
-            body: String::new(),
-            body_line: 1,
-            attachments: None,
-            word_count: 0,
-            line: 1,
-            hidden_repeat_of: 0,
+            ..Incident::sample(id, day)
         })
     }
 

@@ -85,42 +85,14 @@ fn open_on(
 mod tests {
     use super::*;
     use crate::analyze::FollowUpFact;
-    use crate::model::incident::{IncidentKind, PublicText, Timeline};
-    use crate::model::{Incident, IncidentStatus, Visibility};
+    use crate::model::Incident;
     use jiff::civil::{date, Date};
-    use std::path::PathBuf;
     use std::sync::Arc;
 
     fn incident(id: &str, day: Option<Date>, factors: &[&str]) -> Arc<Incident> {
         Arc::new(Incident {
-            id: id.to_owned(),
-            source: PathBuf::from(format!("content/incidents/{id}.md")),
-            title: id.to_owned(),
-            date: day,
-            severity: None,
-            status: IncidentStatus::Resolved,
-            kind: IncidentKind::Incident,
-            systems: Vec::new(),
-            tags: Vec::new(),
             contributing_factors: factors.iter().map(|f| (*f).to_owned()).collect(),
-            summary: None,
-            summary_from_body: false,
-            authors: Vec::new(),
-            repeat_of: Vec::new(),
-            related: Vec::new(),
-            visibility: Visibility::Internal,
-            draft: false,
-            timeline: Timeline::default(),
-            public: PublicText::default(),
-            follow_ups: Vec::new(),
-            links: Vec::new(),
-            fallbacks: Vec::new(),
-            body: String::new(),
-            body_line: 1,
-            attachments: None,
-            word_count: 0,
-            line: 1,
-            hidden_repeat_of: 0,
+            ..Incident::sample(id, day)
         })
     }
 

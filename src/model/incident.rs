@@ -156,6 +156,44 @@ pub struct LinkRef {
     pub column: u32,
 }
 
+#[cfg(test)]
+impl Incident {
+    /// A resolved internal incident with id and title `id`, dated `date`, and
+    /// nothing else: tests set what they need with `..Incident::sample(..)`.
+    pub(crate) fn sample(id: &str, date: Option<Date>) -> Incident {
+        Incident {
+            id: id.to_owned(),
+            source: PathBuf::from(format!("content/incidents/{id}.md")),
+            title: id.to_owned(),
+            date,
+            severity: None,
+            status: IncidentStatus::Resolved,
+            kind: IncidentKind::Incident,
+            systems: Vec::new(),
+            tags: Vec::new(),
+            contributing_factors: Vec::new(),
+            summary: None,
+            summary_from_body: false,
+            authors: Vec::new(),
+            repeat_of: Vec::new(),
+            related: Vec::new(),
+            visibility: Visibility::Internal,
+            draft: false,
+            timeline: Timeline::default(),
+            public: PublicText::default(),
+            follow_ups: Vec::new(),
+            links: Vec::new(),
+            fallbacks: Vec::new(),
+            body: String::new(),
+            body_line: 1,
+            attachments: None,
+            word_count: 0,
+            line: 1,
+            hidden_repeat_of: 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Incident {
     pub id: String,

@@ -4,11 +4,8 @@
 use super::bm25::stored_len;
 use super::words::{for_each_word, text_parts, Counter, Key, Vocabulary, NOT_DIGIT, UPPER};
 use super::*;
-use crate::model::incident::{PublicText, Timeline};
 use crate::model::Incident;
-use crate::model::{IncidentStatus, Visibility};
 use std::borrow::Cow;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The text an incident is compared by, in one string.
@@ -31,34 +28,10 @@ fn incident_text(inc: &Incident) -> String {
 
 fn incident(id: &str, systems: &[&str], body: &str) -> Arc<Incident> {
     Arc::new(Incident {
-        id: id.to_owned(),
-        source: PathBuf::from(format!("content/incidents/{id}.md")),
         title: id.replace('-', " "),
-        date: Some(jiff::civil::date(2024, 1, 1)),
-        severity: None,
-        status: IncidentStatus::Resolved,
-        kind: crate::model::incident::IncidentKind::Incident,
         systems: systems.iter().map(|s| (*s).to_owned()).collect(),
-        tags: Vec::new(),
-        contributing_factors: Vec::new(),
-        summary: None,
-        summary_from_body: false,
-        authors: Vec::new(),
-        repeat_of: Vec::new(),
-        related: Vec::new(),
-        visibility: Visibility::Internal,
-        draft: false,
-        timeline: Timeline::default(),
-        public: PublicText::default(),
-        follow_ups: Vec::new(),
-        links: Vec::new(),
-        fallbacks: Vec::new(),
         body: body.to_owned(),
-        body_line: 1,
-        attachments: None,
-        word_count: 0,
-        line: 1,
-        hidden_repeat_of: 0,
+        ..Incident::sample(id, Some(jiff::civil::date(2024, 1, 1)))
     })
 }
 
