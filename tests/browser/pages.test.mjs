@@ -70,9 +70,12 @@ function pageKinds() {
   const list = firstDir("reading-lists");
   return [
     "", "incidents/", "incidents/oldest/", `incidents/${incident}/`, `incidents/${incident}/rca/`,
-    "systems/", `systems/${firstDir("systems")}/`, "follow-ups/", "metrics/", "repeats/",
+    "systems/", `systems/${firstDir("systems")}/`, "teams/", `teams/${firstDir("teams")}/`,
+    "follow-ups/", "metrics/", "repeats/",
     "tags/", `tags/${firstDir("tags")}/`, "factors/", `factors/${firstDir("factors")}/`,
     "reading-lists/", `reading-lists/${list}/`, `reading-lists/${list}/print/`, "search/", "404.html",
+    // A folder write-up: its attachment (an SVG chart) sits in the body.
+    "incidents/2026-10-20-checkout-latency-canary/",
   ];
 }
 
