@@ -36,7 +36,10 @@ fn the_teams_index_lists_teams_by_name_with_systems_and_what_they_owe() {
     let payments = &main[position(main, ">Payments</a>")..];
     let row = &payments[..position(payments, "</tr>")];
     assert!(row.contains("../systems/payments-api/") && row.contains("../systems/payments-db/"));
-    assert!(row.contains("<td>2</td>"), "two incidents: {row}");
+    assert!(
+        row.contains("<td data-label=\"Incidents\">2</td>"),
+        "two incidents: {row}"
+    );
     assert!(
         row.contains("2 <span class=\"fu-overdue-text\">(1 overdue)"),
         "{row}"
