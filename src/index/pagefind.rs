@@ -6,7 +6,7 @@
 
 use super::pagefind_cache::{self as cache, CachedFile, Files, RecordPack};
 use super::{Record, SearchInputs};
-use pagefind::api::{CustomRecord, FossickedRecord, PagefindIndex};
+use pagefind::api::{CustomRecord, FossickedRecord, PagefindIndex, StoredRecord};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -32,7 +32,8 @@ pub fn build(records: &[Record]) -> Result<Files, IndexError> {
     block_on(async {
         let index = new_index()?;
         let fossicked = fossick(&index, custom).await?;
-        let files = bundle(index, fossicked, Default::default(), &mut Vec::new()).await?;
+        let records = Records::Fossicked(fossicked);
+        let files = bundle(index, records, Default::default(), &mut Vec::new()).await?;
         Ok(files.into_iter().map(|f| (f.name, f.bytes)).collect())
     })
 }
@@ -58,21 +59,32 @@ async fn fossick(
         .map_err(|e| IndexError(e.into()))
 }
 
+/// Records to index: as fossicking left them, or as bytes (kept between
+/// builds, or made of fresh ones at once) whose words Pagefind decodes a batch
+/// at a time, so that a large archive's words are never all held at once.
+enum Records {
+    Fossicked(Vec<FossickedRecord>),
+    Stored(Vec<StoredRecord>),
+}
+
 /// The bundle of `records`, indexed in the order given; files of an earlier
 /// bundle whose contents are unchanged are taken from `reuse` rather than
 /// compressed again.
 /// `stages` gets the time indexing and compressing took.
 async fn bundle(
     mut index: PagefindIndex,
-    records: Vec<FossickedRecord>,
+    records: Records,
     reuse: std::collections::HashMap<u128, Vec<u8>>,
     stages: &mut Vec<(&'static str, std::time::Duration)>,
 ) -> Result<Vec<CachedFile>, IndexError> {
-    if records.is_empty() {
+    let lap = std::time::Instant::now();
+    let count = match records {
+        Records::Fossicked(records) => index.add_fossicked_records(records).await,
+        Records::Stored(records) => index.add_stored_records(records).await,
+    };
+    if count == 0 {
         return Ok(Vec::new());
     }
-    let lap = std::time::Instant::now();
-    index.add_fossicked_records(records).await;
     index.reuse_encoded(reuse).await;
     index
         .build_indexes()
@@ -245,10 +257,8 @@ pub fn build_cached(
         let records = reuse_or_fossick(&index, inputs, &keys, pack, &cache_dir, &pack_path).await?;
         stages.push(("· records", lap.elapsed()));
         let fossicked = records.1;
-        Ok((
-            bundle(index, records.0, reuse, &mut stages).await?,
-            fossicked,
-        ))
+        let records = Records::Stored(records.0);
+        Ok((bundle(index, records, reuse, &mut stages).await?, fossicked))
     })?;
     let lap = std::time::Instant::now();
     // The cache is an optimisation: a read-only archive folder still builds.
@@ -279,8 +289,8 @@ fn earlier_files(
         .collect()
 }
 
-/// Every record fossicked, in archive order: from `pack` where it holds the
-/// record's key, fossicked now where not; the pack is rewritten with exactly
+/// Every record as stored bytes, in archive order: from `pack` where it holds
+/// the record's key, fossicked now where not; the pack is rewritten with exactly
 /// the current records when anything changed. Also says how many were
 /// fossicked now.
 async fn reuse_or_fossick(
@@ -290,50 +300,57 @@ async fn reuse_or_fossick(
     pack: RecordPack,
     cache_dir: &std::path::Path,
     pack_path: &std::path::Path,
-) -> Result<(Vec<FossickedRecord>, usize), IndexError> {
-    let reused: Vec<Option<FossickedRecord>> = keys
+) -> Result<(Vec<StoredRecord>, usize), IndexError> {
+    let pack = std::sync::Arc::new(pack);
+    let reused: Vec<Option<StoredRecord>> = keys
         .par_iter()
-        .map(|&k| pack.get(k).and_then(FossickedRecord::from_bytes))
+        .map(|&k| RecordPack::shared(&pack, k).and_then(StoredRecord::new))
         .collect();
     let missing: Vec<usize> = (0..keys.len()).filter(|&i| reused[i].is_none()).collect();
-    // A slice at a time: each record's text is made, fossicked and dropped
-    // before the next slice's is made.
-    let mut fresh = Vec::with_capacity(missing.len());
-    for slice in missing.chunks(4096) {
-        let custom = slice
-            .par_iter()
-            .map(|&i| custom_record(&inputs.record(i)))
-            .collect();
-        fresh.extend(fossick(index, custom).await?);
-    }
+    let fresh = fossick_to_bytes(index, inputs, &missing).await?;
     if !missing.is_empty() || pack.len() != keys.len() {
-        use std::borrow::Cow;
-        // Encoded a slice at a time, in parallel, as the pack is written: all
-        // of a cold build's records as bytes at once would add to its peak.
-        let mut fresh_bytes = fresh.chunks(1024).flat_map(|slice| {
-            slice
-                .par_iter()
-                .map(FossickedRecord::to_bytes)
-                .collect::<Vec<_>>()
-        });
+        let mut fresh = fresh.iter();
         let entries = keys
             .iter()
             .zip(&reused)
             .filter_map(|(&k, found)| match found {
-                Some(_) => pack.get(k).map(|b| (k, Cow::Borrowed(b))),
-                None => fresh_bytes.next().map(|b| (k, Cow::Owned(b))),
+                Some(_) => pack.get(k).map(|b| (k, b)),
+                None => fresh.next().map(|b| (k, b.as_slice())),
             });
         let _ =
             std::fs::create_dir_all(cache_dir).and_then(|()| RecordPack::write(pack_path, entries));
     }
-    drop(pack);
     let count = fresh.len();
     let mut fresh = fresh.into_iter();
     let records = reused
         .into_iter()
-        .filter_map(|found| found.or_else(|| fresh.next()))
-        .collect();
+        .map(|found| match found {
+            Some(record) => Ok(record),
+            None => fresh.next().and_then(StoredRecord::new).ok_or_else(|| {
+                IndexError("a record Pagefind just fossicked did not read back".into())
+            }),
+        })
+        .collect::<Result<_, _>>()?;
     Ok((records, count))
+}
+
+/// The records at `positions`, fossicked and turned into bytes a slice at a
+/// time: a slice's text and words are dropped before the next slice is made.
+async fn fossick_to_bytes(
+    index: &PagefindIndex,
+    inputs: &SearchInputs<'_>,
+    positions: &[usize],
+) -> Result<Vec<Vec<u8>>, IndexError> {
+    let mut bytes = Vec::with_capacity(positions.len());
+    for slice in positions.chunks(4096) {
+        let custom = slice
+            .par_iter()
+            .map(|&i| custom_record(&inputs.record(i)))
+            .collect();
+        let fossicked = fossick(index, custom).await?;
+        bytes.par_extend(fossicked.par_iter().map(FossickedRecord::to_bytes));
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -403,7 +420,7 @@ mod tests {
     #[test]
     fn records_kept_as_bytes_build_the_bundle_fossicking_builds() {
         let records = sample_records();
-        let (kept, fresh) = block_on(async {
+        let (kept, stored, fresh) = block_on(async {
             let index = new_index()?;
             let custom = records.iter().map(custom_record).collect();
             let fossicked = fossick(&index, custom).await?;
@@ -413,15 +430,25 @@ mod tests {
                 .map(|b| FossickedRecord::from_bytes(b).expect("decodes"))
                 .collect();
             assert!(FossickedRecord::from_bytes(&bytes[0][..bytes[0].len() - 1]).is_none());
+            let stored: Vec<StoredRecord> = bytes
+                .into_iter()
+                .map(|b| StoredRecord::new(b).expect("header reads"))
+                .collect();
+            let again = Records::Fossicked(again);
             let kept = bundle(new_index()?, again, Default::default(), &mut Vec::new()).await?;
+            let stored = Records::Stored(stored);
+            let stored = bundle(new_index()?, stored, Default::default(), &mut Vec::new()).await?;
+            let fossicked = Records::Fossicked(fossicked);
             let fresh = bundle(index, fossicked, Default::default(), &mut Vec::new()).await?;
-            Ok((kept, fresh))
+            Ok((kept, stored, fresh))
         })
         .expect("bundles");
         let plain = |files: Vec<CachedFile>| -> Files {
             files.into_iter().map(|f| (f.name, f.bytes)).collect()
         };
-        assert_same_files(&plain(kept), &plain(fresh));
+        let fresh = plain(fresh);
+        assert_same_files(&plain(kept), &fresh);
+        assert_same_files(&plain(stored), &fresh);
     }
 
     /// Same names and bytes, in any order (names in the message, not bytes).

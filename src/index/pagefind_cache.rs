@@ -171,6 +171,17 @@ impl RecordPack {
         self.data.get(offset..offset + len)
     }
 
+    /// The record of `key` as a view of the shared pack: indexing every
+    /// unchanged record of a large archive copies none of their bytes.
+    pub fn shared(pack: &std::sync::Arc<RecordPack>, key: u64) -> Option<PackedRecord> {
+        let &(offset, len) = pack.entries.get(&key)?;
+        Some(PackedRecord {
+            pack: std::sync::Arc::clone(pack),
+            offset,
+            len,
+        })
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -198,6 +209,23 @@ impl RecordPack {
         }
         out.finish()?;
         std::fs::rename(&staging, path)
+    }
+}
+
+/// One record's bytes inside a shared [`RecordPack`].
+pub struct PackedRecord {
+    pack: std::sync::Arc<RecordPack>,
+    offset: usize,
+    len: usize,
+}
+
+impl AsRef<[u8]> for PackedRecord {
+    fn as_ref(&self) -> &[u8] {
+        // In range by construction (`RecordPack::read` found it there).
+        self.pack
+            .data
+            .get(self.offset..self.offset + self.len)
+            .unwrap_or_default()
     }
 }
 

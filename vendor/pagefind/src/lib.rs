@@ -34,6 +34,9 @@ const PAGEFIND_VERSION: &str = env!("CARGO_PKG_VERSION");
 struct SearchState {
     options: SearchOptions,
     fossicked_pages: Vec<FossickedData>,
+    /// casebook patch: pages added as the bytes `fossick::stored` made of
+    /// them, decoded only when indexed; indexed after `fossicked_pages`.
+    stored_pages: Vec<index::StoredPage>,
     built_indexes: Vec<PagefindIndexes>,
     /// casebook patch: `build_indexes` moves the pages into the index rather
     /// than cloning them; true once it has.
@@ -48,6 +51,7 @@ impl SearchState {
         Self {
             options,
             fossicked_pages: vec![],
+            stored_pages: vec![],
             built_indexes: vec![],
             pages_moved: false,
             reuse_encoded: std::collections::HashMap::new(),
@@ -180,6 +184,30 @@ impl SearchState {
         count
     }
 
+    /// casebook patch: append stored pages in the order given; a URL already
+    /// among the stored pages replaces that page.
+    pub fn add_stored(&mut self, pages: Vec<index::StoredPage>) -> usize {
+        let count = pages.len();
+        let mut positions: HashMap<String, usize> = self
+            .stored_pages
+            .iter()
+            .enumerate()
+            .map(|(i, page)| (page.header.url.clone(), i))
+            .collect();
+        for page in pages {
+            match positions.entry(page.header.url.clone()) {
+                hashbrown::hash_map::Entry::Occupied(existing) => {
+                    self.stored_pages[*existing.get()] = page;
+                }
+                hashbrown::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(self.stored_pages.len());
+                    self.stored_pages.push(page);
+                }
+            }
+        }
+        count
+    }
+
     pub async fn build_indexes(&mut self) -> Result<()> {
         let log = &self.options.logger;
 
@@ -187,13 +215,25 @@ impl SearchState {
         // with no new pages keeps that index (`get_files` and `write_files`
         // build first); pages added since cannot be merged into it.
         if self.pages_moved {
-            if self.fossicked_pages.is_empty() {
+            if self.fossicked_pages.is_empty() && self.stored_pages.is_empty() {
                 return Ok(());
             }
             bail!("Pages were added after the search index was built; index them in a new PagefindIndex");
         }
 
-        let used_custom_body = self.fossicked_pages.iter().any(|page| page.has_custom_body);
+        // casebook patch: fossicked pages, then stored ones, as sources whose
+        // stored words are decoded only as each batch is indexed.
+        self.pages_moved = true;
+        let pages: Vec<index::PageSource> = std::mem::take(&mut self.fossicked_pages)
+            .into_iter()
+            .map(index::PageSource::Fossicked)
+            .chain(
+                std::mem::take(&mut self.stored_pages)
+                    .into_iter()
+                    .map(index::PageSource::Stored),
+            )
+            .collect();
+        let used_custom_body = pages.iter().any(|page| page.has_custom_body());
         if used_custom_body {
             log.info("Found a data-pagefind-body element on the site.\n↳ Ignoring pages without this tag.");
         } else {
@@ -203,11 +243,10 @@ impl SearchState {
         }
 
         if self.options.root_selector == "html" {
-            let pages_without_html = self
-                .fossicked_pages
+            let pages_without_html = pages
                 .iter()
-                .filter(|p| !p.has_html_element)
-                .map(|p| format!("  * {:?} has no <html> element", p.fragment.data.url))
+                .filter(|p| !p.has_html_element())
+                .map(|p| format!("  * {:?} has no <html> element", p.url()))
                 .collect::<Vec<_>>();
             if !pages_without_html.is_empty() {
                 log.warn(format!(
@@ -224,18 +263,17 @@ impl SearchState {
 
         log.status("[Reading languages]");
 
-        // casebook patch: move the pages, not clone them (see `pages_moved`).
-        self.pages_moved = true;
-        let pages_with_data = std::mem::take(&mut self.fossicked_pages).into_iter().filter(|d| {
-            if used_custom_body && !d.has_custom_body && !d.force_inclusion {
+        // casebook patch: the pages moved, not cloned (see `pages_moved`).
+        let pages_with_data = pages.into_iter().filter(|d| {
+            if used_custom_body && !d.has_custom_body() && !d.force_inclusion() {
                 return false;
             }
-            !d.word_data.is_empty()
+            d.has_words()
         });
 
-        let mut language_map: HashMap<String, Vec<fossick::FossickedData>> = HashMap::new();
+        let mut language_map: HashMap<String, Vec<index::PageSource>> = HashMap::new();
         for page in pages_with_data {
-            let language = page.language.clone();
+            let language = page.language().to_owned();
             if let Some(lang_pages) = language_map.get_mut(&language) {
                 lang_pages.push(page);
             } else {
@@ -285,7 +323,7 @@ impl SearchState {
                     unknown_pages
                         .iter()
                         .map(|p| {
-                            format!("  * {:?} has no html lang attribute", p.fragment.data.url)
+                            format!("  * {:?} has no html lang attribute", p.url())
                         })
                         .collect::<Vec<_>>()
                         .join("\n"),

@@ -107,6 +107,49 @@ fn encode_fragment(out: &mut Writer, data: &PageFragmentData) {
     }
 }
 
+/// What an index must know of a stored page before its words (casebook
+/// patch): enough to filter, group by language, number and sort the pages and
+/// name the meta fields, so that the words themselves are decoded only when the
+/// page's batch is indexed (see `index::PageSource`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    pub url: String,
+    pub language: String,
+    pub has_custom_body: bool,
+    pub force_inclusion: bool,
+    pub has_html_element: bool,
+    pub sort: BTreeMap<String, String>,
+    pub meta_keys: Vec<String>,
+    pub has_words: bool,
+}
+
+/// The header of bytes `encode` wrote; `None` for bytes it did not write
+/// (their words are read, and checked, only by `decode`).
+pub fn decode_header(bytes: &[u8]) -> Option<Header> {
+    let mut r = Reader(bytes);
+    if r.num()? != LAYOUT {
+        return None;
+    }
+    let url = r.string()?;
+    let language = r.string()?;
+    let flags = r.num()?;
+    let flag = |i: u32| flags >> i & 1 == 1;
+    r.num()?;
+    let data = decode_fragment(&mut r)?;
+    let sort = r.map()?;
+    let has_words = r.len()? > 0;
+    Some(Header {
+        url,
+        language,
+        has_custom_body: flag(0),
+        force_inclusion: flag(1),
+        has_html_element: flag(2),
+        sort,
+        meta_keys: data.meta.into_keys().collect(),
+        has_words,
+    })
+}
+
 pub fn decode(bytes: &[u8]) -> Option<FossickedData> {
     let mut r = Reader(bytes);
     if r.num()? != LAYOUT {

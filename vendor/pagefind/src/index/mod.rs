@@ -3,7 +3,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{
-    fossick::{FossickedData, FossickedWord, MetaFossickedWord},
+    fossick::{FossickedWord, MetaFossickedWord},
     index::index_metadata::MetaFilter,
     utils::full_hash,
     SearchOptions,
@@ -18,6 +18,9 @@ use self::index_metadata::MetaSort;
 mod index_filter;
 mod index_metadata;
 mod index_words;
+mod page_source;
+
+pub use page_source::{PageSource, StoredPage};
 
 pub struct PagefindIndexes {
     pub word_indexes: HashMap<String, Vec<u8>>,
@@ -57,7 +60,7 @@ struct PageProcessingResult {
 }
 
 pub async fn build_indexes(
-    mut pages: Vec<FossickedData>,
+    pages: Vec<PageSource>,
     language: String,
     options: &SearchOptions,
 ) -> Result<PagefindIndexes> {
@@ -83,14 +86,12 @@ pub async fn build_indexes(
     let mut fragment_hashes: HashMap<String, IntermediaryPageData> = HashMap::new();
     let mut fragments: Vec<(usize, (String, IntermediaryPageData))> = Vec::new();
 
-    for (page_number, page) in pages.iter_mut().enumerate() {
-        page.fragment.page_number = page_number;
-    }
-
+    // casebook patch: a page's number is its position in `pages`; a stored
+    // page gets it when it is decoded (`PageSource::into_data`).
     // Get all possible sort keys
     let mut sorts: Vec<_> = pages
         .iter()
-        .flat_map(|page| page.sort.keys().cloned())
+        .flat_map(|page| page.sort().keys().cloned())
         .collect();
     sorts.sort_unstable();
     sorts.dedup();
@@ -98,7 +99,7 @@ pub async fn build_indexes(
     // Determine the best sorting parser that fits all available values for each given key
     let mut sort_types: BTreeMap<String, SortType> = BTreeMap::new();
     for sort in sorts.iter() {
-        let mut sort_values = pages.iter().flat_map(|page| page.sort.get(sort));
+        let mut sort_values = pages.iter().flat_map(|page| page.sort().get(sort));
         sort_types.insert(
             sort.clone(),
             if sort_values.all(|v| parse_int_sort(v).is_some() || parse_float_sort(v).is_some()) {
@@ -112,11 +113,8 @@ pub async fn build_indexes(
     for (sort_key, sort_type) in sort_types {
         let mut page_values: Vec<_> = pages
             .iter()
-            .flat_map(|page| {
-                page.sort
-                    .get(&sort_key)
-                    .map(|v| (v, page.fragment.page_number))
-            })
+            .enumerate()
+            .flat_map(|(page_number, page)| page.sort().get(&sort_key).map(|v| (v, page_number)))
             .collect();
         options.logger.v_info(format!(
             "Prebuilding sort order for {sort_key}, processed as type: {sort_type:#?}"
@@ -142,7 +140,7 @@ pub async fn build_indexes(
 
     let mut meta_fields_set: BTreeSet<String> = BTreeSet::new();
     for page in pages.iter() {
-        meta_fields_set.extend(page.fragment.data.meta.keys().cloned());
+        meta_fields_set.extend(page.meta_keys().cloned());
     }
     meta.meta_fields = meta_fields_set.into_iter().collect();
 
@@ -155,15 +153,18 @@ pub async fn build_indexes(
     // batch's results (in page order, as before) before the next batch is
     // processed, so only one batch of per-page word maps is held at once rather
     // than all of them, which were most of the peak memory of a build.
-    let mut pages = pages.into_iter();
+    // Stored pages are decoded here, in their batch, in parallel: a page's
+    // words are held only while its batch is indexed.
+    let mut pages = pages.into_iter().enumerate();
     let page_batches = std::iter::from_fn(|| {
-        let batch: Vec<FossickedData> = pages.by_ref().take(PAGE_BATCH).collect();
+        let batch: Vec<(usize, PageSource)> = pages.by_ref().take(PAGE_BATCH).collect();
         (!batch.is_empty()).then_some(batch)
     });
     let page_results = page_batches.flat_map(|batch| {
         batch
         .into_par_iter()
-        .map(|page| {
+        .map(|(page_number, page)| {
+            let page = page.into_data(page_number)?;
             let mut local_word_map: HashMap<String, PackedWord> = HashMap::new();
 
             // Meta field IDs were assigned per-page,
@@ -332,17 +333,18 @@ pub async fn build_indexes(
                 encoded_data,
             };
 
-            PageProcessingResult {
+            Ok(PageProcessingResult {
                 word_map: local_word_map,
                 filter_entries,
                 encoded_page,
-            }
+            })
         })
-        .collect::<Vec<PageProcessingResult>>()
+        .collect::<Vec<Result<PageProcessingResult>>>()
     });
 
     // Merge results sequentially
     for result in page_results {
+        let result = result?;
         // Merge word maps using Entry API to avoid unnecessary clones
         for (word, packed) in result.word_map {
             match word_map.entry(word) {

@@ -111,6 +111,32 @@ impl FossickedRecord {
     }
 }
 
+/// A record's bytes as [`FossickedRecord::to_bytes`] wrote them, checked
+/// as far as its header (casebook patch). An index of stored records decodes
+/// each one's words only when its batch is indexed, so it never holds every
+/// record's words at once as [`PagefindIndex::add_fossicked_records`] does.
+/// See [`PagefindIndex::add_stored_records`].
+pub struct StoredRecord(crate::index::StoredPage);
+
+impl StoredRecord {
+    /// `None` when the bytes do not start as a record
+    /// [`FossickedRecord::to_bytes`] wrote (the rest is read when indexed; a
+    /// record that then cannot be read fails `build_indexes`). The bytes may
+    /// be a view of a larger buffer, shared between records.
+    pub fn new(bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> Option<Self> {
+        let header = crate::fossick::stored::decode_header(bytes.as_ref())?;
+        Some(StoredRecord(crate::index::StoredPage {
+            bytes: Box::new(bytes),
+            header,
+        }))
+    }
+
+    /// The record's URL.
+    pub fn url(&self) -> &str {
+        &self.0.header.url
+    }
+}
+
 pub struct PagefindIndex {
     search_index: Arc<tokio::sync::Mutex<SearchState>>,
 }
@@ -273,6 +299,15 @@ impl PagefindIndex {
     pub async fn add_fossicked_records(&mut self, records: Vec<FossickedRecord>) -> usize {
         let pages = records.into_iter().map(|r| r.0).collect();
         self.search_index.lock().await.add_fossicked(pages)
+    }
+
+    /// Append stored records (casebook patch), in the order given, after any
+    /// fossicked ones; a URL already among the stored records replaces that
+    /// record. The index it builds is the one `add_fossicked_records` builds
+    /// of the same records.
+    pub async fn add_stored_records(&mut self, records: Vec<StoredRecord>) -> usize {
+        let pages = records.into_iter().map(|r| r.0).collect();
+        self.search_index.lock().await.add_stored(pages)
     }
 
     /// Hand over gzipped files of an earlier build (casebook patch), by the
