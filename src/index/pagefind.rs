@@ -342,7 +342,7 @@ async fn fossick_to_bytes(
     positions: &[usize],
 ) -> Result<Vec<Vec<u8>>, IndexError> {
     let mut bytes = Vec::with_capacity(positions.len());
-    for slice in positions.chunks(4096) {
+    for slice in positions.chunks(1024) {
         let custom = slice
             .par_iter()
             .map(|&i| custom_record(&inputs.record(i)))

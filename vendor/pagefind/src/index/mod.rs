@@ -11,14 +11,17 @@ use crate::{
 use anyhow::{bail, Result};
 use index_filter::{FilterIndex, PackedValue};
 use index_metadata::{MetaChunk, MetaIndex, MetaPage};
-use index_words::{PackedPage, PackedVariant, PackedWord, WordIndex};
+use index_words::{PackedPage, PackedVariant, PackedWord};
 
 use self::index_metadata::MetaSort;
 
 mod index_filter;
 mod index_metadata;
 mod index_words;
+mod compact_words;
 mod page_source;
+
+use compact_words::{CompactChunk, CompactWord};
 
 pub use page_source::{PageSource, StoredPage};
 
@@ -81,7 +84,8 @@ pub async fn build_indexes(
             - Sort the `pages` array and output the page numbers to `alternate_sorts`
     */
 
-    let mut word_map: HashMap<String, PackedWord> = HashMap::new();
+    // casebook patch: each word's pages as the CBOR they are written as.
+    let mut word_map: HashMap<String, CompactWord> = HashMap::new();
     let mut filter_map: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
     let mut fragment_hashes: HashMap<String, IntermediaryPageData> = HashMap::new();
     let mut fragments: Vec<(usize, (String, IntermediaryPageData))> = Vec::new();
@@ -345,27 +349,14 @@ pub async fn build_indexes(
     // Merge results sequentially
     for result in page_results {
         let result = result?;
-        // Merge word maps using Entry API to avoid unnecessary clones
-        for (word, packed) in result.word_map {
+        // casebook patch: appended in page order, encoded as they come.
+        for (word, mut packed) in result.word_map {
             match word_map.entry(word) {
-                hashbrown::hash_map::Entry::Occupied(mut entry) => {
-                    let existing = entry.get_mut();
-                    existing.pages.extend(packed.pages); // Move, not clone
-                                                         // Merge additional_variants
-                    for variant in packed.additional_variants {
-                        if let Some(existing_variant) = existing
-                            .additional_variants
-                            .iter_mut()
-                            .find(|v| v.form == variant.form)
-                        {
-                            existing_variant.pages.extend(variant.pages);
-                        } else {
-                            existing.additional_variants.push(variant);
-                        }
-                    }
-                }
+                hashbrown::hash_map::Entry::Occupied(mut entry) => entry.get_mut().append(packed),
                 hashbrown::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(packed);
+                    let mut compact = CompactWord::new(std::mem::take(&mut packed.word));
+                    compact.append(packed);
+                    entry.insert(compact);
                 }
             }
         }
@@ -403,13 +394,8 @@ pub async fn build_indexes(
         fragment_hashes.insert(short_hash.to_string(), encoded_page);
     }
 
-    // Sort pages within each word by page_number to maintain correct order after parallel processing
-    for packed_word in word_map.values_mut() {
-        packed_word.pages.sort_by_key(|p| p.page_number);
-        for variant in &mut packed_word.additional_variants {
-            variant.pages.sort_by_key(|p| p.page_number);
-        }
-    }
+    // casebook patch: each word's pages are in page order already (merged in
+    // that order, see `compact_words`), and delta-encoded as they were added.
 
     fragments.extend(
         fragment_hashes
@@ -542,34 +528,8 @@ pub async fn build_indexes(
         .into_par_iter()
         .enumerate()
         .map(|(i, chunk)| {
-            // Delta-encode page numbers within each word's page list
-            let delta_chunk: Vec<PackedWord> = chunk
-                .into_iter()
-                .map(|mut word| {
-                    let mut last_page: usize = 0;
-                    for page in &mut word.pages {
-                        let delta = page.page_number - last_page;
-                        last_page = page.page_number;
-                        page.page_number = delta;
-                    }
-                    // Also handle additional_variants
-                    for variant in &mut word.additional_variants {
-                        let mut last_page: usize = 0;
-                        for page in &mut variant.pages {
-                            let delta = page.page_number - last_page;
-                            last_page = page.page_number;
-                            page.page_number = delta;
-                        }
-                    }
-                    word
-                })
-                .collect();
-
             let mut word_index: Vec<u8> = Vec::new();
-            let _ = minicbor::encode::<WordIndex, &mut Vec<u8>>(
-                WordIndex { words: delta_chunk },
-                word_index.as_mut(),
-            );
+            let _ = minicbor::encode(CompactChunk(&chunk), &mut word_index);
 
             let hash = format!("{}_{}", language, full_hash(&word_index));
             (i, word_index, hash)
@@ -656,13 +616,13 @@ fn positions_to_packed_page(mut positions: Vec<FossickedWord>, page_number: usiz
     }
 }
 
-fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<Vec<PackedWord>> {
+fn chunk_index(word_map: HashMap<String, CompactWord>, chunk_size: usize) -> Vec<Vec<CompactWord>> {
     // Accumulate into HashMap for O(1) inserts, then sort once before encoding
     // to produce a stable hash without paying BTreeMap's per-insert overhead.
     let mut words = word_map
         .into_iter()
         .map(|(_, w)| w)
-        .collect::<Vec<PackedWord>>();
+        .collect::<Vec<CompactWord>>();
     // casebook patch: compare in place; sort_by_key cloned a key per comparison.
     words.sort_by(|a, b| a.word.cmp(&b.word));
 
@@ -671,13 +631,7 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
     let mut index_chunk = Vec::new();
     let mut index_chunk_size = 0;
     for word in words.into_iter() {
-        index_chunk_size += word
-            .pages
-            .iter()
-            .chain(word.additional_variants.iter().flat_map(|v| &v.pages))
-            .map(|p| p.locs.len() + p.meta_locs.len() + 1)
-            .sum::<usize>()
-            + word.additional_variants.len();
+        index_chunk_size += word.size();
         index_chunk.push(word);
         if index_chunk_size >= chunk_size {
             // casebook patch: move the chunk out rather than clone it.
@@ -692,7 +646,7 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
     index_chunks
 }
 
-fn chunk_meta(indexes: &[Vec<PackedWord>]) -> Vec<MetaChunk> {
+fn chunk_meta(indexes: &[Vec<CompactWord>]) -> Vec<MetaChunk> {
     let mut named_chunks: Vec<MetaChunk> = Vec::new();
 
     for chunk in indexes.iter() {
@@ -799,6 +753,18 @@ mod tests {
         }
     }
 
+    /// casebook patch: the index is built of `CompactWord`s.
+    fn compact(words: HashMap<String, PackedWord>) -> HashMap<String, CompactWord> {
+        words
+            .into_iter()
+            .map(|(word, packed)| {
+                let mut compact = CompactWord::new(word.clone());
+                compact.append(packed);
+                (word, compact)
+            })
+            .collect()
+    }
+
     fn test_words() -> HashMap<String, PackedWord> {
         let mut words = HashMap::new();
         words.word("apple", 1, vec![20, 40, 60]);
@@ -824,7 +790,7 @@ mod tests {
 
     #[test]
     fn build_index_chunks() {
-        let chunks = chunk_index(test_words(), 8);
+        let chunks = chunk_index(compact(test_words()), 8);
 
         assert_eq!(chunks.len(), 3);
         assert_eq!(chunks[0][0].word, "apple");
@@ -835,7 +801,7 @@ mod tests {
 
     #[test]
     fn build_index_chunks_from_variant_words() {
-        let chunks = chunk_index(test_variant_words(), 8);
+        let chunks = chunk_index(compact(test_variant_words()), 8);
 
         assert_eq!(chunks.len(), 3);
         assert_eq!(chunks[0][0].word, "apple");
@@ -846,7 +812,7 @@ mod tests {
 
     #[test]
     fn build_chunk_meta() {
-        let chunks = chunk_index(test_words(), 8);
+        let chunks = chunk_index(compact(test_words()), 8);
         let meta = chunk_meta(&chunks);
         assert_eq!(meta.len(), 3);
         assert_eq!(
