@@ -135,7 +135,10 @@ mod tests {
             ("pear", 2, vec![], vec![-2, 3], None),
             ("apple", 5, vec![2], vec![], Some(("äpple", vec![1, 1]))),
         ];
-        let mut compact: Vec<CompactWord> = vec![CompactWord::new("apple".into()), CompactWord::new("pear".into())];
+        let mut compact: Vec<CompactWord> = vec![
+            CompactWord::new("apple".into()),
+            CompactWord::new("pear".into()),
+        ];
         let mut packed: Vec<PackedWord> = ["apple", "pear"]
             .iter()
             .map(|w| PackedWord {
@@ -160,7 +163,11 @@ mod tests {
             };
             packed[i].pages.extend(one.pages.clone());
             for v in variants {
-                match packed[i].additional_variants.iter_mut().find(|x| x.form == v.form) {
+                match packed[i]
+                    .additional_variants
+                    .iter_mut()
+                    .find(|x| x.form == v.form)
+                {
                     Some(x) => x.pages.extend(v.pages),
                     None => packed[i].additional_variants.push(v),
                 }
@@ -168,7 +175,10 @@ mod tests {
             compact[i].append(one);
         }
         // Pages (locs + meta locs + 1 each), the variant's pages, one per variant.
-        assert_eq!(compact[0].size(), (2 + 1) + (1 + 2 + 1) + (1 + 1) + (1 + 1) + (2 + 1) + 1);
+        assert_eq!(
+            compact[0].size(),
+            (2 + 1) + (1 + 2 + 1) + (1 + 1) + (1 + 1) + (2 + 1) + 1
+        );
         for word in &mut packed {
             let mut last = 0;
             for p in &mut word.pages {

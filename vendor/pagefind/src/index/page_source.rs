@@ -83,8 +83,11 @@ impl PageSource {
     pub fn into_data(self, page_number: usize) -> Result<FossickedData> {
         let mut page = match self {
             PageSource::Fossicked(page) => page,
-            PageSource::Stored(page) => stored::decode(page.bytes.as_ref().as_ref())
-                .ok_or_else(|| anyhow!("the stored record {} could not be read", page.header.url))?,
+            PageSource::Stored(page) => {
+                stored::decode(page.bytes.as_ref().as_ref()).ok_or_else(|| {
+                    anyhow!("the stored record {} could not be read", page.header.url)
+                })?
+            }
         };
         page.fragment.page_number = page_number;
         Ok(page)
