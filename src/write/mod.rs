@@ -154,6 +154,12 @@ pub fn sweep_old_outputs(output: &Path) -> std::thread::JoinHandle<()> {
     })
 }
 
+/// How many rendered files may wait for the writer. Rendering on every core
+/// outruns one writer thread; with no bound, a large archive's whole site
+/// queued in memory (gigabytes at 100,000 write-ups) while the writer caught
+/// up. A renderer that finds the queue full waits for it.
+const QUEUED_FILES: usize = 512;
+
 /// A site being written: a fresh staging folder beside the output, filled by a
 /// writer thread while pages are still rendering, and swapped into place by
 /// [`Staging::commit`]. Dropped without a commit, the staging folder is removed and
@@ -165,7 +171,7 @@ pub fn sweep_old_outputs(output: &Path) -> std::thread::JoinHandle<()> {
 pub struct Staging {
     output: PathBuf,
     staging: PathBuf,
-    files: Option<mpsc::Sender<(String, Vec<u8>)>>,
+    files: Option<mpsc::SyncSender<(String, Vec<u8>)>>,
     writer: Option<JoinHandle<Result<Option<Store>, WriteError>>>,
 }
 
@@ -192,7 +198,7 @@ impl Staging {
             std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
         }
         std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
-        let (files, received) = mpsc::channel();
+        let (files, received) = mpsc::sync_channel(QUEUED_FILES);
         let root = staging.clone();
         let writer = std::thread::Builder::new()
             .name("casebook-write".into())
