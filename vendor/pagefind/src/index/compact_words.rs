@@ -5,11 +5,72 @@
 //! written in. A large build held tens of millions of `PackedPage`s here, most
 //! of its peak memory once the pages themselves were batched; the bytes a
 //! chunk encodes to are unchanged.
+//!
+//! The merge runs on every core: words are split into `WORD_SHARDS` by a
+//! hash of the word, each page's words into one bucket per shard as the page
+//! is processed, and each shard merges its buckets in page order on its own.
+//! Which shard holds a word does not reach the output: the words are sorted
+//! before they are chunked.
 
+use hashbrown::HashMap;
 use minicbor::encode::{Error, Write};
 use minicbor::{Encode, Encoder};
+use rayon::prelude::*;
 
 use super::index_words::{PackedPage, PackedWord};
+
+/// How many parts the word index is merged in, in parallel.
+pub const WORD_SHARDS: usize = 16;
+
+/// One page's words, a bucket per shard.
+pub type Buckets = Vec<Vec<(String, PackedWord)>>;
+
+/// Splits one page's word map into its shards' buckets.
+pub fn bucket_words(words: HashMap<String, PackedWord>) -> Buckets {
+    let mut buckets: Buckets = (0..WORD_SHARDS).map(|_| Vec::new()).collect();
+    for (word, packed) in words {
+        buckets[shard_of(&word)].push((word, packed));
+    }
+    buckets
+}
+
+/// FNV-1a: any spread will do, it only has to be the same for the same word.
+fn shard_of(word: &str) -> usize {
+    let hash = word.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (hash % WORD_SHARDS as u64) as usize
+}
+
+/// Merges a batch of pages' buckets, given in page order, into `shards`
+/// (`WORD_SHARDS` of them), every shard on its own thread.
+pub fn merge_buckets(shards: &mut [HashMap<String, CompactWord>], pages: Vec<Buckets>) {
+    let mut per_shard: Vec<Vec<Vec<(String, PackedWord)>>> = (0..WORD_SHARDS)
+        .map(|_| Vec::with_capacity(pages.len()))
+        .collect();
+    for buckets in pages {
+        for (shard, bucket) in per_shard.iter_mut().zip(buckets) {
+            shard.push(bucket);
+        }
+    }
+    shards
+        .par_iter_mut()
+        .zip(per_shard)
+        .for_each(|(words, pages)| {
+            for (word, mut packed) in pages.into_iter().flatten() {
+                match words.entry(word) {
+                    hashbrown::hash_map::Entry::Occupied(mut entry) => {
+                        entry.get_mut().append(packed)
+                    }
+                    hashbrown::hash_map::Entry::Vacant(entry) => {
+                        let mut compact = CompactWord::new(std::mem::take(&mut packed.word));
+                        compact.append(packed);
+                        entry.insert(compact);
+                    }
+                }
+            }
+        });
+}
 
 /// A list of pages (a word's, or one of its diacritic variants'), encoded as
 /// it grows.
@@ -200,5 +261,55 @@ mod tests {
         let mut actual = Vec::new();
         minicbor::encode(CompactChunk(&compact), &mut actual).unwrap();
         assert_eq!(actual, expected);
+    }
+
+    /// Sharded and merged in two batches, the words encode as appending every
+    /// page to one map in page order does.
+    #[test]
+    fn sharded_merge_is_the_sequential_merge() {
+        let page_words = |n: usize| -> HashMap<String, PackedWord> {
+            (0..40)
+                .filter(|w| (w * 7 + n) % 3 != 0)
+                .map(|w| {
+                    let word = format!("w{w}");
+                    let packed = PackedWord {
+                        word: word.clone(),
+                        pages: vec![page(n, vec![w as i32, n as i32], vec![])],
+                        additional_variants: vec![],
+                    };
+                    (word, packed)
+                })
+                .collect()
+        };
+        let mut sequential: HashMap<String, CompactWord> = HashMap::new();
+        for n in 0..10 {
+            for (word, packed) in page_words(n) {
+                sequential
+                    .entry(word.clone())
+                    .or_insert_with(|| CompactWord::new(word))
+                    .append(packed);
+            }
+        }
+        let mut shards: Vec<HashMap<String, CompactWord>> =
+            (0..WORD_SHARDS).map(|_| HashMap::new()).collect();
+        merge_buckets(
+            &mut shards,
+            (0..6).map(|n| bucket_words(page_words(n))).collect(),
+        );
+        merge_buckets(
+            &mut shards,
+            (6..10).map(|n| bucket_words(page_words(n))).collect(),
+        );
+        let encoded = |mut words: Vec<CompactWord>| {
+            words.sort_by(|a, b| a.word.cmp(&b.word));
+            let mut bytes = Vec::new();
+            minicbor::encode(CompactChunk(&words), &mut bytes).unwrap();
+            bytes
+        };
+        let sharded = shards.into_iter().flat_map(|s| s.into_values()).collect();
+        assert_eq!(
+            encoded(sharded),
+            encoded(sequential.into_values().collect())
+        );
     }
 }

@@ -21,7 +21,7 @@ mod index_words;
 mod compact_words;
 mod page_source;
 
-use compact_words::{CompactChunk, CompactWord};
+use compact_words::{bucket_words, merge_buckets, Buckets, CompactChunk, CompactWord, WORD_SHARDS};
 
 pub use page_source::{PageSource, StoredPage};
 
@@ -57,7 +57,8 @@ const PAGE_BATCH: usize = 256;
 /// Results from processing a single page in parallel.
 /// Contains the word map, filter entries, and encoded page data for one page.
 struct PageProcessingResult {
-    word_map: HashMap<String, PackedWord>,
+    /// casebook patch: the page's word map, split into the merge's shards.
+    word_buckets: Buckets,
     filter_entries: Vec<(String, String, usize)>, // (filter, value, page_number)
     encoded_page: IntermediaryPageData,
 }
@@ -85,7 +86,8 @@ pub async fn build_indexes(
     */
 
     // casebook patch: each word's pages as the CBOR they are written as.
-    let mut word_map: HashMap<String, CompactWord> = HashMap::new();
+    let mut word_shards: Vec<HashMap<String, CompactWord>> =
+        (0..WORD_SHARDS).map(|_| HashMap::new()).collect();
     let mut filter_map: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
     let mut fragment_hashes: HashMap<String, IntermediaryPageData> = HashMap::new();
     let mut fragments: Vec<(usize, (String, IntermediaryPageData))> = Vec::new();
@@ -164,7 +166,7 @@ pub async fn build_indexes(
         let batch: Vec<(usize, PageSource)> = pages.by_ref().take(PAGE_BATCH).collect();
         (!batch.is_empty()).then_some(batch)
     });
-    let page_results = page_batches.flat_map(|batch| {
+    let batch_results = page_batches.map(|batch| {
         batch
         .into_par_iter()
         .map(|(page_number, page)| {
@@ -338,29 +340,25 @@ pub async fn build_indexes(
             };
 
             Ok(PageProcessingResult {
-                word_map: local_word_map,
+                word_buckets: bucket_words(local_word_map),
                 filter_entries,
                 encoded_page,
             })
         })
-        .collect::<Vec<Result<PageProcessingResult>>>()
+        .collect::<Result<Vec<PageProcessingResult>>>()
     });
 
-    // Merge results sequentially
-    for result in page_results {
-        let result = result?;
-        // casebook patch: appended in page order, encoded as they come.
-        for (word, mut packed) in result.word_map {
-            match word_map.entry(word) {
-                hashbrown::hash_map::Entry::Occupied(mut entry) => entry.get_mut().append(packed),
-                hashbrown::hash_map::Entry::Vacant(entry) => {
-                    let mut compact = CompactWord::new(std::mem::take(&mut packed.word));
-                    compact.append(packed);
-                    entry.insert(compact);
-                }
-            }
-        }
-
+    // casebook patch: a batch's words are merged on every core, one shard of
+    // the words each (see `compact_words`); filters and fragments in page
+    // order, as before.
+    for results in batch_results {
+        let mut results = results?;
+        let buckets = results
+            .iter_mut()
+            .map(|r| std::mem::take(&mut r.word_buckets))
+            .collect();
+        merge_buckets(&mut word_shards, buckets);
+        for result in results {
         // Merge filter entries using or_default for cleaner code
         for (filter, value, page_number) in result.filter_entries {
             filter_map
@@ -392,6 +390,7 @@ pub async fn build_indexes(
             }
         }
         fragment_hashes.insert(short_hash.to_string(), encoded_page);
+        }
     }
 
     // casebook patch: each word's pages are in page order already (merged in
@@ -519,8 +518,12 @@ pub async fn build_indexes(
     }
 
     // TODO: Parameterize these chunk sizes via byte size rather than word count
-    let word_count = word_map.len();
-    let chunks = chunk_index(word_map, options.index_chunk_size);
+    let words: Vec<CompactWord> = word_shards
+        .into_iter()
+        .flat_map(|shard| shard.into_values())
+        .collect();
+    let word_count = words.len();
+    let chunks = chunk_index(words, options.index_chunk_size);
     meta.index_chunks = chunk_meta(&chunks);
 
     // Encode word index chunks in parallel (delta encoding + CBOR serialization)
@@ -616,13 +619,9 @@ fn positions_to_packed_page(mut positions: Vec<FossickedWord>, page_number: usiz
     }
 }
 
-fn chunk_index(word_map: HashMap<String, CompactWord>, chunk_size: usize) -> Vec<Vec<CompactWord>> {
+fn chunk_index(mut words: Vec<CompactWord>, chunk_size: usize) -> Vec<Vec<CompactWord>> {
     // Accumulate into HashMap for O(1) inserts, then sort once before encoding
     // to produce a stable hash without paying BTreeMap's per-insert overhead.
-    let mut words = word_map
-        .into_iter()
-        .map(|(_, w)| w)
-        .collect::<Vec<CompactWord>>();
     // casebook patch: compare in place; sort_by_key cloned a key per comparison.
     words.sort_by(|a, b| a.word.cmp(&b.word));
 
@@ -754,13 +753,13 @@ mod tests {
     }
 
     /// casebook patch: the index is built of `CompactWord`s.
-    fn compact(words: HashMap<String, PackedWord>) -> HashMap<String, CompactWord> {
+    fn compact(words: HashMap<String, PackedWord>) -> Vec<CompactWord> {
         words
             .into_iter()
             .map(|(word, packed)| {
-                let mut compact = CompactWord::new(word.clone());
+                let mut compact = CompactWord::new(word);
                 compact.append(packed);
-                (word, compact)
+                compact
             })
             .collect()
     }
