@@ -123,7 +123,7 @@ impl<'a> Renderer<'a> {
     /// order: a build writes incident pages while the rest still render.
     pub(crate) fn render_each(&self, emit: &(dyn Fn(Page) + Sync)) -> Result<(), Diagnostic> {
         let (aggregates, incidents) = rayon::join(
-            || self.aggregate_pages(),
+            || self.emit_aggregate_pages(&|| true, emit),
             || {
                 (0..self.archive.incidents.len())
                     .into_par_iter()
@@ -134,14 +134,8 @@ impl<'a> Renderer<'a> {
             },
         );
         incidents?;
-        aggregates?.into_iter().for_each(emit);
+        aggregates?;
         Ok(())
-    }
-
-    /// Every page but the incidents' own: indexes, systems, terms, lists, the
-    /// feed, the sitemap and `casebook.json`.
-    pub(crate) fn aggregate_pages(&self) -> Result<Vec<Page>, Diagnostic> {
-        Ok(self.aggregate_pages_while(&|| true)?.unwrap_or_default())
     }
 
     /// The pages besides an incident's own that show its body's word count or
@@ -161,56 +155,77 @@ impl<'a> Renderer<'a> {
         Ok(pages)
     }
 
-    /// [`Renderer::aggregate_pages`], given up (None) as soon as `keep_going`
-    /// says so: a live preview drops list pages a newer save has made stale.
+    /// Every page but the incidents' own (indexes, systems, terms, lists, the
+    /// feeds, the sitemap and `casebook.json`), given up (None) as soon as
+    /// `keep_going` says so: a live preview drops list pages a newer save has
+    /// made stale.
     pub(crate) fn aggregate_pages_while(
         &self,
         keep_going: &(dyn Fn() -> bool + Sync),
     ) -> Result<Option<Vec<Page>>, Diagnostic> {
+        let pages = std::sync::Mutex::new(Vec::new());
+        let complete = self.emit_aggregate_pages(keep_going, &|page| {
+            pages.lock().unwrap_or_else(|e| e.into_inner()).push(page);
+        })?;
+        let pages = pages.into_inner().unwrap_or_else(|e| e.into_inner());
+        Ok(complete.then_some(pages))
+    }
+
+    /// The aggregate pages, each handed to `emit` as soon as it is rendered:
+    /// a large archive's list pages run to tens of megabytes each (hundreds
+    /// for `casebook.json`), and holding them all until the last was done
+    /// held gigabytes. False when `keep_going` stopped it part way (some pages
+    /// may have been emitted).
+    fn emit_aggregate_pages(
+        &self,
+        keep_going: &(dyn Fn() -> bool + Sync),
+        emit: &(dyn Fn(Page) + Sync),
+    ) -> Result<bool, Diagnostic> {
         let (shallow, deep) = self.list_fragments()?;
         if !keep_going() {
-            return Ok(None);
+            return Ok(false);
         }
+        // Each page's path, in page order, for the sitemap.
+        let emitted = |page: Page| {
+            let path = page.path.clone();
+            emit(page);
+            path
+        };
         let jobs = self.list_jobs(&shallow, &deep);
-        let fixed: Vec<Option<Result<Page, Diagnostic>>> = jobs
+        let fixed: Vec<Option<Result<String, Diagnostic>>> = jobs
             .into_par_iter()
-            .map(|job| keep_going().then(|| self.render_job(job)))
+            .map(|job| keep_going().then(|| self.render_job(job).map(emitted)))
             .collect();
-        let systems: Vec<Option<Result<Page, Diagnostic>>> = self
+        let systems: Vec<Option<Result<String, Diagnostic>>> = self
             .archive
             .systems
             .par_iter()
-            .map(|s| keep_going().then(|| self.render_job(self.system_page(&s.id, &deep))))
+            .map(|s| {
+                keep_going().then(|| self.render_job(self.system_page(&s.id, &deep)).map(emitted))
+            })
             .collect();
-
-        let mut pages = Vec::with_capacity(fixed.len() + systems.len() + 3);
+        drop((shallow, deep));
+        let mut paths = Vec::with_capacity(fixed.len() + systems.len());
         for p in fixed.into_iter().chain(systems) {
             match p {
-                Some(p) => pages.push(p?),
-                None => return Ok(None),
+                Some(p) => paths.push(p?),
+                None => return Ok(false),
             }
         }
-        let feeds = self.feeds();
-        let incident_paths: Vec<String> = (0..self.archive.incidents.len())
-            .flat_map(|i| self.incident_paths(i))
-            .collect();
-        let paths: Vec<&str> = pages
-            .iter()
-            .map(|p| p.path.as_str())
-            .chain(incident_paths.iter().map(String::as_str))
-            .collect();
-        let sitemap = export::sitemap(&self.config.base_url, &paths);
-        pages.extend(feeds);
-        pages.push(Page {
+        self.feeds().into_iter().for_each(emit);
+        let incident_paths = (0..self.archive.incidents.len()).flat_map(|i| self.incident_paths(i));
+        paths.extend(incident_paths);
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        emit(Page {
             path: PageId::Sitemap.path(),
-            bytes: sitemap.into_bytes(),
+            bytes: export::sitemap(&self.config.base_url, &paths).into_bytes(),
         });
-        pages.push(Page {
+        emit(Page {
             path: PageId::Export.path(),
             bytes: export::json(self.config, self.archive, self.analysis),
         });
-        pages.extend(self.system_data());
-        Ok(Some(pages))
+        self.system_data().into_iter().for_each(emit);
+        Ok(true)
     }
 
     /// Every incident's list markup at the two depths list pages sit at: one
