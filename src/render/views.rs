@@ -4,7 +4,7 @@
 
 use super::format;
 use super::markdown::Markdown;
-use crate::analyze::{Analysis, FollowUpFact, FollowUpState};
+use crate::analyze::{Analysis, FollowUpFact, FollowUpState, IncidentFacts};
 use crate::config::Config;
 use crate::model::Archive;
 use serde::Serialize;
@@ -404,49 +404,9 @@ pub fn incident(
     let link_rows = |links: &[crate::model::incident::LinkRef]| -> Vec<Row> {
         rows(&mut links.iter().filter_map(|l| archive.position(&l.id)))
     };
-    let t = &inc.timeline;
-    let timeline = [
-        ("Started", t.started),
-        ("Detected", t.detected),
-        ("Mitigated", t.mitigated),
-        ("Resolved", t.resolved),
-    ]
-    .into_iter()
-    .filter_map(|(label, at)| {
-        at.map(|at| LabelValue {
-            label: label.into(),
-            value: format::timestamp(at),
-        })
-    })
-    .collect();
-    let durations = [
-        ("Time to detect", f.time_to_detect),
-        ("Time to mitigate", f.time_to_mitigate),
-        ("Time to resolve", f.time_to_resolve),
-    ]
-    .into_iter()
-    .filter_map(|(label, m)| {
-        m.map(|m| LabelValue {
-            label: label.into(),
-            value: format::minutes(m),
-        })
-    })
-    .collect();
     let follow_ups: Vec<FollowUpView> =
         f.follow_ups.iter().map(|x| follow_up(archive, x)).collect();
-    let wont_do = f.count(FollowUpState::WontDo);
-    let done = f.count(FollowUpState::Done);
-    let untracked = f.count(FollowUpState::Untracked);
-    let counted = follow_ups.len() - wont_do - untracked;
-    let progress = Progress {
-        done,
-        total: follow_ups.len() - untracked,
-        wont_do,
-        untracked,
-        open: f.follow_ups.iter().filter(|x| x.state.is_pending()).count(),
-        overdue: f.count(FollowUpState::Overdue),
-        percent: (done * 100).checked_div(counted).unwrap_or(0),
-    };
+    let progress = Progress::of(f);
     let public_follow_ups = follow_ups.iter().filter(|x| x.public).cloned().collect();
     IncidentView {
         row: row(config, archive, analysis, i),
@@ -459,8 +419,8 @@ pub fn incident(
         tags: inc.tags.clone(),
         factors: inc.contributing_factors.clone(),
         authors: inc.authors.clone(),
-        timeline,
-        durations,
+        timeline: timeline(&inc.timeline),
+        durations: durations(f),
         follow_ups,
         progress,
         links: inc.links.clone(),
@@ -501,21 +461,81 @@ pub fn incident(
             .as_deref()
             .map(|s| links.inline(md, archive, i, "", s)),
         public_follow_ups,
-        public_systems: inc
-            .systems
-            .iter()
-            .map(|s| {
-                archive
-                    .system(s)
-                    .map_or(s.as_str(), |s| s.public_name())
-                    .to_owned()
-            })
-            .collect(),
+        public_systems: public_systems(archive, inc),
         has_rca: inc.visibility == crate::model::Visibility::Public,
         source: inc.source.display().to_string(),
         word_count: inc.word_count,
         reading_minutes: reading_minutes(inc.word_count),
     }
+}
+
+/// The timeline's moments that the write-up gives, in order.
+fn timeline(t: &crate::model::incident::Timeline) -> Vec<LabelValue> {
+    [
+        ("Started", t.started),
+        ("Detected", t.detected),
+        ("Mitigated", t.mitigated),
+        ("Resolved", t.resolved),
+    ]
+    .into_iter()
+    .filter_map(|(label, at)| {
+        at.map(|at| LabelValue {
+            label: label.into(),
+            value: format::timestamp(at),
+        })
+    })
+    .collect()
+}
+
+/// Time to detect, mitigate and resolve, where the timeline gives them.
+fn durations(f: &IncidentFacts) -> Vec<LabelValue> {
+    [
+        ("Time to detect", f.time_to_detect),
+        ("Time to mitigate", f.time_to_mitigate),
+        ("Time to resolve", f.time_to_resolve),
+    ]
+    .into_iter()
+    .filter_map(|(label, m)| {
+        m.map(|m| LabelValue {
+            label: label.into(),
+            value: format::minutes(m),
+        })
+    })
+    .collect()
+}
+
+impl Progress {
+    /// An incident's follow-ups counted by state; the percentage done leaves
+    /// out won't-do and untracked ones.
+    fn of(f: &IncidentFacts) -> Progress {
+        let all = f.follow_ups.len();
+        let wont_do = f.count(FollowUpState::WontDo);
+        let done = f.count(FollowUpState::Done);
+        let untracked = f.count(FollowUpState::Untracked);
+        let counted = all - wont_do - untracked;
+        Progress {
+            done,
+            total: all - untracked,
+            wont_do,
+            untracked,
+            open: f.follow_ups.iter().filter(|x| x.state.is_pending()).count(),
+            overdue: f.count(FollowUpState::Overdue),
+            percent: (done * 100).checked_div(counted).unwrap_or(0),
+        }
+    }
+}
+
+/// The systems `inc` hit, as customers know them.
+fn public_systems(archive: &Archive, inc: &crate::model::Incident) -> Vec<String> {
+    inc.systems
+        .iter()
+        .map(|s| {
+            archive
+                .system(s)
+                .map_or(s.as_str(), |s| s.public_name())
+                .to_owned()
+        })
+        .collect()
 }
 
 /// The earlier incidents' follow-ups that were not done when incident `i` happened.
