@@ -310,42 +310,66 @@ pub fn base_url_problem(url: &str) -> Option<&'static str> {
 
 /// Parses the text of `casebook.toml`, reporting the line of the first problem.
 pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
-    let config: FileConfig = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
-        let mut d = Diagnostic::error(CONFIG_FILE, e.message().trim().to_owned())
-            .hint("see the configuration reference in casebook's README");
-        if let Some(line) = line {
-            d = d.at_line(line);
-        }
-        d
-    })?;
-    if let Some(problem) = base_url_problem(&config.base_url) {
-        let line = text
-            .lines()
-            .take_while(|l| !l.trim_start().starts_with('['))
-            .position(|l| {
-                l.trim_start()
-                    .strip_prefix("base_url")
-                    .is_some_and(|rest| rest.trim_start().starts_with('='))
-            });
-        let mut d = Diagnostic::error(
-            CONFIG_FILE,
-            format!("base_url \"{}\" {problem}", config.base_url),
-        )
-        .field("base_url")
-        .hint("write the absolute URL the site is published under, e.g. base_url = \"https://incidents.example.com/archive\", or leave it out");
-        if let Some(line) = line {
-            d = d.at_line(line as u32 + 1);
-        }
-        return Err(d);
+    let config: FileConfig = toml::from_str(text).map_err(|e| syntax_error(text, &e))?;
+    check_base_url(&config, text)?;
+    check_severities(&config)?;
+    check_aliases(&config, text)?;
+    check_incidents_folder(&config, text)?;
+    check_globs(&config, text)?;
+    Ok(config)
+}
+
+/// TOML that does not parse, or does not fit [`FileConfig`], at its line.
+fn syntax_error(text: &str, e: &toml::de::Error) -> Diagnostic {
+    let line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u32 + 1);
+    let mut d = Diagnostic::error(CONFIG_FILE, e.message().trim().to_owned())
+        .hint("see the configuration reference in casebook's README");
+    if let Some(line) = line {
+        d = d.at_line(line);
     }
+    d
+}
+
+/// `base_url` is absolute http(s) or empty (see [`base_url_problem`]).
+fn check_base_url(config: &FileConfig, text: &str) -> Result<(), Diagnostic> {
+    let Some(problem) = base_url_problem(&config.base_url) else {
+        return Ok(());
+    };
+    // The top-level key: before the first table.
+    let line = text
+        .lines()
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix("base_url")
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        });
+    let mut d = Diagnostic::error(
+        CONFIG_FILE,
+        format!("base_url \"{}\" {problem}", config.base_url),
+    )
+    .field("base_url")
+    .hint("write the absolute URL the site is published under, e.g. base_url = \"https://incidents.example.com/archive\", or leave it out");
+    if let Some(line) = line {
+        d = d.at_line(line as u32 + 1);
+    }
+    Err(d)
+}
+
+/// The severity scale has at least one name.
+fn check_severities(config: &FileConfig) -> Result<(), Diagnostic> {
     if config.severities.is_empty() {
         return Err(Diagnostic::error(CONFIG_FILE, "`severities` is empty")
             .field("severities")
             .hint("list your severity names worst first, e.g. [\"SEV1\", \"SEV2\", \"SEV3\"]"));
     }
+    Ok(())
+}
+
+/// Every `[front_matter.aliases]` value names a write-up field.
+fn check_aliases(config: &FileConfig, text: &str) -> Result<(), Diagnostic> {
     for (from, to) in config
         .front_matter
         .aliases
@@ -368,6 +392,11 @@ pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
             return Err(d);
         }
     }
+    Ok(())
+}
+
+/// `content.incidents` is a folder inside the archive.
+fn check_incidents_folder(config: &FileConfig, text: &str) -> Result<(), Diagnostic> {
     let incidents = &config.content.incidents;
     if incidents.is_absolute()
         || incidents
@@ -385,6 +414,11 @@ pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
         }
         return Err(d);
     }
+    Ok(())
+}
+
+/// `content.include` and `content.exclude` hold valid globs.
+fn check_globs(config: &FileConfig, text: &str) -> Result<(), Diagnostic> {
     for (key, patterns) in [
         ("content.include", &config.content.include),
         ("content.exclude", &config.content.exclude),
@@ -404,7 +438,7 @@ pub fn parse_file_config(text: &str) -> Result<FileConfig, Diagnostic> {
             }
         }
     }
-    Ok(config)
+    Ok(())
 }
 
 /// The 1-based line where `key = ...` is written, for errors found after parsing.

@@ -112,23 +112,9 @@ enum Outcome {
 
 fn migrate_file(root: &Path, path: &Path, config: &Config) -> Outcome {
     let rel = relative(root, path);
-    let text = match std::fs::read(path).map(String::from_utf8) {
-        Ok(Ok(text)) => text,
-        _ => {
-            return Outcome::HeldBack(
-                Diagnostic::warning(&rel, "not migrated: the file cannot be read as UTF-8")
-                    .hint("run `casebook check` for the details"),
-            )
-        }
-    };
-    let doc = match load::parse_document(&rel, Kind::Incident, &text) {
-        Ok(doc) => doc,
-        Err(d) => {
-            return Outcome::HeldBack(
-                Diagnostic::warning(&rel, format!("not migrated: {}", d.message))
-                    .hint("run `casebook check` for the details"),
-            )
-        }
+    let (text, doc) = match read_write_up(path, &rel) {
+        Ok(read) => read,
+        Err(held_back) => return Outcome::HeldBack(held_back),
     };
     let format = load::frontmatter::split(&text).map_or(Format::None, |s| s.format);
     let stem = doc.stem.clone();
@@ -147,34 +133,10 @@ fn migrate_file(root: &Path, path: &Path, config: &Config) -> Outcome {
     let Some(Item::Incident(incident)) = &read.item else {
         return Outcome::Unchanged;
     };
-    if let Some(lossy) = read
-        .diagnostics
-        .iter()
-        .find(|d| d.level == Level::Warning && !is_carried_over(d, incident))
-    {
-        return Outcome::HeldBack(
-            Diagnostic::warning(&rel, format!("not migrated: {}", lossy.message))
-                .at_line(lossy.line.unwrap_or(1))
-                .hint("fix this by hand first (`casebook check` lists it), then migrate again"),
-        );
+    if let Some(held_back) = lossy_warning(&rel, &read.diagnostics, incident) {
+        return Outcome::HeldBack(held_back);
     }
-    // Ignored keys are the team's data too: kept under [extra] with the unknown ones.
-    let ignore = &config.file.front_matter.ignore;
-    let mut extra: Vec<(Key, Node)> = written
-        .iter()
-        .filter(|(k, _)| ignore.contains(&k.name))
-        .cloned()
-        .collect();
-    extra.extend(unknown_keys(&front));
-    // An `[extra]` of an earlier migration or an import stays as it is.
-    if let Some(Node {
-        value: Value::Table(kept),
-        ..
-    }) = front.get("extra")
-    {
-        extra.extend(kept.iter().cloned());
-    }
-    extra.sort_by_key(|(k, _)| (k.line, k.column));
+    let extra = extra_keys(&written, &front, &config.file.front_matter.ignore);
     let aliased = config
         .file
         .front_matter
@@ -196,6 +158,65 @@ fn migrate_file(root: &Path, path: &Path, config: &Config) -> Outcome {
         old: text,
         new,
     })
+}
+
+/// The write-up's text and its parse, or why it is held back: it is not UTF-8,
+/// or its front matter cannot be read.
+fn read_write_up(path: &Path, rel: &Path) -> Result<(String, load::Document), Diagnostic> {
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        _ => {
+            return Err(
+                Diagnostic::warning(rel, "not migrated: the file cannot be read as UTF-8")
+                    .hint("run `casebook check` for the details"),
+            )
+        }
+    };
+    match load::parse_document(rel, Kind::Incident, &text) {
+        Ok(doc) => Ok((text, doc)),
+        Err(d) => Err(
+            Diagnostic::warning(rel, format!("not migrated: {}", d.message))
+                .hint("run `casebook check` for the details"),
+        ),
+    }
+}
+
+/// The first warning that says migration would lose something the file says,
+/// as the diagnostic that holds the write-up back.
+fn lossy_warning(
+    rel: &Path,
+    diagnostics: &[Diagnostic],
+    incident: &Incident,
+) -> Option<Diagnostic> {
+    let lossy = diagnostics
+        .iter()
+        .find(|d| d.level == Level::Warning && !is_carried_over(d, incident))?;
+    Some(
+        Diagnostic::warning(rel, format!("not migrated: {}", lossy.message))
+            .at_line(lossy.line.unwrap_or(1))
+            .hint("fix this by hand first (`casebook check` lists it), then migrate again"),
+    )
+}
+
+/// What goes under `[extra]`, in file order: ignored keys (the team's data
+/// too), keys casebook does not know, and an `[extra]` of an earlier migration
+/// or an import as it is.
+fn extra_keys(written: &[(Key, Node)], front: &Node, ignore: &[String]) -> Vec<(Key, Node)> {
+    let mut extra: Vec<(Key, Node)> = written
+        .iter()
+        .filter(|(k, _)| ignore.contains(&k.name))
+        .cloned()
+        .collect();
+    extra.extend(unknown_keys(front));
+    if let Some(Node {
+        value: Value::Table(kept),
+        ..
+    }) = front.get("extra")
+    {
+        extra.extend(kept.iter().cloned());
+    }
+    extra.sort_by_key(|(k, _)| (k.line, k.column));
+    extra
 }
 
 /// Warnings migration keeps as they are: a fallback (written out now), an

@@ -1,9 +1,10 @@
 //! Routes: every page of the site by what it is ([`PageId`]) and where it lives
 //! (its file in the output, its URL relative to the site root), and which pages
-//! show an incident, for each kind of change ([`Change`]). Rendering, the feeds,
-//! the sitemap, `casebook.json`, the search records and `casebook serve` ask
-//! here, so a page's path is spelled once and whoever adds a cross-reference
-//! says here which pages it puts an incident on.
+//! show an incident, for each kind of change ([`Change`]). Rendering, the
+//! theme's templates (through `page_url`, by the names of [`PageId::named`]),
+//! the feeds, the sitemap, `casebook.json`, the search records and `casebook
+//! serve` ask here, so a page's path is spelled once and whoever adds a
+//! cross-reference says here which pages it puts an incident on.
 //!
 //! Routes know ids and the analysis's links; they never render or read files.
 
@@ -51,6 +52,14 @@ impl Terms {
         match self {
             Terms::Tags => "tags",
             Terms::Factors => "factors",
+        }
+    }
+
+    /// The name templates give [`PageId::named`] for the page of one term.
+    pub(crate) fn page_name(self) -> &'static str {
+        match self {
+            Terms::Tags => "tag",
+            Terms::Factors => "factor",
         }
     }
 }
@@ -122,8 +131,15 @@ impl PageId {
 
     /// A page by the name templates call it (`page_url(page="system", id=...)`):
     /// a section's index by its name (`incidents`, `systems`, `tags` ...), a
-    /// page of one thing by the thing (`incident`, `system`, `team`, `tag` ...).
-    pub(crate) fn named(name: &str, id: Option<&str>) -> Option<PageId> {
+    /// page of one thing by the thing (`incident`, `system`, `team`, `tag` ...),
+    /// a file by what it holds (`feed`, `on-this-day`, `casebook-json`). `order`
+    /// picks an incidents index other than the newest first (`oldest`,
+    /// `severity`, `longest`) and names nothing on any other page.
+    pub(crate) fn named(name: &str, id: Option<&str>, order: Option<&str>) -> Option<PageId> {
+        if let Some(order) = order {
+            let order = IncidentOrder::ALL.into_iter().find(|o| o.as_str() == order);
+            return order.filter(|_| name == "incidents").map(PageId::Incidents);
+        }
         let one = |page: fn(String) -> PageId| id.map(|id| page(id.to_owned()));
         let page = match name {
             "home" => PageId::Home,
@@ -138,6 +154,8 @@ impl PageId {
             "reading-lists" => PageId::ReadingLists,
             "search" => PageId::Search,
             "feed" => PageId::Feed,
+            "on-this-day" => PageId::OnThisDay,
+            "casebook-json" => PageId::Export,
             "incident" => one(PageId::Incident)?,
             "rca" => one(PageId::Rca)?,
             "system" => one(PageId::System)?,
@@ -416,15 +434,31 @@ mod tests {
     #[test]
     fn templates_name_pages_by_what_they_show() {
         assert_eq!(
-            PageId::named("system", Some("payments-db")).map(|p| p.url()),
+            PageId::named("system", Some("payments-db"), None).map(|p| p.url()),
             Some("systems/payments-db/".to_owned())
         );
         assert_eq!(
-            PageId::named("factor", Some("Stale DNS cache")).map(|p| p.url()),
+            PageId::named("factor", Some("Stale DNS cache"), None).map(|p| p.url()),
             Some("factors/stale-dns-cache/".to_owned())
         );
-        assert_eq!(PageId::named("incident", None), None);
-        assert_eq!(PageId::named("nowhere", Some("x")), None);
+        assert_eq!(
+            PageId::named("incidents", None, Some("severity")).map(|p| p.url()),
+            Some("incidents/severity/".to_owned())
+        );
+        assert_eq!(
+            PageId::named("casebook-json", None, None).map(|p| p.url()),
+            Some("casebook.json".to_owned())
+        );
+        assert_eq!(PageId::named("incident", None, None), None);
+        assert_eq!(PageId::named("nowhere", Some("x"), None), None);
+        assert_eq!(PageId::named("incidents", None, Some("sideways")), None);
+        assert_eq!(PageId::named("systems", None, Some("oldest")), None);
+        for terms in [Terms::Tags, Terms::Factors] {
+            assert_eq!(
+                PageId::named(terms.page_name(), Some("x"), None),
+                Some(PageId::term(terms, "x"))
+            );
+        }
     }
 
     #[test]

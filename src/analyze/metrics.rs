@@ -127,16 +127,51 @@ pub fn compute(
         .filter(|i| kind_of(i) == IncidentKind::Incident)
         .collect();
     let per_month = per_month(archive, &incidents_only, &severities, as_of);
+    let follow_ups = FollowUpCounts::of(archive, facts, members);
 
+    Metrics {
+        incidents: members.len(),
+        severities,
+        per_quarter: super::repeat_rate::per_quarter(&per_month),
+        per_month,
+        durations: durations(facts, &incidents_only),
+        completion: follow_ups.completion,
+        completion_definition: "Share of follow-ups marked done today, grouped by the quarter of their incident; won't-do items are excluded.",
+        open_age: open_age(&follow_ups.open_ages),
+        open_age_definition: "Open and in-progress follow-ups by days since their incident, as of the build date.",
+        open_total: follow_ups.open_ages.len(),
+        repeat_rate: super::repeat_rate::repeat_rate(archive, facts, members),
+        undated: members
+            .iter()
+            .filter(|&&i| archive.incidents[i].date.is_none())
+            .count(),
+        untracked: follow_ups.untracked,
+        near_misses: members
+            .iter()
+            .filter(|i| kind_of(i) == IncidentKind::NearMiss)
+            .count(),
+        drills: members
+            .iter()
+            .filter(|i| kind_of(i) == IncidentKind::Drill)
+            .count(),
+        charted: incidents_only
+            .iter()
+            .filter(|&&i| archive.incidents[i].date.is_some())
+            .count(),
+    }
+}
+
+/// Time to detect, mitigate and resolve over `incidents_only` (near misses
+/// and drills are no incidents to time: neither counted nor "unknown").
+fn durations(facts: &[IncidentFacts], incidents_only: &[usize]) -> Vec<Distribution> {
     type Get = fn(&IncidentFacts) -> Option<i64>;
-    let durations: Vec<Distribution> = [
+    [
         ("time_to_detect", "Time to detect", "detected − started, for incidents with both timestamps", (|f| f.time_to_detect) as Get),
         ("time_to_mitigate", "Time to mitigate", "mitigated − started, for incidents with both timestamps", (|f| f.time_to_mitigate) as Get),
         ("time_to_resolve", "Time to resolve", "resolved − started, for resolved incidents with both timestamps; ongoing incidents are excluded", (|f| f.time_to_resolve) as Get),
     ]
     .into_iter()
     .map(|(key, label, definition, get)| {
-        // Near misses and drills are no incidents to time: neither counted nor "unknown".
         let mut values: Vec<(i64, usize)> = incidents_only.iter().filter_map(|&i| get(&facts[i]).map(|v| (v, i))).collect();
         values.sort();
         let sorted: Vec<i64> = values.iter().map(|(v, _)| *v).collect();
@@ -151,36 +186,59 @@ pub fn compute(
             values,
         }
     })
-    .collect();
+    .collect()
+}
 
-    let mut quarters: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
-    let mut open_ages = Vec::new();
-    let mut untracked = 0;
-    for &i in members {
-        let q = archive.incidents[i].date.map(quarter);
-        for f in &facts[i].follow_ups {
-            untracked += usize::from(f.state == FollowUpState::Untracked);
-            if let (Some(q), true) = (&q, f.state.counts_toward_completion()) {
-                let e = quarters.entry(q.clone()).or_default();
-                e.0 += 1;
-                if f.state == FollowUpState::Done {
-                    e.1 += 1;
+/// The follow-ups of a set of incidents, counted for the completion and
+/// open-age charts.
+struct FollowUpCounts {
+    /// By the quarter of their (dated) incident.
+    completion: Vec<QuarterCompletion>,
+    /// Days since its incident, per open or in-progress follow-up.
+    open_ages: Vec<i64>,
+    untracked: usize,
+}
+
+impl FollowUpCounts {
+    fn of(archive: &Archive, facts: &[IncidentFacts], members: &[usize]) -> Self {
+        let mut quarters: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+        let mut open_ages = Vec::new();
+        let mut untracked = 0;
+        for &i in members {
+            let q = archive.incidents[i].date.map(quarter);
+            for f in &facts[i].follow_ups {
+                untracked += usize::from(f.state == FollowUpState::Untracked);
+                if let (Some(q), true) = (&q, f.state.counts_toward_completion()) {
+                    let e = quarters.entry(q.clone()).or_default();
+                    e.0 += 1;
+                    if f.state == FollowUpState::Done {
+                        e.1 += 1;
+                    }
+                }
+                if f.state.is_pending() {
+                    open_ages.push(f.age_days.unwrap_or(0));
                 }
             }
-            if f.state.is_pending() {
-                open_ages.push(f.age_days.unwrap_or(0));
-            }
+        }
+        let completion = quarters
+            .into_iter()
+            .map(|(quarter, (total, done))| QuarterCompletion {
+                quarter,
+                total,
+                done,
+                rate: (total > 0).then(|| done as f64 / total as f64),
+            })
+            .collect();
+        FollowUpCounts {
+            completion,
+            open_ages,
+            untracked,
         }
     }
-    let completion = quarters
-        .into_iter()
-        .map(|(quarter, (total, done))| QuarterCompletion {
-            quarter,
-            total,
-            done,
-            rate: (total > 0).then(|| done as f64 / total as f64),
-        })
-        .collect();
+}
+
+/// Open follow-ups by age, in five buckets from under 30 days to over a year.
+fn open_age(open_ages: &[i64]) -> Vec<AgeBucket> {
     let buckets: [(&'static str, i64, i64); 5] = [
         ("< 30 days", 0, 30),
         ("30–90 days", 30, 90),
@@ -188,44 +246,13 @@ pub fn compute(
         ("180–365 days", 180, 365),
         ("> 1 year", 365, i64::MAX),
     ];
-    let open_age = buckets
+    buckets
         .iter()
         .map(|&(label, lo, hi)| AgeBucket {
             label,
             count: open_ages.iter().filter(|&&a| a >= lo && a < hi).count(),
         })
-        .collect();
-
-    Metrics {
-        incidents: members.len(),
-        severities,
-        per_quarter: super::repeat_rate::per_quarter(&per_month),
-        per_month,
-        durations,
-        completion,
-        completion_definition: "Share of follow-ups marked done today, grouped by the quarter of their incident; won't-do items are excluded.",
-        open_age,
-        open_age_definition: "Open and in-progress follow-ups by days since their incident, as of the build date.",
-        open_total: open_ages.len(),
-        repeat_rate: super::repeat_rate::repeat_rate(archive, facts, members),
-        undated: members
-            .iter()
-            .filter(|&&i| archive.incidents[i].date.is_none())
-            .count(),
-        untracked,
-        near_misses: members
-            .iter()
-            .filter(|i| kind_of(i) == IncidentKind::NearMiss)
-            .count(),
-        drills: members
-            .iter()
-            .filter(|i| kind_of(i) == IncidentKind::Drill)
-            .count(),
-        charted: incidents_only
-            .iter()
-            .filter(|&&i| archive.incidents[i].date.is_some())
-            .count(),
-    }
+        .collect()
 }
 
 fn per_month(

@@ -1,10 +1,11 @@
 //! Possible repeats: incidents that share a system (or where either names none,
-//! any two) and read alike but are not linked. Each incident's text (title, summary, contributing factors, tags,
-//! body) is split into words once; per incident, a BM25 more-like-this query of
-//! its most distinctive words, restricted to incidents on the same systems,
-//! finds its nearest neighbours. Scores are divided by the incident's own score
-//! under its query, so the threshold in casebook.toml means the same thing for
-//! short and long write-ups.
+//! any two) and read alike but are not linked. Each incident's compared text
+//! (title, summary, contributing factors, tags, body: see
+//! [`crate::model::searchable`]) is split into words once; per incident, a BM25
+//! more-like-this query of its most distinctive words, restricted to incidents
+//! on the same systems, finds its nearest neighbours. Scores are divided by the
+//! incident's own score under its query, so the threshold in casebook.toml means
+//! the same thing for short and long write-ups.
 //!
 //! This used to put every write-up into an in-memory tantivy index and run one
 //! tantivy query per incident; at 10,000 write-ups building that index and

@@ -1,7 +1,8 @@
 //! Index: search over the archive. [`pagefind`] turns casebook's own records into
 //! a static Pagefind index for the browser (no HTML re-parsing); [`search`] keeps
 //! a tantivy index in a cache folder for `casebook search` in the terminal. Both
-//! read the same [`Record`]s, so the browser and the terminal search the same text.
+//! read the same [`Record`]s, each made from the incident's [`SearchableText`],
+//! so the browser and the terminal search the same text.
 
 pub mod pagefind;
 pub mod pagefind_cache;
@@ -11,9 +12,12 @@ pub mod search;
 pub mod search_cache;
 
 use crate::analyze::{Analysis, FollowUpState, IncidentFacts};
+use crate::model::searchable::SearchableText;
 use crate::model::{Archive, Incident};
 
-/// What search knows about one incident.
+/// What search knows about one incident: its searchable text
+/// ([`SearchableText`]) owned and in plain text, with what the filters and the
+/// result list need.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub id: String,
@@ -27,7 +31,7 @@ pub struct Record {
     pub systems: Vec<String>,
     pub tags: Vec<String>,
     pub factors: Vec<String>,
-    /// The prose: summary and body as plain text. Excerpts come from it.
+    /// The prose ([`SearchableText::prose`]). Excerpts come from it.
     pub text: String,
     /// Follow-up titles: searched, never excerpted (a list of them read as a
     /// keyword dump where a sentence of the write-up should be).
@@ -49,17 +53,10 @@ pub const RECURRED_WHILE_OPEN: &str = "recurred while open";
 #[derive(Hash)]
 struct Inputs<'a> {
     id: &'a str,
-    title: &'a str,
     date: Option<jiff::civil::Date>,
     severity: Option<&'a str>,
     status: &'static str,
-    systems: &'a [String],
-    tags: &'a [String],
-    factors: &'a [String],
-    summary: Option<&'a str>,
-    impact: Option<&'a str>,
-    body: &'a str,
-    follow_ups: Vec<&'a str>,
+    text: SearchableText<'a>,
     follow_up_state: &'static str,
     repeat: Vec<&'static str>,
 }
@@ -88,45 +85,20 @@ impl<'a> Inputs<'a> {
         }
         Inputs {
             id: &inc.id,
-            title: &inc.title,
             date: inc.date,
             severity: inc.severity.as_deref(),
             status: inc.status.as_str(),
-            systems: &inc.systems,
-            tags: &inc.tags,
-            factors: &inc.contributing_factors,
-            summary: inc.summary.as_deref(),
-            impact: inc.public.impact.as_deref(),
-            body: &inc.body,
-            follow_ups: inc.follow_ups.iter().map(|f| f.title.as_str()).collect(),
+            text: SearchableText::of(inc),
             follow_up_state,
             repeat,
         }
     }
 
     fn record(&self) -> Record {
-        use crate::model::body::plain_text;
-        let mut text = String::with_capacity(self.body.len() + 512);
-        let body = plain_text(self.body);
-        if let Some(s) = self.summary {
-            // A summary taken from (or copied out of) the body's first
-            // paragraph would be indexed, counted and shipped twice.
-            let summary = plain_text(s);
-            if !body.contains(summary.trim()) {
-                text.push_str(&summary);
-                text.push('\n');
-            }
-        }
-        if let Some(s) = self.impact {
-            if self.body.is_empty() {
-                text.push_str(&plain_text(s));
-                text.push('\n');
-            }
-        }
-        text.push_str(&body);
+        let text = &self.text;
         Record {
             id: self.id.to_owned(),
-            title: self.title.to_owned(),
+            title: text.title.to_owned(),
             // Undated write-ups: no date (sorted last), "undated" as their year filter.
             date: self.date.map_or_else(String::new, |d| d.to_string()),
             // The page's own helper, so results and pages never print a date two ways.
@@ -138,11 +110,11 @@ impl<'a> Inputs<'a> {
                 .map_or_else(|| "undated".to_owned(), |d| d.year().to_string()),
             severity: self.severity.map(str::to_owned),
             status: self.status,
-            systems: self.systems.to_vec(),
-            tags: self.tags.to_vec(),
-            factors: self.factors.to_vec(),
-            text,
-            follow_ups: self.follow_ups.iter().map(|t| (*t).to_owned()).collect(),
+            systems: text.systems.to_vec(),
+            tags: text.tags.to_vec(),
+            factors: text.factors.to_vec(),
+            text: text.prose(),
+            follow_ups: text.follow_ups.iter().map(|t| (*t).to_owned()).collect(),
             follow_up_state: self.follow_up_state,
             repeat: self.repeat.clone(),
         }

@@ -259,18 +259,11 @@ impl SearchIndex {
         let cache = root.join(CACHE_DIR);
         let dir = super::search_cache::index_dir(root, key);
         let (schema, fields) = schema();
-        // Tokenizers are not stored in the index: register ours on every open.
-        let register = |index: &Index| -> Result<(), SearchError> {
-            index
-                .tokenizers()
-                .register(super::query::TOKENIZER, super::query::analyzer()?);
-            Ok(())
-        };
         let mut repaired = None;
         if dir.exists() {
             match super::search_cache::open(&dir) {
                 Ok(index) => {
-                    register(&index)?;
+                    register_tokenizer(&index)?;
                     let repaired = None;
                     return Ok((
                         Self {
@@ -284,37 +277,11 @@ impl SearchIndex {
                 Err(why) => repaired = Some(super::search_cache::repaired(root, key, &why)),
             }
         }
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| SearchError::Io { path, source }
-        };
-        std::fs::create_dir_all(&cache).map_err(io(&cache))?;
+        std::fs::create_dir_all(&cache).map_err(io_error(&cache))?;
         let staging = cache.join(format!("building-{key}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir_all(&staging).map_err(io(&staging))?;
-        let index = Index::create_in_dir(&staging, schema)?;
-        register(&index)?;
-        let mut writer: IndexWriter = index.writer(100_000_000)?;
-        for r in records()? {
-            let mut d = doc!(
-                fields.id => r.id.as_str(),
-                fields.title => r.title.as_str(),
-                fields.text => r.text.as_str(),
-                fields.names => names(&r),
-                fields.date => r.date.as_str(),
-                fields.day => day_number(&r.date),
-            );
-            if let Some(s) = &r.severity {
-                d.add_text(fields.severity, s);
-            }
-            for s in &r.systems {
-                d.add_text(fields.system, s);
-            }
-            writer.add_document(d)?;
-        }
-        writer.commit()?;
-        writer.wait_merging_threads()?;
-        drop(index);
+        std::fs::create_dir_all(&staging).map_err(io_error(&staging))?;
+        write_index(&staging, schema, &fields, records()?)?;
         // Old states of the archive are useless; keep the cache to one index.
         if let Ok(entries) = std::fs::read_dir(&cache) {
             for e in entries.flatten() {
@@ -323,9 +290,9 @@ impl SearchIndex {
                 }
             }
         }
-        std::fs::rename(&staging, &dir).map_err(io(&dir))?;
+        std::fs::rename(&staging, &dir).map_err(io_error(&dir))?;
         let index = Index::open_in_dir(&dir)?;
-        register(&index)?;
+        register_tokenizer(&index)?;
         Ok((
             Self {
                 index,
@@ -352,27 +319,7 @@ impl SearchIndex {
             .try_into()?;
         let searcher = reader.searcher();
         let f = &self.fields;
-        let text_query: Box<dyn Query> = if q.syntax {
-            let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text, f.names]);
-            parser.set_field_boost(f.title, 2.0);
-            parser.set_conjunction_by_default();
-            parser
-                .parse_query(&q.text)
-                .map_err(|e| SearchError::Query(e.to_string()))?
-        } else {
-            let mut analyzer = self.index.tokenizer_for_field(f.text)?;
-            let pieces = super::query::pieces(&q.text, &mut analyzer);
-            if pieces.is_empty() {
-                return Err(SearchError::Query(format!(
-                    "\"{}\" has no words to search for",
-                    q.text
-                )));
-            }
-            Box::new(super::query::plain(
-                &pieces,
-                &[(f.title, 2.0), (f.text, 1.0), (f.names, 1.0)],
-            ))
-        };
+        let text_query = self.text_query(q)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
         let filters = [
             ("system", f.system, q.system.as_deref()),
@@ -407,41 +354,119 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let d: TantivyDocument = searcher.doc(addr)?;
-            let text = |field: Field| {
-                d.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            let snippet = snippets.snippet_from_doc(&d);
-            // Matched only by a name or a follow-up title: the prose opens the hit.
-            let (fragment, highlights) = if snippet.fragment().trim().is_empty() {
-                (opening(&text(f.text), 160), Vec::new())
-            } else {
-                (
-                    snippet.fragment().to_owned(),
-                    snippet.highlighted().to_vec(),
-                )
-            };
-            hits.push(Hit {
-                id: text(f.id),
-                date: text(f.date),
-                severity: d
-                    .get_first(f.severity)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned),
-                title: text(f.title),
-                systems: d
-                    .get_all(f.system)
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect(),
-                score,
-                snippet: fragment.replace('\n', " "),
-                highlights,
-            });
+            hits.push(self.hit(&d, score, &snippets));
         }
         Ok(hits)
     }
+
+    /// What the user typed, over title (boosted), prose and names: plain words
+    /// and quoted phrases, or tantivy's query language when asked.
+    fn text_query(&self, q: &SearchQuery) -> Result<Box<dyn Query>, SearchError> {
+        let f = &self.fields;
+        if q.syntax {
+            let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text, f.names]);
+            parser.set_field_boost(f.title, 2.0);
+            parser.set_conjunction_by_default();
+            return parser
+                .parse_query(&q.text)
+                .map_err(|e| SearchError::Query(e.to_string()));
+        }
+        let mut analyzer = self.index.tokenizer_for_field(f.text)?;
+        let pieces = super::query::pieces(&q.text, &mut analyzer);
+        if pieces.is_empty() {
+            return Err(SearchError::Query(format!(
+                "\"{}\" has no words to search for",
+                q.text
+            )));
+        }
+        Ok(Box::new(super::query::plain(
+            &pieces,
+            &[(f.title, 2.0), (f.text, 1.0), (f.names, 1.0)],
+        )))
+    }
+
+    /// One found document as a hit, its snippet from the prose.
+    fn hit(&self, d: &TantivyDocument, score: f32, snippets: &SnippetGenerator) -> Hit {
+        let f = &self.fields;
+        let text = |field: Field| {
+            d.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let snippet = snippets.snippet_from_doc(d);
+        // Matched only by a name or a follow-up title: the prose opens the hit.
+        let (fragment, highlights) = if snippet.fragment().trim().is_empty() {
+            (opening(&text(f.text), 160), Vec::new())
+        } else {
+            (
+                snippet.fragment().to_owned(),
+                snippet.highlighted().to_vec(),
+            )
+        };
+        Hit {
+            id: text(f.id),
+            date: text(f.date),
+            severity: d
+                .get_first(f.severity)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            title: text(f.title),
+            systems: d
+                .get_all(f.system)
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            score,
+            snippet: fragment.replace('\n', " "),
+            highlights,
+        }
+    }
+}
+
+/// Tokenizers are not stored in the index: ours is registered on every open.
+fn register_tokenizer(index: &Index) -> Result<(), SearchError> {
+    index
+        .tokenizers()
+        .register(super::query::TOKENIZER, super::query::analyzer()?);
+    Ok(())
+}
+
+/// An I/O error on `path`, as a [`SearchError`].
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SearchError {
+    let path = path.to_path_buf();
+    move |source| SearchError::Io { path, source }
+}
+
+/// A new index of `records` in `dir`, committed and merged.
+fn write_index(
+    dir: &Path,
+    schema: Schema,
+    fields: &Fields,
+    records: Vec<Record>,
+) -> Result<(), SearchError> {
+    let index = Index::create_in_dir(dir, schema)?;
+    register_tokenizer(&index)?;
+    let mut writer: IndexWriter = index.writer(100_000_000)?;
+    for r in records {
+        let mut d = doc!(
+            fields.id => r.id.as_str(),
+            fields.title => r.title.as_str(),
+            fields.text => r.text.as_str(),
+            fields.names => names(&r),
+            fields.date => r.date.as_str(),
+            fields.day => day_number(&r.date),
+        );
+        if let Some(s) = &r.severity {
+            d.add_text(fields.severity, s);
+        }
+        for s in &r.systems {
+            d.add_text(fields.system, s);
+        }
+        writer.add_document(d)?;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok(())
 }
 
 /// What a record is found by besides its title and prose: systems, factors

@@ -262,9 +262,35 @@ pub fn parse_toml(text: &str, first_line: u32) -> Result<Node, SyntaxError> {
 }
 
 pub fn parse_yaml(text: &str, first_line: u32) -> Result<Node, SyntaxError> {
+    let docs = super::yaml::load(text).map_err(|e| yaml_error(e, first_line))?;
+    let empty = Node {
+        value: Value::Table(Vec::new()),
+        line: first_line,
+        column: 1,
+    };
+    let Some(doc) = docs.into_iter().next() else {
+        return Ok(empty);
+    };
+    let node = yaml_node(&doc, first_line);
+    match node.value {
+        Value::Table(_) => Ok(node),
+        Value::Null => Ok(empty),
+        other => Err(syntax(
+            node.line,
+            node.column,
+            format!(
+                "front matter must be a mapping of fields, found {}",
+                other.kind()
+            ),
+            Some("write one `key: value` per line"),
+        )),
+    }
+}
+
+/// YAML that does not scan, or nests too deep, at its place in the file.
+fn yaml_error(e: super::yaml::LoadError, first_line: u32) -> SyntaxError {
     use super::yaml::{self, LoadError};
-    use saphyr::{MarkedYaml, Scalar, YamlData};
-    let docs = yaml::load(text).map_err(|e| match e {
+    match e {
         LoadError::Scan(e) => {
             let m = e.marker();
             syntax(
@@ -283,84 +309,59 @@ pub fn parse_yaml(text: &str, first_line: u32) -> Result<Node, SyntaxError> {
             ),
             Some("front matter needs a few levels at most; flatten the value"),
         ),
-    })?;
-    let Some(doc) = docs.into_iter().next() else {
-        return Ok(Node {
-            value: Value::Table(Vec::new()),
-            line: first_line,
-            column: 1,
-        });
-    };
-
-    fn place(node: &MarkedYaml<'_>, first_line: u32) -> (u32, u32) {
-        let m = node.span.start;
-        (
-            first_line + m.line().saturating_sub(1) as u32,
-            m.col() as u32 + 1,
-        )
     }
+}
 
-    fn convert(node: &MarkedYaml<'_>, first_line: u32) -> Node {
-        let (line, column) = place(node, first_line);
-        let value = match &node.data {
-            YamlData::Value(Scalar::Null) => Value::Null,
-            YamlData::Value(Scalar::Boolean(b)) => Value::Bool(*b),
-            YamlData::Value(Scalar::Integer(i)) => Value::Integer(*i),
-            YamlData::Value(Scalar::FloatingPoint(f)) => Value::Float(f.into_inner()),
-            YamlData::Value(Scalar::String(s)) => Value::String(s.to_string()),
-            YamlData::Representation(s, _, _) => Value::String(s.to_string()),
-            YamlData::Sequence(items) => {
-                Value::Array(items.iter().map(|n| convert(n, first_line)).collect())
-            }
-            YamlData::Mapping(map) => Value::Table(
-                map.iter()
-                    .map(|(k, v)| {
-                        let (kl, kc) = place(k, first_line);
-                        let name = match &k.data {
-                            YamlData::Value(Scalar::String(s)) => s.to_string(),
-                            YamlData::Value(Scalar::Integer(i)) => i.to_string(),
-                            YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
-                            _ => String::from("?"),
-                        };
-                        (
-                            Key {
-                                name,
-                                line: kl,
-                                column: kc,
-                            },
-                            convert(v, first_line),
-                        )
-                    })
-                    .collect(),
-            ),
-            YamlData::Tagged(_, inner) => return convert(inner, first_line),
-            _ => Value::Null,
-        };
-        Node {
-            value,
-            line,
-            column,
+/// The 1-based line in the whole file and column where a YAML node starts.
+fn yaml_place(node: &saphyr::MarkedYaml<'_>, first_line: u32) -> (u32, u32) {
+    let m = node.span.start;
+    (
+        first_line + m.line().saturating_sub(1) as u32,
+        m.col() as u32 + 1,
+    )
+}
+
+/// A YAML node as a [`Node`]; tags are dropped, and what has no equal (an
+/// alias left unresolved, a bad value) is null.
+fn yaml_node(node: &saphyr::MarkedYaml<'_>, first_line: u32) -> Node {
+    use saphyr::{Scalar, YamlData};
+    let (line, column) = yaml_place(node, first_line);
+    let value = match &node.data {
+        YamlData::Value(Scalar::Null) => Value::Null,
+        YamlData::Value(Scalar::Boolean(b)) => Value::Bool(*b),
+        YamlData::Value(Scalar::Integer(i)) => Value::Integer(*i),
+        YamlData::Value(Scalar::FloatingPoint(f)) => Value::Float(f.into_inner()),
+        YamlData::Value(Scalar::String(s)) => Value::String(s.to_string()),
+        YamlData::Representation(s, _, _) => Value::String(s.to_string()),
+        YamlData::Sequence(items) => {
+            Value::Array(items.iter().map(|n| yaml_node(n, first_line)).collect())
         }
+        YamlData::Mapping(map) => Value::Table(
+            map.iter()
+                .map(|(k, v)| (yaml_key(k, first_line), yaml_node(v, first_line)))
+                .collect(),
+        ),
+        YamlData::Tagged(_, inner) => return yaml_node(inner, first_line),
+        _ => Value::Null,
+    };
+    Node {
+        value,
+        line,
+        column,
     }
+}
 
-    let node = convert(&doc, first_line);
-    match node.value {
-        Value::Table(_) => Ok(node),
-        Value::Null => Ok(Node {
-            value: Value::Table(Vec::new()),
-            line: first_line,
-            column: 1,
-        }),
-        other => Err(syntax(
-            node.line,
-            node.column,
-            format!(
-                "front matter must be a mapping of fields, found {}",
-                other.kind()
-            ),
-            Some("write one `key: value` per line"),
-        )),
-    }
+/// A mapping's key: a string, number or boolean as written, else `?`.
+fn yaml_key(k: &saphyr::MarkedYaml<'_>, first_line: u32) -> Key {
+    use saphyr::{Scalar, YamlData};
+    let (line, column) = yaml_place(k, first_line);
+    let name = match &k.data {
+        YamlData::Value(Scalar::String(s)) => s.to_string(),
+        YamlData::Value(Scalar::Integer(i)) => i.to_string(),
+        YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
+        _ => String::from("?"),
+    };
+    Key { name, line, column }
 }
 
 #[cfg(test)]

@@ -150,30 +150,67 @@ pub fn strip_extensions(name: &str) -> &str {
 
 /// The files of an archive a build reads, by kind, in a stable order.
 pub fn find_sources(root: &Path, content: &ContentConfig) -> Sources {
-    let base = root.join("content");
     let filter = SourceFilter::new(content);
     let mut sources = Sources::default();
+    let mut left_out = LeftOut::default();
     let incidents = root.join(&content.incidents);
-    let mut skipped: Vec<(PathBuf, &'static str)> = Vec::new();
-    let mut unmatched: Vec<PathBuf> = Vec::new();
+    walk_incidents(root, &incidents, &filter, &mut sources, &mut left_out);
+    walk_systems_and_reading_lists(root, &mut sources);
+    keep_first_introduction(&mut sources.files, &mut left_out.skipped);
+    for (path, why) in left_out.skipped {
+        sources.notes.push(
+            Diagnostic::note(
+                relative(root, &path),
+                format!("not read as a write-up: {why}"),
+            )
+            .hint("rename it, or list it in [content] exclude in casebook.toml to silence this"),
+        );
+    }
+    if let Some(mut note) = unmatched_note(root, &content.incidents, &left_out.unmatched) {
+        // With no write-up read at all, the site would be empty without a word.
+        if !sources.files.iter().any(|(k, _)| *k == Kind::Incident) {
+            note.level = crate::diagnostic::Level::Warning;
+        }
+        sources.notes.push(note);
+    }
+    sources
+}
+
+/// Files under the write-ups' folder that are not read, each said in a note.
+#[derive(Default)]
+struct LeftOut {
+    /// With why (an empty reason is not worth a note).
+    skipped: Vec<(PathBuf, &'static str)>,
+    /// No include pattern takes them.
+    unmatched: Vec<PathBuf>,
+}
+
+/// The write-ups and the introduction under `incidents`, at any depth.
+fn walk_incidents(
+    root: &Path,
+    incidents: &Path,
+    filter: &SourceFilter,
+    sources: &mut Sources,
+    left_out: &mut LeftOut,
+) {
     // Hidden folders (`.git`, `.casebook-cache`) are not walked at all: an adopted
     // folder may be a whole repository.
     let visible = |e: &walkdir::DirEntry| {
         e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
     };
-    let walker = walkdir::WalkDir::new(&incidents)
+    let walker = walkdir::WalkDir::new(incidents)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(visible);
     for entry in walk::entries(root, walker, &mut sources.notes, walk::warning) {
         let path = entry.path();
-        let Ok(rel) = path.strip_prefix(&incidents) else {
+        let Ok(rel) = path.strip_prefix(incidents) else {
             continue;
         };
         if entry.depth() > 0 && entry.path_is_symlink() {
             // Not followed (a link could loop or leave the archive), but said.
             if filter.role(rel) != Role::Skipped("") {
-                skipped.push((
+                left_out.skipped.push((
                     path.to_path_buf(),
                     "it is a symbolic link, and links inside content/incidents/ are not followed",
                 ));
@@ -187,10 +224,15 @@ pub fn find_sources(root: &Path, content: &ContentConfig) -> Sources {
             Role::Incident => sources.files.push((Kind::Incident, path.to_path_buf())),
             Role::Introduction => sources.files.push((Kind::Introduction, path.to_path_buf())),
             Role::Skipped("") => {}
-            Role::Skipped(why) => skipped.push((path.to_path_buf(), why)),
-            Role::Unmatched => unmatched.push(path.to_path_buf()),
+            Role::Skipped(why) => left_out.skipped.push((path.to_path_buf(), why)),
+            Role::Unmatched => left_out.unmatched.push(path.to_path_buf()),
         }
     }
+}
+
+/// The Markdown files directly in `content/systems/` and `content/reading-lists/`.
+fn walk_systems_and_reading_lists(root: &Path, sources: &mut Sources) {
+    let base = root.join("content");
     for (dir, kind) in [
         ("systems", Kind::System),
         ("reading-lists", Kind::ReadingList),
@@ -204,9 +246,16 @@ pub fn find_sources(root: &Path, content: &ContentConfig) -> Sources {
             }
         }
     }
-    // Two introductions (README.md and index.md): the first by name is used.
+}
+
+/// Two introductions (README.md and index.md): the first by name is used, the
+/// other skipped.
+fn keep_first_introduction(
+    files: &mut Vec<(Kind, PathBuf)>,
+    skipped: &mut Vec<(PathBuf, &'static str)>,
+) {
     let mut intro_seen = false;
-    sources.files.retain(|(kind, path)| {
+    files.retain(|(kind, path)| {
         if *kind != Kind::Introduction {
             return true;
         }
@@ -215,23 +264,6 @@ pub fn find_sources(root: &Path, content: &ContentConfig) -> Sources {
         }
         !std::mem::replace(&mut intro_seen, true)
     });
-    for (path, why) in skipped {
-        sources.notes.push(
-            Diagnostic::note(
-                relative(root, &path),
-                format!("not read as a write-up: {why}"),
-            )
-            .hint("rename it, or list it in [content] exclude in casebook.toml to silence this"),
-        );
-    }
-    if let Some(mut note) = unmatched_note(root, &content.incidents, &unmatched) {
-        // With no write-up read at all, the site would be empty without a word.
-        if !sources.files.iter().any(|(k, _)| *k == Kind::Incident) {
-            note.level = crate::diagnostic::Level::Warning;
-        }
-        sources.notes.push(note);
-    }
-    sources
 }
 
 fn is_markdown_source(path: &Path) -> bool {

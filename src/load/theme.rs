@@ -300,4 +300,36 @@ mod tests {
         assert_eq!(count(&min, '{'), count(&min, '}'));
         assert_eq!(count(source, '{'), count(&min, '{'));
     }
+
+    #[test]
+    fn the_built_in_templates_ask_the_routes_for_every_page_they_link() {
+        // From the site root: a page casebook makes comes from `page_url`; only
+        // the theme's own static files are named by hand (and the root itself
+        // is handed to the script).
+        for (name, source) in super::DEFAULT_TEMPLATES {
+            for (at, _) in source.match_indices("{{ root }}") {
+                let rest = &source[at + "{{ root }}".len()..];
+                if source[..at].ends_with("data-root=\"") {
+                    continue;
+                }
+                let asks = rest.starts_with("{{ page_url(");
+                let static_file = super::DEFAULT_STATIC.iter().any(|(f, _)| {
+                    rest.strip_prefix(*f)
+                        .is_some_and(|after| after.starts_with('"'))
+                });
+                assert!(
+                    asks || static_file,
+                    "{name}: {}",
+                    &rest[..rest.len().min(40)]
+                );
+            }
+            // Relative to the page itself: only a page's own sub-page.
+            for (at, _) in source.match_indices("href=\"") {
+                let rest = &source[at + "href=\"".len()..];
+                let by_hand = rest.starts_with(|c: char| c.is_ascii_lowercase());
+                let own = ["rca/\"", "print/\""].iter().any(|p| rest.starts_with(p));
+                assert!(!by_hand || own, "{name}: {}", &rest[..rest.len().min(40)]);
+            }
+        }
+    }
 }

@@ -151,6 +151,32 @@ pub(crate) fn task_lines(lines: &[(usize, &str)], body_line: u32) -> Vec<TaskLin
 /// A list item under an action heading: a task (`[ ]` open, `[x]` done) or a
 /// plain bullet or numbered item, which is untracked (nobody said its status).
 fn parse_task(line: &str, line_no: u32) -> Option<TaskLine> {
+    let (status, text) = list_item(line)?;
+    let task = TaskText::read(text);
+    let title = task.title();
+    if title.is_empty() {
+        return None;
+    }
+    Some(TaskLine {
+        follow_up: RawFollowUp {
+            title,
+            owner: task.owner,
+            status,
+            due: task.due,
+            done_on: None,
+            link: task.link,
+            public: false,
+            source: FollowUpSource::TaskList,
+            line: line_no,
+            from_tracker: false,
+        },
+        bad_due: task.bad_due,
+    })
+}
+
+/// A list item's status and text, after its bullet (`-`, `*`, `+`, `1.` or
+/// `1)`) and its checkbox, if any.
+fn list_item(line: &str) -> Option<(FollowUpStatus, &str)> {
     let t = line.trim_start();
     let numbered = t
         .find(['.', ')'])
@@ -162,7 +188,7 @@ fn parse_task(line: &str, line_no: u32) -> Option<TaskLine> {
         .or_else(|| t.strip_prefix("+ "))
         .or(numbered)?;
     let rest = rest.trim_start();
-    let (status, text) = if let Some(r) = rest.strip_prefix("[ ]") {
+    Some(if let Some(r) = rest.strip_prefix("[ ]") {
         (FollowUpStatus::Open, r)
     } else if let Some(r) = rest
         .strip_prefix("[x]")
@@ -171,80 +197,88 @@ fn parse_task(line: &str, line_no: u32) -> Option<TaskLine> {
         (FollowUpStatus::Done, r)
     } else {
         (FollowUpStatus::Untracked, rest)
-    };
-    let mut owner = None;
-    let mut due = None;
-    let mut bad_due = None;
-    let mut link = None;
-    let mut words: Vec<&str> = Vec::new();
-    for word in text.split_whitespace() {
+    })
+}
+
+/// A task's text read word by word: the first `@owner`, `due:DATE` and URLs
+/// are taken out, and what is left is its title.
+#[derive(Default)]
+struct TaskText<'a> {
+    owner: Option<String>,
+    due: Option<jiff::civil::Date>,
+    bad_due: Option<String>,
+    link: Option<String>,
+    words: Vec<&'a str>,
+}
+
+impl<'a> TaskText<'a> {
+    fn read(text: &'a str) -> Self {
+        let mut task = TaskText::default();
+        for word in text.split_whitespace() {
+            task.take(word);
+        }
+        task
+    }
+
+    fn take(&mut self, word: &'a str) {
         if let Some(o) = word.strip_prefix('@').filter(|o| !o.is_empty()) {
-            if owner.is_none() {
-                owner = Some(o.trim_end_matches([',', '.', ';']).to_owned());
-                continue;
+            if self.owner.is_none() {
+                self.owner = Some(o.trim_end_matches([',', '.', ';']).to_owned());
+                return;
             }
         }
         if let Some(d) = word.strip_prefix("due:") {
             let d = d.trim_end_matches([',', '.', ';']);
             match super::fields::parse_date(d) {
-                Some(date) => due = Some(date),
-                None => bad_due = Some(d.to_owned()),
+                Some(date) => self.due = Some(date),
+                None => self.bad_due = Some(d.to_owned()),
             }
-            continue;
+            return;
         }
-        // A URL, bare or in brackets: the first is the link; later ones are
-        // references, not words of the title, and would mangle it.
         let bare = word.trim_start_matches(['(', '<', '[']);
         if bare.starts_with("https://") || bare.starts_with("http://") {
-            let url = bare.trim_end_matches([',', ';', '.', ')', '>', ']']);
-            if link.is_none() {
-                link = Some(url.to_owned());
-            }
-            // "(see https://…)": the bracket it closes goes with it.
-            let closes =
-                bare.trim_end_matches([',', ';', '.']).ends_with(')') && !url.contains('(');
-            if closes && bare.len() == word.len() {
-                if let Some(open) = words.iter().rposition(|w| w.starts_with('(')) {
-                    if !words[open..].iter().any(|w| w.contains(')')) {
-                        words.truncate(open);
-                    }
-                }
-            }
-            continue;
+            self.take_url(word, bare);
+            return;
         }
         // Brackets left empty by a URL taken out: "(see )".
-        if words
+        if self
+            .words
             .last()
             .is_some_and(|w| w.starts_with('(') && !w.contains(')'))
             && word.chars().all(|c| matches!(c, ')' | ',' | ';' | '.'))
         {
-            words.pop();
-            continue;
+            self.words.pop();
+            return;
         }
-        words.push(word);
+        self.words.push(word);
     }
-    let title = words
-        .join(" ")
-        .trim_end_matches([' ', '-', '—', ',', ';', ':'])
-        .to_owned();
-    if title.is_empty() {
-        return None;
+
+    /// A URL, bare or in brackets (`bare` is `word` without its opening ones):
+    /// the first is the link; later ones are references, not words of the
+    /// title, and would mangle it.
+    fn take_url(&mut self, word: &str, bare: &str) {
+        let url = bare.trim_end_matches([',', ';', '.', ')', '>', ']']);
+        if self.link.is_none() {
+            self.link = Some(url.to_owned());
+        }
+        // "(see https://…)": the bracket it closes goes with it.
+        let closes = bare.trim_end_matches([',', ';', '.']).ends_with(')') && !url.contains('(');
+        if closes && bare.len() == word.len() {
+            let words = &mut self.words;
+            if let Some(open) = words.iter().rposition(|w| w.starts_with('(')) {
+                if !words[open..].iter().any(|w| w.contains(')')) {
+                    words.truncate(open);
+                }
+            }
+        }
     }
-    Some(TaskLine {
-        follow_up: RawFollowUp {
-            title,
-            owner,
-            status,
-            due,
-            done_on: None,
-            link,
-            public: false,
-            source: FollowUpSource::TaskList,
-            line: line_no,
-            from_tracker: false,
-        },
-        bad_due,
-    })
+
+    fn title(&self) -> String {
+        self.words
+            .join(" ")
+            .trim_end_matches([' ', '-', '—', ',', ';', ':'])
+            .to_owned()
+    }
 }
 
 /// The body's first paragraph of prose, as Markdown.

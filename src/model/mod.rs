@@ -9,7 +9,8 @@
 //!
 //! This module holds the archive and its assembly from every file's read (with
 //! the checks that span files); [`aliases`] moves another folder's keys onto
-//! casebook's, [`public`] makes the public view.
+//! casebook's, [`public`] makes the public view, and [`searchable`] names the
+//! parts of an incident that similarity and search read.
 
 mod aliases;
 pub(crate) mod body;
@@ -23,6 +24,7 @@ pub(crate) mod names;
 pub(crate) mod prose_date;
 mod public;
 pub mod reading_list;
+pub(crate) mod searchable;
 pub(crate) mod sections;
 pub mod system;
 pub mod tracker;

@@ -6,7 +6,7 @@ use super::incident::FollowUpStatus;
 use super::Archive;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::load::tracker::Export;
+use crate::load::tracker::{Export, TrackerRecord};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -93,62 +93,16 @@ pub fn apply(
     file: &Path,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> TrackerReport {
-    let mut map: HashMap<String, FollowUpStatus> = DEFAULT_STATUS_MAP
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), *v))
-        .collect();
-    for (name, status) in &config.file.tracker.status_map {
-        match FollowUpStatus::parse(status) {
-            Some(s) => {
-                map.insert(name.to_lowercase(), s);
-            }
-            None => diagnostics.push(
-                Diagnostic::error("casebook.toml", format!("tracker.status_map maps \"{name}\" to \"{status}\", which is not a follow-up status"))
-                    .field(format!("tracker.status_map.{name}"))
-                    .hint("use open, in_progress, done or wont_do"),
-            ),
-        }
-    }
+    let map = status_map(config, diagnostics);
     let records = &export.records;
-    // A CSV record has a line; a JSON record only its number (its text says which).
-    let at = |d: Diagnostic, line: u32| if export.json { d } else { d.at_line(line) };
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    for (i, r) in records.iter().enumerate() {
-        by_key.insert(normalize(&r.key), i);
-    }
-    let mut used = vec![false; records.len()];
     let mut report = TrackerReport {
         records: records.len(),
         ..TrackerReport::default()
     };
-    let mut unknown_status: HashMap<String, u32> = HashMap::new();
-    for inc in &mut archive.incidents {
-        for f in &mut std::sync::Arc::make_mut(inc).follow_ups {
-            let Some(link) = &f.link else { continue };
-            let hit = by_key
-                .get(&normalize(link))
-                .or_else(|| last_segment(link).and_then(|seg| by_key.get(&seg)))
-                .copied();
-            let Some(i) = hit else {
-                report.unmatched_follow_ups += 1;
-                continue;
-            };
-            used[i] = true;
-            let r = &records[i];
-            let status = status_of(&map, &r.status);
-            let Some(status) = status else {
-                unknown_status.entry(r.status.clone()).or_insert(r.line);
-                continue;
-            };
-            report.matched += 1;
-            f.status = status;
-            f.from_tracker = true;
-            if status == FollowUpStatus::Done {
-                f.done_on = r.resolved.or(f.done_on);
-            }
-        }
-    }
-    for (status, line) in unknown_status {
+    let merged = merge(archive, records, &map, &mut report);
+    // A CSV record has a line; a JSON record only its number (its text says which).
+    let at = |d: Diagnostic, line: u32| if export.json { d } else { d.at_line(line) };
+    for (status, line) in merged.unknown_status {
         diagnostics.push(
             at(Diagnostic::warning(file, format!("{}: tracker status \"{status}\" is not mapped to a follow-up status", export.place(line))), line)
                 .field("status")
@@ -156,7 +110,7 @@ pub fn apply(
         );
     }
     for (i, r) in records.iter().enumerate() {
-        if !used[i] {
+        if !merged.used[i] {
             report
                 .unmatched_records
                 .push((r.key.clone(), export.place(r.line)));
@@ -177,4 +131,85 @@ pub fn apply(
         }
     }
     report
+}
+
+/// Status names (lowercase) to follow-up statuses: the defaults, then
+/// `[tracker.status_map]`, whose values that are not a status are errors.
+fn status_map(
+    config: &Config,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HashMap<String, FollowUpStatus> {
+    let mut map: HashMap<String, FollowUpStatus> = DEFAULT_STATUS_MAP
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), *v))
+        .collect();
+    for (name, status) in &config.file.tracker.status_map {
+        match FollowUpStatus::parse(status) {
+            Some(s) => {
+                map.insert(name.to_lowercase(), s);
+            }
+            None => diagnostics.push(
+                Diagnostic::error("casebook.toml", format!("tracker.status_map maps \"{name}\" to \"{status}\", which is not a follow-up status"))
+                    .field(format!("tracker.status_map.{name}"))
+                    .hint("use open, in_progress, done or wont_do"),
+            ),
+        }
+    }
+    map
+}
+
+/// What merging found besides the follow-ups it changed.
+struct Merged {
+    /// Per record: whether a follow-up matched it.
+    used: Vec<bool>,
+    /// Statuses the map does not know, with the line of their first record.
+    unknown_status: HashMap<String, u32>,
+}
+
+/// Sets every follow-up whose link matches a record to the record's status
+/// (and, when done, its resolution date), counting into `report`.
+fn merge(
+    archive: &mut Archive,
+    records: &[TrackerRecord],
+    map: &HashMap<String, FollowUpStatus>,
+    report: &mut TrackerReport,
+) -> Merged {
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        by_key.insert(normalize(&r.key), i);
+    }
+    let mut merged = Merged {
+        used: vec![false; records.len()],
+        unknown_status: HashMap::new(),
+    };
+    for inc in &mut archive.incidents {
+        for f in &mut std::sync::Arc::make_mut(inc).follow_ups {
+            let Some(link) = &f.link else { continue };
+            let hit = by_key
+                .get(&normalize(link))
+                .or_else(|| last_segment(link).and_then(|seg| by_key.get(&seg)))
+                .copied();
+            let Some(i) = hit else {
+                report.unmatched_follow_ups += 1;
+                continue;
+            };
+            merged.used[i] = true;
+            let r = &records[i];
+            let status = status_of(map, &r.status);
+            let Some(status) = status else {
+                merged
+                    .unknown_status
+                    .entry(r.status.clone())
+                    .or_insert(r.line);
+                continue;
+            };
+            report.matched += 1;
+            f.status = status;
+            f.from_tracker = true;
+            if status == FollowUpStatus::Done {
+                f.done_on = r.resolved.or(f.done_on);
+            }
+        }
+    }
+    merged
 }

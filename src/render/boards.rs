@@ -95,6 +95,7 @@ impl Renderer<'_> {
         // Most used first: the factors that keep coming back lead.
         list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
         c.insert("kind", kind);
+        c.insert("term_page", kinds.page_name());
         c.insert("label", label);
         c.insert("terms", &list);
         let mut jobs = vec![Job {

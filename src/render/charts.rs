@@ -195,11 +195,29 @@ pub(crate) fn strip_plot(
     // Tall enough that dots are a touch target on a phone, where the chart is
     // drawn at half its width.
     let h = 140.0;
-    let (left, right) = (8.0, 8.0);
-    let width = W - left - right;
-    let mut s = String::new();
+    let axis = TimeAxis {
+        left: 8.0,
+        right: 8.0,
+        y: h - 30.0,
+    };
     let p90 = d.shown_p90();
-    let label = match (d.median, p90) {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart strip" viewBox="0 0 {W} {h}" role="img" aria-label="{}">"#,
+        esc(&strip_label(d, p90))
+    );
+    axis.draw(&mut s);
+    strip_dots(&mut s, d, incident, &axis);
+    axis.mark(&mut s, "median", d.median);
+    axis.mark(&mut s, "p90", p90);
+    s.push_str("</svg>");
+    s
+}
+
+/// What a strip plot says to a screen reader: median, p90 and n.
+fn strip_label(d: &Distribution, p90: Option<i64>) -> String {
+    match (d.median, p90) {
         (Some(m), Some(p)) => format!(
             "{}: median {}, p90 {}, n = {}, unknown {}",
             d.label,
@@ -216,42 +234,79 @@ pub(crate) fn strip_plot(
             d.unknown
         ),
         _ => format!("{}: no incidents with the needed timestamps", d.label),
-    };
-    let _ = write!(
-        s,
-        r#"<svg class="chart strip" viewBox="0 0 {W} {h}" role="img" aria-label="{}">"#,
-        esc(&label)
-    );
-    let axis_y = h - 30.0;
-    let _ = write!(
-        s,
-        r#"<line class="axis-line" x1="{left}" x2="{}" y1="{axis_y}" y2="{axis_y}"/>"#,
-        W - right
-    );
-    for (m, name) in [
-        (1, "1 min"),
-        (10, "10 min"),
-        (60, "1 h"),
-        (360, "6 h"),
-        (1440, "1 d"),
-        (10080, "1 wk"),
-        (43200, "30 d"),
-    ] {
-        let x = log_x(m, left, width);
-        let anchor = match m {
-            1 => "start",
-            43200 => "end",
-            _ => "middle",
-        };
+    }
+}
+
+/// A strip plot's log time axis, from 1 minute to 30 days: its margins and the
+/// height of its line.
+struct TimeAxis {
+    left: f64,
+    right: f64,
+    y: f64,
+}
+
+impl TimeAxis {
+    fn x(&self, minutes: i64) -> f64 {
+        log_x(minutes, self.left, W - self.left - self.right)
+    }
+
+    /// The axis line, and a labelled grid line at each round duration.
+    fn draw(&self, s: &mut String) {
+        let axis_y = self.y;
         let _ = write!(
             s,
-            r#"<line class="grid" x1="{x:.1}" x2="{x:.1}" y1="8" y2="{axis_y}"/><text class="axis" x="{x:.1}" y="{}" text-anchor="{anchor}">{name}</text>"#,
-            axis_y + 16.0
+            r#"<line class="axis-line" x1="{}" x2="{}" y1="{axis_y}" y2="{axis_y}"/>"#,
+            self.left,
+            W - self.right
+        );
+        for (m, name) in [
+            (1, "1 min"),
+            (10, "10 min"),
+            (60, "1 h"),
+            (360, "6 h"),
+            (1440, "1 d"),
+            (10080, "1 wk"),
+            (43200, "30 d"),
+        ] {
+            let x = self.x(m);
+            let anchor = match m {
+                1 => "start",
+                43200 => "end",
+                _ => "middle",
+            };
+            let _ = write!(
+                s,
+                r#"<line class="grid" x1="{x:.1}" x2="{x:.1}" y1="8" y2="{axis_y}"/><text class="axis" x="{x:.1}" y="{}" text-anchor="{anchor}">{name}</text>"#,
+                axis_y + 16.0
+            );
+        }
+    }
+
+    /// A line across the plot at `minutes` (the median, the p90), titled with
+    /// what it marks.
+    fn mark(&self, s: &mut String, what: &str, minutes: Option<i64>) {
+        let Some(m) = minutes else { return };
+        let x = self.x(m);
+        let _ = write!(
+            s,
+            r#"<line class="{what}" x1="{x:.1}" x2="{x:.1}" y1="8" y2="{}"><title>{what} {}</title></line>"#,
+            self.y,
+            super::format::minutes(m)
         );
     }
-    let band = axis_y - 28.0;
+}
+
+/// One dot per value above the axis, linked to its incident's page where
+/// `incident` names it.
+fn strip_dots(
+    s: &mut String,
+    d: &Distribution,
+    incident: &dyn Fn(usize) -> Option<DotIncident>,
+    axis: &TimeAxis,
+) {
+    let band = axis.y - 28.0;
     for (i, &(v, at)) in d.values.iter().enumerate() {
-        let x = log_x(v, left, width);
+        let x = axis.x(v);
         // Deterministic jitter so equal values do not hide each other.
         let y = 16.0 + ((i * 7919) % 61) as f64 / 60.0 * band;
         let took = super::format::minutes(v);
@@ -272,24 +327,6 @@ pub(crate) fn strip_plot(
             }
         }
     }
-    if let Some(m) = d.median {
-        let x = log_x(m, left, width);
-        let _ = write!(
-            s,
-            r#"<line class="median" x1="{x:.1}" x2="{x:.1}" y1="8" y2="{axis_y}"><title>median {}</title></line>"#,
-            super::format::minutes(m)
-        );
-    }
-    if let Some(p) = p90 {
-        let x = log_x(p, left, width);
-        let _ = write!(
-            s,
-            r#"<line class="p90" x1="{x:.1}" x2="{x:.1}" y1="8" y2="{axis_y}"><title>p90 {}</title></line>"#,
-            super::format::minutes(p)
-        );
-    }
-    s.push_str("</svg>");
-    s
 }
 
 /// Horizontal bars as an HTML table: a row per label, the bar a CSS width

@@ -3,9 +3,9 @@
 //! chains and metrics).
 
 use super::escape as esc;
-use crate::analyze::Analysis;
+use crate::analyze::{Analysis, IncidentFacts};
 use crate::config::Config;
-use crate::model::Archive;
+use crate::model::{Archive, Incident};
 use crate::routes::{self, PageId};
 use serde::Serialize;
 
@@ -323,73 +323,107 @@ fn metrics_for(config: &Config, m: &crate::analyze::metrics::Metrics) -> serde_j
 }
 
 pub(crate) fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<u8> {
+    let export = JsonExport {
+        generator: format!("casebook {}", env!("CARGO_PKG_VERSION")),
+        as_of: config.as_of.to_string(),
+        audience: config.audience,
+        title: &config.file.title,
+        incidents: archive
+            .incidents
+            .iter()
+            .zip(&analysis.incidents)
+            .map(|(inc, facts)| json_incident(config, archive, inc, facts))
+            .collect(),
+        systems: json_systems(config, archive, analysis),
+        teams: json_teams(analysis),
+        chains: analysis
+            .chains
+            .iter()
+            .map(|c| {
+                c.members
+                    .iter()
+                    .map(|&m| archive.incidents[m].id.as_str())
+                    .collect()
+            })
+            .collect(),
+        metrics: metrics_for(config, &analysis.metrics),
+    };
+    serde_json::to_vec_pretty(&export).unwrap_or_default()
+}
+
+/// One incident of casebook.json, with what the analysis found about it.
+fn json_incident<'a>(
+    config: &Config,
+    archive: &'a Archive,
+    inc: &'a Incident,
+    f: &IncidentFacts,
+) -> JsonIncident<'a> {
     let id = |i: usize| archive.incidents[i].id.as_str();
-    let incidents = archive
-        .incidents
-        .iter()
-        .zip(&analysis.incidents)
-        .map(|(inc, f)| JsonIncident {
-            id: &inc.id,
-            url: PageId::incident(&inc.id).url(),
-            title: &inc.title,
-            date: inc.date.map(|d| d.to_string()),
-            severity: inc.severity.as_deref(),
-            status: inc.status.as_str(),
-            kind: inc.kind.as_str(),
-            visibility: match inc.visibility {
-                crate::model::Visibility::Internal => "internal",
-                crate::model::Visibility::Public => "public",
-            },
-            systems: &inc.systems,
-            tags: &inc.tags,
-            contributing_factors: &inc.contributing_factors,
-            authors: &inc.authors,
-            summary: inc.summary.as_deref(),
-            repeat_of: inc.repeat_of.iter().map(|l| l.id.as_str()).collect(),
-            repeated_by: f.repeated_by.iter().map(|&i| id(i)).collect(),
-            related: inc.related.iter().map(|l| l.id.as_str()).collect(),
-            chain: f.chain.map(|(c, _)| c),
-            timeline: &inc.timeline,
-            time_to_detect_minutes: f.time_to_detect,
-            time_to_mitigate_minutes: f.time_to_mitigate,
-            time_to_resolve_minutes: f.time_to_resolve,
-            follow_ups: inc
-                .follow_ups
-                .iter()
-                .zip(&f.follow_ups)
-                .map(|(fu, fact)| JsonFollowUp {
-                    title: &fu.title,
-                    owner: fu.owner.as_deref(),
-                    status: fu.status.as_str(),
-                    state: fact.state.as_str(),
-                    due: fu.due.map(|d| d.to_string()),
-                    done_on: fu.done_on.map(|d| d.to_string()),
-                    link: fu.link.as_deref(),
-                    public: fu.public,
-                    age_days: fact.age_days,
+    JsonIncident {
+        id: &inc.id,
+        url: PageId::incident(&inc.id).url(),
+        title: &inc.title,
+        date: inc.date.map(|d| d.to_string()),
+        severity: inc.severity.as_deref(),
+        status: inc.status.as_str(),
+        kind: inc.kind.as_str(),
+        visibility: match inc.visibility {
+            crate::model::Visibility::Internal => "internal",
+            crate::model::Visibility::Public => "public",
+        },
+        systems: &inc.systems,
+        tags: &inc.tags,
+        contributing_factors: &inc.contributing_factors,
+        authors: &inc.authors,
+        summary: inc.summary.as_deref(),
+        repeat_of: inc.repeat_of.iter().map(|l| l.id.as_str()).collect(),
+        repeated_by: f.repeated_by.iter().map(|&i| id(i)).collect(),
+        related: inc.related.iter().map(|l| l.id.as_str()).collect(),
+        chain: f.chain.map(|(c, _)| c),
+        timeline: &inc.timeline,
+        time_to_detect_minutes: f.time_to_detect,
+        time_to_mitigate_minutes: f.time_to_mitigate,
+        time_to_resolve_minutes: f.time_to_resolve,
+        follow_ups: inc
+            .follow_ups
+            .iter()
+            .zip(&f.follow_ups)
+            .map(|(fu, fact)| JsonFollowUp {
+                title: &fu.title,
+                owner: fu.owner.as_deref(),
+                status: fu.status.as_str(),
+                state: fact.state.as_str(),
+                due: fu.due.map(|d| d.to_string()),
+                done_on: fu.done_on.map(|d| d.to_string()),
+                link: fu.link.as_deref(),
+                public: fu.public,
+                age_days: fact.age_days,
+            })
+            .collect(),
+        recurred_while_open: f
+            .recurred_while_open
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "incident": id(r.earlier),
+                    "follow_up": archive.incidents[r.earlier].follow_ups[r.follow_up].title,
+                    "done_late": r.done_late,
                 })
-                .collect(),
-            recurred_while_open: f
-                .recurred_while_open
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "incident": id(r.earlier),
-                        "follow_up": archive.incidents[r.earlier].follow_ups[r.follow_up].title,
-                        "done_late": r.done_late,
-                    })
-                })
-                .collect(),
-            fix_did_not_hold: (!config.is_public())
-                .then(|| f.fix_did_not_hold.iter().map(|d| id(d.earlier)).collect()),
-            possibly_related: f
-                .possibly_related
-                .iter()
-                .map(|&(j, score)| serde_json::json!({ "incident": id(j), "score": score }))
-                .collect(),
-        })
-        .collect();
-    let systems = archive
+            })
+            .collect(),
+        fix_did_not_hold: (!config.is_public())
+            .then(|| f.fix_did_not_hold.iter().map(|d| id(d.earlier)).collect()),
+        possibly_related: f
+            .possibly_related
+            .iter()
+            .map(|&(j, score)| serde_json::json!({ "incident": id(j), "score": score }))
+            .collect(),
+    }
+}
+
+/// casebook.json's systems: each with its follow-up counts, repeats and metrics.
+fn json_systems(config: &Config, archive: &Archive, analysis: &Analysis) -> Vec<serde_json::Value> {
+    archive
         .systems
         .iter()
         .map(|s| {
@@ -403,8 +437,12 @@ pub(crate) fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> V
                 "metrics": analysis.system_metrics.get(&s.id).map(|m| metrics_for(config, m)),
             })
         })
-        .collect();
-    let teams = analysis
+        .collect()
+}
+
+/// casebook.json's teams: their page, systems and follow-up counts.
+fn json_teams(analysis: &Analysis) -> Vec<serde_json::Value> {
+    analysis
         .teams
         .iter()
         .map(|t| {
@@ -413,21 +451,5 @@ pub(crate) fn json(config: &Config, archive: &Archive, analysis: &Analysis) -> V
                 "incidents": t.incidents.len(), "open_follow_ups": t.open, "overdue_follow_ups": t.overdue,
             })
         })
-        .collect();
-    let export = JsonExport {
-        generator: format!("casebook {}", env!("CARGO_PKG_VERSION")),
-        as_of: config.as_of.to_string(),
-        audience: config.audience,
-        title: &config.file.title,
-        incidents,
-        systems,
-        teams,
-        chains: analysis
-            .chains
-            .iter()
-            .map(|c| c.members.iter().map(|&m| id(m)).collect())
-            .collect(),
-        metrics: metrics_for(config, &analysis.metrics),
-    };
-    serde_json::to_vec_pretty(&export).unwrap_or_default()
+        .collect()
 }

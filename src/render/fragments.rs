@@ -159,97 +159,104 @@ impl Renderer<'_> {
         wanted: Wanted,
         only: Option<&[usize]>,
     ) -> Result<Fragments, Diagnostic> {
-        let n = self.rows.len();
         let all: Vec<usize>;
         let selected = match only {
             Some(ids) => ids,
             None => {
-                all = (0..n).collect();
+                all = (0..self.rows.len()).collect();
                 &all
             }
         };
-        // Rendered for the selected incidents, then placed by incident position.
-        let place = |rendered: Vec<String>| {
-            let mut by_position = vec![String::new(); n];
-            for (&i, html) in selected.iter().zip(rendered) {
-                if let Some(slot) = by_position.get_mut(i) {
-                    *slot = html;
-                }
-            }
-            by_position
-        };
-        let row_store = self.fragment_cache.as_ref().map(|c| &c.rows);
-        let render_rows = |template| -> Result<Vec<String>, Diagnostic> {
-            let rows: Vec<&Row> = selected.iter().filter_map(|&i| self.rows.get(i)).collect();
-            let keys = rows.iter().map(|r| r.id.clone()).collect();
-            Ok(place(
-                self.cached_batches(template, keys, &rows, root, row_store)?,
-            ))
-        };
-        let rows = || -> Result<Vec<String>, Diagnostic> {
-            if !wanted.rows {
+        let rows_of = |wanted: bool, template| -> Result<Vec<String>, Diagnostic> {
+            if !wanted {
                 return Ok(Vec::new());
             }
-            render_rows(ROWS)
+            self.row_fragments(template, selected, root)
         };
-        let items = || -> Result<Vec<String>, Diagnostic> {
-            if !wanted.items {
-                return Ok(Vec::new());
-            }
-            render_rows(ITEMS)
-        };
-        let follow_ups = || -> Result<Vec<Vec<String>>, Diagnostic> {
-            let wanted_fact = |f: &FollowUpFact| match wanted.follow_ups {
-                FollowUps::None => false,
-                FollowUps::Pending => f.state.is_pending(),
-                FollowUps::All => true,
-            };
-            if wanted.follow_ups == FollowUps::None {
-                return Ok(Vec::new());
-            }
-            let facts = |i: usize| {
-                self.analysis
-                    .incidents
-                    .get(i)
-                    .map(|f| f.follow_ups.as_slice())
-                    .unwrap_or_default()
-            };
-            let (keys, views): (Vec<(String, usize)>, Vec<FollowUpView>) = selected
-                .par_iter()
-                .flat_map_iter(|&i| {
-                    facts(i).iter().filter(|f| wanted_fact(f)).map(|f| {
-                        let view = views::follow_up(self.archive, f);
-                        ((view.incident_id.clone(), f.index), view)
-                    })
-                })
-                .unzip();
-            let views: Vec<&FollowUpView> = views.iter().collect();
-            let store = self.fragment_cache.as_ref().map(|c| &c.follow_ups);
-            let mut flat = self
-                .cached_batches(FOLLOW_UPS, keys, &views, root, store)?
-                .into_iter();
-            let mut by_position = vec![Vec::new(); n];
-            for &i in selected {
-                if let Some(slot) = by_position.get_mut(i) {
-                    *slot = facts(i)
-                        .iter()
-                        .map(|f| {
-                            wanted_fact(f)
-                                .then(|| flat.next())
-                                .flatten()
-                                .unwrap_or_default()
-                        })
-                        .collect();
-                }
-            }
-            Ok(by_position)
-        };
+        let rows = || rows_of(wanted.rows, ROWS);
+        let items = || rows_of(wanted.items, ITEMS);
+        let follow_ups = || self.follow_up_fragments(wanted.follow_ups, selected, root);
         let ((rows, items), follow_ups) = rayon::join(|| rayon::join(rows, items), follow_ups);
         Ok(Fragments {
             rows: rows?,
             items: items?,
             follow_ups: follow_ups?,
         })
+    }
+
+    /// The `selected` incidents' rows or items (`template`), by incident position.
+    fn row_fragments(
+        &self,
+        template: &'static str,
+        selected: &[usize],
+        root: &str,
+    ) -> Result<Vec<String>, Diagnostic> {
+        let rows: Vec<&Row> = selected.iter().filter_map(|&i| self.rows.get(i)).collect();
+        let keys = rows.iter().map(|r| r.id.clone()).collect();
+        let store = self.fragment_cache.as_ref().map(|c| &c.rows);
+        let rendered = self.cached_batches(template, keys, &rows, root, store)?;
+        let mut by_position = vec![String::new(); self.rows.len()];
+        for (&i, html) in selected.iter().zip(rendered) {
+            if let Some(slot) = by_position.get_mut(i) {
+                *slot = html;
+            }
+        }
+        Ok(by_position)
+    }
+
+    /// The `selected` incidents' wanted follow-ups, by incident position and
+    /// then by the follow-up's position in the incident's facts (empty where
+    /// not wanted).
+    fn follow_up_fragments(
+        &self,
+        wanted: FollowUps,
+        selected: &[usize],
+        root: &str,
+    ) -> Result<Vec<Vec<String>>, Diagnostic> {
+        let wanted_fact = |f: &FollowUpFact| match wanted {
+            FollowUps::None => false,
+            FollowUps::Pending => f.state.is_pending(),
+            FollowUps::All => true,
+        };
+        if wanted == FollowUps::None {
+            return Ok(Vec::new());
+        }
+        let facts = |i: usize| {
+            self.analysis
+                .incidents
+                .get(i)
+                .map(|f| f.follow_ups.as_slice())
+                .unwrap_or_default()
+        };
+        let (keys, views): (Vec<(String, usize)>, Vec<FollowUpView>) = selected
+            .par_iter()
+            .flat_map_iter(|&i| {
+                facts(i).iter().filter(|f| wanted_fact(f)).map(|f| {
+                    let view = views::follow_up(self.archive, f);
+                    ((view.incident_id.clone(), f.index), view)
+                })
+            })
+            .unzip();
+        let views: Vec<&FollowUpView> = views.iter().collect();
+        let store = self.fragment_cache.as_ref().map(|c| &c.follow_ups);
+        let mut flat = self
+            .cached_batches(FOLLOW_UPS, keys, &views, root, store)?
+            .into_iter();
+        let mut by_position = vec![Vec::new(); self.rows.len()];
+        for &i in selected {
+            if let Some(slot) = by_position.get_mut(i) {
+                *slot = facts(i)
+                    .iter()
+                    .map(|f| {
+                        wanted_fact(f)
+                            .then(|| flat.next())
+                            .flatten()
+                            .unwrap_or_default()
+                    })
+                    .collect();
+            }
+        }
+        Ok(by_position)
     }
 
     /// [`Renderer::batches`], taking from `store` the entries rendered before

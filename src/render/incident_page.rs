@@ -9,53 +9,53 @@ use super::views::{IncidentView, RecurredView, Row};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Story {
+pub(super) struct Story {
     /// The summary is shown under the title (a summary taken from the body is
     /// then left out of `body_html`).
-    pub summary_on_top: bool,
-    pub body_html: String,
+    pub(super) summary_on_top: bool,
+    pub(super) body_html: String,
     /// The body's second-level headings, for the contents list.
-    pub contents: Vec<Heading>,
+    pub(super) contents: Vec<Heading>,
     /// Earlier occurrences with follow-ups still open when this one happened,
     /// nearest last; `in_chain` says the chain shown lists the occurrence.
-    pub earlier_open: Vec<EarlierOpen>,
+    pub(super) earlier_open: Vec<EarlierOpen>,
     /// How many follow-ups `earlier_open` holds.
-    pub open_count: usize,
+    pub(super) open_count: usize,
     /// Repeat links the chain shown does not list.
-    pub repeat_of: Vec<Row>,
-    pub repeated_by: Vec<Row>,
+    pub(super) repeat_of: Vec<Row>,
+    pub(super) repeated_by: Vec<Row>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Heading {
-    pub id: String,
-    pub text: String,
+pub(super) struct Heading {
+    pub(super) id: String,
+    pub(super) text: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct EarlierOpen {
-    pub row: Row,
-    pub in_chain: bool,
-    pub items: Vec<OpenItem>,
+pub(super) struct EarlierOpen {
+    pub(super) row: Row,
+    pub(super) in_chain: bool,
+    pub(super) items: Vec<OpenItem>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct OpenItem {
+pub(super) struct OpenItem {
     /// The tracker's key (`OPS-118`), read from the link's last path segment.
-    pub key: Option<String>,
-    pub title: String,
-    pub owner: Option<String>,
-    pub link: Option<String>,
+    pub(super) key: Option<String>,
+    pub(super) title: String,
+    pub(super) owner: Option<String>,
+    pub(super) link: Option<String>,
     /// "still not done when this happened", "done only on 3 Mar 2026, after this incident".
-    pub state: String,
+    pub(super) state: String,
     /// "open 448 days", while it is still open.
-    pub age: Option<String>,
-    pub still_open: bool,
+    pub(super) age: Option<String>,
+    pub(super) still_open: bool,
 }
 
 /// `body` and `summary` are the write-up's Markdown; `rewrite` turns its
 /// relative links into site links, as for the rest of the page.
-pub fn story(
+pub(super) fn story(
     view: &IncidentView,
     md: &Markdown,
     body: &str,

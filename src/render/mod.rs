@@ -10,9 +10,6 @@ mod feeds;
 pub(crate) mod format;
 mod fragments;
 mod home;
-// Their items are still spelled `pub`: narrowed once the work in progress
-// on these two files has merged.
-#[allow(unreachable_pub)]
 mod incident_page;
 mod incidents;
 pub(crate) mod links;
@@ -24,8 +21,6 @@ mod system_json;
 mod systems;
 mod teams;
 mod templates;
-// See incident_page above.
-#[allow(unreachable_pub)]
 pub(crate) mod views;
 
 use crate::analyze::Analysis;

@@ -6,7 +6,7 @@
 //! (`"schema": 1`) and documented in the README. A public build writes what its
 //! archive holds, which is public data only (see `model::public_view`).
 
-use crate::analyze::{Analysis, FollowUpState};
+use crate::analyze::{Analysis, FollowUpState, SystemFacts};
 use crate::config::Config;
 use crate::model::Archive;
 use crate::routes::PageId;
@@ -149,13 +149,49 @@ pub(super) fn index(config: &Config, archive: &Archive, analysis: &Analysis) -> 
 pub(super) fn system(config: &Config, archive: &Archive, analysis: &Analysis, id: &str) -> Vec<u8> {
     let facts = analysis.system(id).cloned().unwrap_or_default();
     let system = archive.system(id);
-    let incident = |i: usize| &archive.incidents[i];
-    let recent = facts
+    let data = SystemData {
+        schema: SCHEMA,
+        as_of: analysis.as_of.to_string(),
+        system: summary(config, archive, analysis, id),
+        tier: system.and_then(|s| s.tier),
+        parent: system.and_then(|s| s.parent.as_deref()),
+        recent_incidents: recent_incidents(config, archive, &facts),
+        repeats_last_12_months: facts.repeats_last_12_months,
+        chains: facts
+            .chains
+            .iter()
+            .map(|&c| {
+                analysis.chains[c]
+                    .members
+                    .iter()
+                    .map(|&m| archive.incidents[m].id.as_str())
+                    .collect()
+            })
+            .collect(),
+        follow_ups: FollowUps {
+            open: facts.open,
+            overdue: facts.overdue,
+            oldest_open_days: facts.oldest_open_days,
+            completion: facts.completion,
+            pending: pending_follow_ups(archive, &facts),
+        },
+        metrics: durations(analysis, id),
+    };
+    serde_json::to_vec_pretty(&data).unwrap_or_default()
+}
+
+/// The system's newest incidents, at most [`RECENT`].
+fn recent_incidents<'a>(
+    config: &Config,
+    archive: &'a Archive,
+    facts: &SystemFacts,
+) -> Vec<IncidentRef<'a>> {
+    facts
         .incidents
         .iter()
         .take(RECENT)
         .map(|&i| {
-            let inc = incident(i);
+            let inc = &archive.incidents[i];
             IncidentRef {
                 id: &inc.id,
                 title: &inc.title,
@@ -166,7 +202,13 @@ pub(super) fn system(config: &Config, archive: &Archive, analysis: &Analysis, id
                 is_repeat: !inc.repeat_of.is_empty() || inc.hidden_repeat_of > 0,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The system's overdue, open and in-progress follow-ups: overdue first, then
+/// by due date, then by incident.
+fn pending_follow_ups<'a>(archive: &'a Archive, facts: &SystemFacts) -> Vec<PendingFollowUp<'a>> {
+    let incident = |i: usize| &archive.incidents[i];
     let mut pending: Vec<&crate::analyze::FollowUpFact> = facts
         .follow_ups
         .iter()
@@ -176,7 +218,7 @@ pub(super) fn system(config: &Config, archive: &Archive, analysis: &Analysis, id
         let fu = &incident(f.incident).follow_ups[f.index];
         (f.state != FollowUpState::Overdue, fu.due, f.incident)
     });
-    let pending = pending
+    pending
         .into_iter()
         .map(|f| {
             let inc = incident(f.incident);
@@ -191,8 +233,12 @@ pub(super) fn system(config: &Config, archive: &Archive, analysis: &Analysis, id
                 incident: &inc.id,
             }
         })
-        .collect();
-    let metrics = analysis
+        .collect()
+}
+
+/// The system's time-to-X metrics, with a p90 only where n is at least 10.
+fn durations(analysis: &Analysis, id: &str) -> Vec<Duration> {
+    analysis
         .system_metrics
         .get(id)
         .map(|m| {
@@ -208,34 +254,5 @@ pub(super) fn system(config: &Config, archive: &Archive, analysis: &Analysis, id
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    let data = SystemData {
-        schema: SCHEMA,
-        as_of: analysis.as_of.to_string(),
-        system: summary(config, archive, analysis, id),
-        tier: system.and_then(|s| s.tier),
-        parent: system.and_then(|s| s.parent.as_deref()),
-        recent_incidents: recent,
-        repeats_last_12_months: facts.repeats_last_12_months,
-        chains: facts
-            .chains
-            .iter()
-            .map(|&c| {
-                analysis.chains[c]
-                    .members
-                    .iter()
-                    .map(|&m| incident(m).id.as_str())
-                    .collect()
-            })
-            .collect(),
-        follow_ups: FollowUps {
-            open: facts.open,
-            overdue: facts.overdue,
-            oldest_open_days: facts.oldest_open_days,
-            completion: facts.completion,
-            pending,
-        },
-        metrics,
-    };
-    serde_json::to_vec_pretty(&data).unwrap_or_default()
+        .unwrap_or_default()
 }

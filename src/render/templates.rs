@@ -50,20 +50,23 @@ pub(crate) fn compile(theme: &Theme) -> Result<tera::Tera, Diagnostic> {
     Ok(tera)
 }
 
-/// `page_url(page="system", id=system.id)`: a page's URL relative to the site
-/// root, from [`crate::routes`] (templates put `{{ root }}` before it).
+/// `page_url(page="system", id=system.id)`, `page_url(page="incidents",
+/// order="oldest")`: a page's URL relative to the site root, from
+/// [`crate::routes`] (templates put `{{ root }}` before it).
 fn page_url(args: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
-    let page = args
-        .get("page")
-        .and_then(tera::Value::as_str)
-        .unwrap_or_default();
-    let id = args.get("id").and_then(tera::Value::as_str);
-    PageId::named(page, id)
+    let arg = |name: &str| args.get(name).and_then(tera::Value::as_str);
+    let page = arg("page").unwrap_or_default();
+    let (id, order) = (arg("id"), arg("order"));
+    PageId::named(page, id, order)
         .map(|p| tera::Value::String(p.url()))
         .ok_or_else(|| {
+            let with = match (id, order) {
+                (_, Some(order)) => format!(" in order \"{order}\""),
+                (None, None) => " without an id".to_owned(),
+                (Some(_), None) => String::new(),
+            };
             tera::Error::msg(format!(
-                "page_url: no page \"{page}\"{}; see the routes in DESIGN.md's site map",
-                if id.is_none() { " without an id" } else { "" }
+                "page_url: no page \"{page}\"{with}; see the routes in DESIGN.md's site map"
             ))
         })
 }
@@ -145,6 +148,15 @@ mod tests {
         );
         let error = page_url(&args("system", None)).map_err(|e| e.to_string());
         assert!(error.is_err_and(|e| e.contains("without an id")));
+        let mut oldest = args("incidents", None);
+        oldest.insert("order".to_owned(), tera::Value::from("oldest"));
+        assert_eq!(
+            page_url(&oldest).ok(),
+            Some(tera::Value::from("incidents/oldest/"))
+        );
+        oldest.insert("order".to_owned(), tera::Value::from("upside-down"));
+        let error = page_url(&oldest).map_err(|e| e.to_string());
+        assert!(error.is_err_and(|e| e.contains("in order \"upside-down\"")));
     }
 
     #[test]

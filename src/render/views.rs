@@ -4,35 +4,35 @@
 
 use super::format;
 use super::markdown::Markdown;
-use crate::analyze::{Analysis, FollowUpFact, FollowUpState};
+use crate::analyze::{Analysis, FollowUpFact, FollowUpState, IncidentFacts};
 use crate::config::Config;
 use crate::model::Archive;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct SiteView {
-    pub title: String,
-    pub description: String,
-    pub base_url: String,
-    pub is_public: bool,
-    pub as_of: String,
-    pub as_of_iso: String,
-    pub generator: String,
-    pub incident_count: usize,
-    pub has_reading_lists: bool,
+pub(crate) struct SiteView {
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) base_url: String,
+    pub(super) is_public: bool,
+    pub(super) as_of: String,
+    pub(super) as_of_iso: String,
+    pub(super) generator: String,
+    pub(crate) incident_count: usize,
+    pub(super) has_reading_lists: bool,
     /// Some systems file names a team: the site has `teams/`.
-    pub has_teams: bool,
+    pub(super) has_teams: bool,
     /// Some write-up names a contributing factor (the nav links the factors page).
-    pub has_factors: bool,
+    pub(super) has_factors: bool,
     /// The follow-up board is built: always internally, in a public build
     /// only with `public.show_follow_ups`.
-    pub has_follow_ups: bool,
+    pub(super) has_follow_ups: bool,
     /// The severity scale, worst first (for scripts that colour badges).
-    pub severities: Vec<String>,
+    pub(super) severities: Vec<String>,
 }
 
 impl SiteView {
-    pub fn new(config: &Config, archive: &Archive) -> Self {
+    pub(crate) fn new(config: &Config, archive: &Archive) -> Self {
         Self {
             title: site_title(config),
             description: site_description(config),
@@ -60,7 +60,7 @@ impl SiteView {
 }
 
 /// The site's name: a public build may have its own (`[public] title`).
-pub fn site_title(config: &Config) -> String {
+pub(super) fn site_title(config: &Config) -> String {
     match &config.file.public.title {
         Some(t) if config.is_public() => t.clone(),
         _ => config.file.title.clone(),
@@ -82,45 +82,45 @@ fn site_description(config: &Config) -> String {
 
 /// A system as a link: its id for the URL, its name to show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SystemLink {
-    pub id: String,
-    pub name: String,
+pub(super) struct SystemLink {
+    pub(super) id: String,
+    pub(super) name: String,
 }
 
 /// One incident as a row of a list or table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Row {
-    pub id: String,
-    pub title: String,
-    pub date: String,
-    pub date_iso: String,
+pub(crate) struct Row {
+    pub(super) id: String,
+    pub(super) title: String,
+    pub(super) date: String,
+    pub(super) date_iso: String,
     /// `2024`, or `undated`.
-    pub year: String,
-    pub severity: Option<String>,
+    pub(super) year: String,
+    pub(super) severity: Option<String>,
     /// Position on the scale (0 = worst), for CSS classes; the scale's length when none.
-    pub sev_rank: usize,
-    pub status: &'static str,
+    pub(super) sev_rank: usize,
+    pub(super) status: &'static str,
     /// `incident`, `near-miss` or `drill`.
-    pub kind: &'static str,
+    pub(super) kind: &'static str,
     /// System ids (filters, links).
-    pub systems: Vec<String>,
+    pub(super) systems: Vec<String>,
     /// The same systems' names, for display: a systems file's `name`, else the
     /// spelling the write-ups use most.
-    pub system_names: Vec<String>,
+    pub(super) system_names: Vec<String>,
     /// Both, for links: `{ id, name }`.
-    pub system_links: Vec<SystemLink>,
-    pub open: usize,
-    pub overdue: usize,
-    pub follow_ups: usize,
-    pub done: usize,
-    pub time_to_resolve: Option<String>,
-    pub ttr_minutes: Option<i64>,
-    pub is_repeat: bool,
-    pub draft: bool,
-    pub visibility: &'static str,
+    pub(super) system_links: Vec<SystemLink>,
+    pub(super) open: usize,
+    pub(super) overdue: usize,
+    pub(super) follow_ups: usize,
+    pub(super) done: usize,
+    pub(super) time_to_resolve: Option<String>,
+    pub(super) ttr_minutes: Option<i64>,
+    pub(super) is_repeat: bool,
+    pub(super) draft: bool,
+    pub(super) visibility: &'static str,
 }
 
-pub fn row(config: &Config, archive: &Archive, analysis: &Analysis, i: usize) -> Row {
+pub(crate) fn row(config: &Config, archive: &Archive, analysis: &Analysis, i: usize) -> Row {
     let inc = &archive.incidents[i];
     let f = &analysis.incidents[i];
     let system_links: Vec<SystemLink> = inc
@@ -169,24 +169,24 @@ pub fn row(config: &Config, archive: &Archive, analysis: &Analysis, i: usize) ->
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FollowUpView {
-    pub title: String,
-    pub owner: Option<String>,
-    pub state: &'static str,
-    pub state_label: &'static str,
-    pub due: Option<String>,
-    pub due_iso: Option<String>,
-    pub done_on: Option<String>,
-    pub link: Option<String>,
-    pub age_days: Option<i64>,
-    pub public: bool,
-    pub incident_id: String,
-    pub incident_title: String,
-    pub incident_date: String,
-    pub systems: Vec<String>,
+pub(super) struct FollowUpView {
+    pub(super) title: String,
+    pub(super) owner: Option<String>,
+    pub(super) state: &'static str,
+    pub(super) state_label: &'static str,
+    pub(super) due: Option<String>,
+    pub(super) due_iso: Option<String>,
+    pub(super) done_on: Option<String>,
+    pub(super) link: Option<String>,
+    pub(super) age_days: Option<i64>,
+    pub(super) public: bool,
+    pub(super) incident_id: String,
+    pub(super) incident_title: String,
+    pub(super) incident_date: String,
+    pub(super) systems: Vec<String>,
 }
 
-pub fn follow_up(archive: &Archive, fact: &FollowUpFact) -> FollowUpView {
+pub(super) fn follow_up(archive: &Archive, fact: &FollowUpFact) -> FollowUpView {
     let inc = &archive.incidents[fact.incident];
     let f = &inc.follow_ups[fact.index];
     FollowUpView {
@@ -208,7 +208,7 @@ pub fn follow_up(archive: &Archive, fact: &FollowUpFact) -> FollowUpView {
 }
 
 /// The parent of system `id`, named as its own page names it (its id if it has no file).
-pub fn parent_link(archive: &Archive, id: &str) -> Option<SystemLink> {
+pub(super) fn parent_link(archive: &Archive, id: &str) -> Option<SystemLink> {
     let parent = archive.system(id)?.parent.as_deref()?;
     Some(SystemLink {
         id: parent.to_owned(),
@@ -219,50 +219,50 @@ pub fn parent_link(archive: &Archive, id: &str) -> Option<SystemLink> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct LabelValue {
-    pub label: String,
-    pub value: String,
+pub(super) struct LabelValue {
+    pub(super) label: String,
+    pub(super) value: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ChainMember {
-    pub row: Row,
-    pub current: bool,
-    pub ordinal: String,
+pub(super) struct ChainMember {
+    pub(super) row: Row,
+    pub(super) current: bool,
+    pub(super) ordinal: String,
     /// Members left out just before this one (see [`CHAIN_NEIGHBOURS`]).
-    pub hidden_before: usize,
+    pub(super) hidden_before: usize,
 }
 
 /// How many "recurred while open" items an incident page lists, from the
 /// nearest earlier occurrences: every earlier occurrence's open items were
 /// listed, so a chain of 2,000 with one open item each wrote two million.
-pub const RECURRED_SHOWN: usize = 20;
+pub(super) const RECURRED_SHOWN: usize = 20;
 
 /// How many occurrences before and after the current one an incident page
 /// shows of its chain, besides the first and the last. Every page of a chain
 /// used to list all of it: a chain of 2,000 wrote 1.5 GB. The system page
 /// lists whole chains, once.
-pub const CHAIN_NEIGHBOURS: usize = 5;
+pub(super) const CHAIN_NEIGHBOURS: usize = 5;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ChainView {
-    pub index: usize,
-    pub length: usize,
+pub(super) struct ChainView {
+    pub(super) index: usize,
+    pub(super) length: usize,
     /// "3rd occurrence" of the current incident, when shown on an incident page.
-    pub ordinal: Option<String>,
-    pub systems: Vec<String>,
-    pub members: Vec<ChainMember>,
-    pub first: String,
-    pub last: String,
+    pub(super) ordinal: Option<String>,
+    pub(super) systems: Vec<String>,
+    pub(super) members: Vec<ChainMember>,
+    pub(super) first: String,
+    pub(super) last: String,
     /// A member repeats an incident this (public) archive leaves out: the chain
     /// is not the whole story, so neither positions nor a count are shown.
-    pub hidden_earlier: bool,
+    pub(super) hidden_earlier: bool,
     /// Members not in `members`, and the system page that lists them all.
-    pub hidden: usize,
-    pub system: Option<String>,
+    pub(super) hidden: usize,
+    pub(super) system: Option<String>,
 }
 
-pub fn chain(
+pub(super) fn chain(
     config: &Config,
     archive: &Archive,
     analysis: &Analysis,
@@ -319,76 +319,76 @@ pub fn chain(
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct RecurredView {
-    pub follow_up: FollowUpView,
-    pub earlier: Row,
-    pub done_late: bool,
+pub(super) struct RecurredView {
+    pub(super) follow_up: FollowUpView,
+    pub(super) earlier: Row,
+    pub(super) done_late: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Progress {
-    pub done: usize,
+pub(super) struct Progress {
+    pub(super) done: usize,
     /// Follow-ups with a known status; untracked ones are counted apart.
-    pub total: usize,
-    pub wont_do: usize,
+    pub(super) total: usize,
+    pub(super) wont_do: usize,
     /// Plain bullets under an action heading: no status known.
-    pub untracked: usize,
-    pub open: usize,
-    pub overdue: usize,
-    pub percent: usize,
+    pub(super) untracked: usize,
+    pub(super) open: usize,
+    pub(super) overdue: usize,
+    pub(super) percent: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct SimilarView {
-    pub row: Row,
-    pub score: String,
+pub(super) struct SimilarView {
+    pub(super) row: Row,
+    pub(super) score: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct IncidentView {
-    pub row: Row,
-    pub summary_html: Option<String>,
+pub(super) struct IncidentView {
+    pub(super) row: Row,
+    pub(super) summary_html: Option<String>,
     /// The summary is the body's first paragraph (shown in the body, not above it).
-    pub summary_from_body: bool,
-    pub body_html: String,
-    pub tags: Vec<String>,
-    pub factors: Vec<String>,
-    pub authors: Vec<String>,
-    pub timeline: Vec<LabelValue>,
-    pub durations: Vec<LabelValue>,
-    pub follow_ups: Vec<FollowUpView>,
-    pub progress: Progress,
-    pub repeat_of: Vec<Row>,
-    pub repeated_by: Vec<Row>,
-    pub related: Vec<Row>,
-    pub related_by: Vec<Row>,
-    pub chain: Option<ChainView>,
-    pub recurred_while_open: Vec<RecurredView>,
+    pub(super) summary_from_body: bool,
+    pub(super) body_html: String,
+    pub(super) tags: Vec<String>,
+    pub(super) factors: Vec<String>,
+    pub(super) authors: Vec<String>,
+    pub(super) timeline: Vec<LabelValue>,
+    pub(super) durations: Vec<LabelValue>,
+    pub(super) follow_ups: Vec<FollowUpView>,
+    pub(super) progress: Progress,
+    pub(super) repeat_of: Vec<Row>,
+    pub(super) repeated_by: Vec<Row>,
+    pub(super) related: Vec<Row>,
+    pub(super) related_by: Vec<Row>,
+    pub(super) chain: Option<ChainView>,
+    pub(super) recurred_while_open: Vec<RecurredView>,
     /// Items of `recurred_while_open` left out (see [`RECURRED_SHOWN`]).
-    pub recurred_hidden: usize,
-    pub possibly_related: Vec<SimilarView>,
+    pub(super) recurred_hidden: usize,
+    pub(super) possibly_related: Vec<SimilarView>,
     /// "The fix did not hold", "possibly a repeat; OPS-194 still open".
-    pub signals: super::repeat_signals::Signals,
-    pub hidden_repeat_of: usize,
-    pub public_title: Option<String>,
-    pub public_summary_html: Option<String>,
-    pub public_impact_html: Option<String>,
-    pub public_follow_ups: Vec<FollowUpView>,
+    pub(super) signals: super::repeat_signals::Signals,
+    pub(super) hidden_repeat_of: usize,
+    pub(super) public_title: Option<String>,
+    pub(super) public_summary_html: Option<String>,
+    pub(super) public_impact_html: Option<String>,
+    pub(super) public_follow_ups: Vec<FollowUpView>,
     /// The systems hit, as customers know them (`public_name`, else `name`).
-    pub public_systems: Vec<String>,
-    pub has_rca: bool,
+    pub(super) public_systems: Vec<String>,
+    pub(super) has_rca: bool,
     /// The original write-up, chat threads, dashboards (checked URLs).
-    pub links: Vec<crate::model::incident::Link>,
-    pub source: String,
-    pub word_count: usize,
-    pub reading_minutes: usize,
+    pub(super) links: Vec<crate::model::incident::Link>,
+    pub(super) source: String,
+    pub(super) word_count: usize,
+    pub(super) reading_minutes: usize,
 }
 
-pub fn reading_minutes(words: usize) -> usize {
+pub(super) fn reading_minutes(words: usize) -> usize {
     words.div_ceil(200).max(1)
 }
 
-pub fn incident(
+pub(super) fn incident(
     config: &Config,
     archive: &Archive,
     analysis: &Analysis,
@@ -404,49 +404,9 @@ pub fn incident(
     let link_rows = |links: &[crate::model::incident::LinkRef]| -> Vec<Row> {
         rows(&mut links.iter().filter_map(|l| archive.position(&l.id)))
     };
-    let t = &inc.timeline;
-    let timeline = [
-        ("Started", t.started),
-        ("Detected", t.detected),
-        ("Mitigated", t.mitigated),
-        ("Resolved", t.resolved),
-    ]
-    .into_iter()
-    .filter_map(|(label, at)| {
-        at.map(|at| LabelValue {
-            label: label.into(),
-            value: format::timestamp(at),
-        })
-    })
-    .collect();
-    let durations = [
-        ("Time to detect", f.time_to_detect),
-        ("Time to mitigate", f.time_to_mitigate),
-        ("Time to resolve", f.time_to_resolve),
-    ]
-    .into_iter()
-    .filter_map(|(label, m)| {
-        m.map(|m| LabelValue {
-            label: label.into(),
-            value: format::minutes(m),
-        })
-    })
-    .collect();
     let follow_ups: Vec<FollowUpView> =
         f.follow_ups.iter().map(|x| follow_up(archive, x)).collect();
-    let wont_do = f.count(FollowUpState::WontDo);
-    let done = f.count(FollowUpState::Done);
-    let untracked = f.count(FollowUpState::Untracked);
-    let counted = follow_ups.len() - wont_do - untracked;
-    let progress = Progress {
-        done,
-        total: follow_ups.len() - untracked,
-        wont_do,
-        untracked,
-        open: f.follow_ups.iter().filter(|x| x.state.is_pending()).count(),
-        overdue: f.count(FollowUpState::Overdue),
-        percent: (done * 100).checked_div(counted).unwrap_or(0),
-    };
+    let progress = Progress::of(f);
     let public_follow_ups = follow_ups.iter().filter(|x| x.public).cloned().collect();
     IncidentView {
         row: row(config, archive, analysis, i),
@@ -459,8 +419,8 @@ pub fn incident(
         tags: inc.tags.clone(),
         factors: inc.contributing_factors.clone(),
         authors: inc.authors.clone(),
-        timeline,
-        durations,
+        timeline: timeline(&inc.timeline),
+        durations: durations(f),
         follow_ups,
         progress,
         links: inc.links.clone(),
@@ -501,16 +461,7 @@ pub fn incident(
             .as_deref()
             .map(|s| links.inline(md, archive, i, "", s)),
         public_follow_ups,
-        public_systems: inc
-            .systems
-            .iter()
-            .map(|s| {
-                archive
-                    .system(s)
-                    .map_or(s.as_str(), |s| s.public_name())
-                    .to_owned()
-            })
-            .collect(),
+        public_systems: public_systems(archive, inc),
         has_rca: inc.visibility == crate::model::Visibility::Public,
         source: inc.source.display().to_string(),
         word_count: inc.word_count,
@@ -518,8 +469,77 @@ pub fn incident(
     }
 }
 
+/// The timeline's moments that the write-up gives, in order.
+fn timeline(t: &crate::model::incident::Timeline) -> Vec<LabelValue> {
+    [
+        ("Started", t.started),
+        ("Detected", t.detected),
+        ("Mitigated", t.mitigated),
+        ("Resolved", t.resolved),
+    ]
+    .into_iter()
+    .filter_map(|(label, at)| {
+        at.map(|at| LabelValue {
+            label: label.into(),
+            value: format::timestamp(at),
+        })
+    })
+    .collect()
+}
+
+/// Time to detect, mitigate and resolve, where the timeline gives them.
+fn durations(f: &IncidentFacts) -> Vec<LabelValue> {
+    [
+        ("Time to detect", f.time_to_detect),
+        ("Time to mitigate", f.time_to_mitigate),
+        ("Time to resolve", f.time_to_resolve),
+    ]
+    .into_iter()
+    .filter_map(|(label, m)| {
+        m.map(|m| LabelValue {
+            label: label.into(),
+            value: format::minutes(m),
+        })
+    })
+    .collect()
+}
+
+impl Progress {
+    /// An incident's follow-ups counted by state; the percentage done leaves
+    /// out won't-do and untracked ones.
+    fn of(f: &IncidentFacts) -> Progress {
+        let all = f.follow_ups.len();
+        let wont_do = f.count(FollowUpState::WontDo);
+        let done = f.count(FollowUpState::Done);
+        let untracked = f.count(FollowUpState::Untracked);
+        let counted = all - wont_do - untracked;
+        Progress {
+            done,
+            total: all - untracked,
+            wont_do,
+            untracked,
+            open: f.follow_ups.iter().filter(|x| x.state.is_pending()).count(),
+            overdue: f.count(FollowUpState::Overdue),
+            percent: (done * 100).checked_div(counted).unwrap_or(0),
+        }
+    }
+}
+
+/// The systems `inc` hit, as customers know them.
+fn public_systems(archive: &Archive, inc: &crate::model::Incident) -> Vec<String> {
+    inc.systems
+        .iter()
+        .map(|s| {
+            archive
+                .system(s)
+                .map_or(s.as_str(), |s| s.public_name())
+                .to_owned()
+        })
+        .collect()
+}
+
 /// The earlier incidents' follow-ups that were not done when incident `i` happened.
-pub fn recurred_while_open(
+pub(super) fn recurred_while_open(
     config: &Config,
     archive: &Archive,
     analysis: &Analysis,

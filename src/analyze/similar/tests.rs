@@ -2,13 +2,15 @@
 //! tantivy would; lengths rounded as tantivy stores them.
 
 use super::bm25::stored_len;
-use super::words::{for_each_word, text_parts, Counter, Key, Vocabulary, NOT_DIGIT, UPPER};
+use super::words::{for_each_word, Counter, Key, Vocabulary, NOT_DIGIT, UPPER};
 use super::*;
+use crate::model::searchable::SearchableText;
 use crate::model::Incident;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-/// The text an incident is compared by, in one string.
+/// The text an incident was compared by when the analysis put every write-up
+/// into a tantivy index, in one string: an oracle for the parts compared now.
 fn incident_text(inc: &Incident) -> String {
     let mut text = String::with_capacity(inc.body.len() + 256);
     for part in [
@@ -316,7 +318,7 @@ fn lengths_round_as_tantivy_stores_them() {
 }
 
 #[test]
-fn text_parts_hold_the_words_of_incident_text() {
+fn compared_parts_hold_the_words_of_incident_text() {
     let mut inc = (*incident("a", &["x"], "Body text, with-hyphens.")).clone();
     inc.summary = Some("Short summary".into());
     inc.contributing_factors = vec!["config-drift".into()];
@@ -327,6 +329,9 @@ fn text_parts_hold_the_words_of_incident_text() {
             .map(str::to_owned)
             .collect()
     };
-    let from_parts: Vec<String> = text_parts(&inc).flat_map(words).collect();
+    let from_parts: Vec<String> = SearchableText::of(&inc)
+        .compared()
+        .flat_map(words)
+        .collect();
     assert_eq!(from_parts, words(&incident_text(&inc)));
 }

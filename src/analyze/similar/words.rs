@@ -1,8 +1,11 @@
-//! Words: an incident's text split into lowercased words and counted, eight
-//! ASCII bytes at a time, against a small vocabulary table per rayon job; then
+//! Words: the text an incident is compared by (`SearchableText::compared`, part
+//! by part, so words never run across parts; `-` in factors and tags separates
+//! words either way) split into lowercased words and counted, eight ASCII bytes
+//! at a time, against a small vocabulary table per rayon job; then
 //! the vocabularies merged into one with document frequencies, and the words a
 //! query can use picked out. Knows nothing of scores.
 
+use crate::model::searchable::SearchableText;
 use crate::model::Incident;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -95,23 +98,6 @@ pub(super) const STOP_WORDS: &[&str] = &[
 /// Words of this many bytes or more do not count toward a write-up's length
 /// (tantivy's default tokenizer drops them).
 pub(super) const LONG_WORD_BYTES: usize = 40;
-
-/// The parts of an incident's text: title, summary, factors, tags, body. Words never
-/// run across parts, and `-` in factors and tags separates words either way.
-pub(super) fn text_parts(inc: &Incident) -> impl Iterator<Item = &str> {
-    [
-        inc.title.as_str(),
-        inc.summary.as_deref().unwrap_or_default(),
-    ]
-    .into_iter()
-    .chain(
-        inc.contributing_factors
-            .iter()
-            .chain(&inc.tags)
-            .map(String::as_str),
-    )
-    .chain(std::iter::once(inc.body.as_str()))
-}
 
 /// ASCII byte classes, so words split without decoding UTF-8 one character at a time.
 pub(super) const ALNUM: u8 = 1;
@@ -446,7 +432,7 @@ pub(super) fn count(incidents: &[std::sync::Arc<Incident>]) -> Words<'_> {
         .par_iter()
         .enumerate()
         .fold(Counter::default, |mut counter, (i, inc)| {
-            counter.add(i, text_parts(inc));
+            counter.add(i, SearchableText::of(inc).compared());
             counter
         })
         .collect();
