@@ -437,6 +437,36 @@ fn normalize_timestamp(s: &str) -> std::borrow::Cow<'_, str> {
     format!("{date}T{time}").into()
 }
 
+/// A string field limited to `names`; a bad value gets a "did you mean".
+pub(super) fn enum_field<T>(
+    f: &Fields<'_>,
+    key: &'static str,
+    names: &[&str],
+    parse: impl Fn(&str) -> Option<T>,
+) -> Option<T> {
+    let s = f.string(key)?;
+    if let Some(v) = parse(&s) {
+        return Some(v);
+    }
+    let node = f.node(key)?;
+    let list = names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hint = match did_you_mean(&s, names.iter().copied()) {
+        Some(m) => format!("did you mean \"{m}\"? Allowed: {list}"),
+        None => format!("allowed: {list}"),
+    };
+    f.reporter().warn_at(
+        node,
+        &f.path(key),
+        format!("\"{s}\" is not a valid {key}; it is ignored"),
+        Some(hint),
+    );
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

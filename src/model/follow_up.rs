@@ -1,9 +1,12 @@
 //! Follow-ups (action items) as written: their status, and their reading from
 //! `[[follow_ups]]` tables. Task lists in the body are read by [`super::body`];
-//! both sources merge in [`super::incident`].
+//! both sources merge here ([`read_follow_ups`]).
 
+use super::body;
+use super::fallback::Fallback;
+use super::fields::enum_field;
 use super::fields::Fields;
-use super::incident::enum_field;
+use super::incident::normalize_title;
 use super::url::checked_url;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -121,6 +124,70 @@ pub fn read(t: Fields<'_>) -> Option<FollowUp> {
     };
     t.finish();
     Some(fu)
+}
+
+/// Front-matter follow-ups, then the body's task lists under action headings
+/// (plain bullets there are untracked), merged by title.
+pub(super) fn read_follow_ups(
+    f: &Fields<'_>,
+    body_text: &str,
+    body_line: u32,
+    fallbacks: &mut Vec<Fallback>,
+) -> Vec<FollowUp> {
+    let mut follow_ups: Vec<FollowUp> = f
+        .tables("follow_ups")
+        .into_iter()
+        .filter_map(super::follow_up::read)
+        .collect();
+    let mut seen: std::collections::HashSet<String> = follow_ups
+        .iter()
+        .map(|fu| normalize_title(&fu.title))
+        .collect();
+    let mut untracked = 0;
+    let lines = body::action_lines(body_text);
+    let tables = super::sections::table_follow_ups(&lines, body_line)
+        .into_iter()
+        .map(|follow_up| body::TaskLine {
+            follow_up,
+            bad_due: None,
+        });
+    for body::TaskLine {
+        follow_up: mut task,
+        bad_due,
+    } in body::task_lines(&lines, body_line)
+        .into_iter()
+        .chain(tables)
+    {
+        if let Some(bad) = bad_due {
+            let reporter = f.reporter();
+            reporter.push(
+                crate::diagnostic::Diagnostic::warning(
+                    &reporter.file,
+                    format!(
+                        "follow-up \"{}\": due:{bad} is not a date; it has no due date",
+                        task.title
+                    ),
+                )
+                .at_line(task.line)
+                .field("follow_ups")
+                .hint("write due:YYYY-MM-DD, e.g. due:2025-01-31"),
+            );
+        }
+        if let Some(link) = task.link.take() {
+            task.link = super::url::is_safe_url(&link).then_some(link);
+        }
+        if seen.insert(normalize_title(&task.title)) {
+            untracked += usize::from(task.status == FollowUpStatus::Untracked);
+            follow_ups.push(task);
+        }
+    }
+    if untracked > 0 {
+        fallbacks.push(Fallback {
+            field: "follow_ups",
+            source: "plain bullets",
+        });
+    }
+    follow_ups
 }
 
 #[cfg(test)]

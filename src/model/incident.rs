@@ -8,7 +8,8 @@
 
 use super::body;
 use super::fallback::{self, Fallback};
-use super::fields::{Fields, Reporter};
+use super::fields::{enum_field, Fields, Reporter};
+use super::follow_up::read_follow_ups;
 pub use super::follow_up::{FollowUp, FollowUpSource, FollowUpStatus, RawFollowUp};
 use crate::config::Config;
 use crate::diagnostic::did_you_mean;
@@ -456,100 +457,6 @@ fn read_severity(f: &Fields<'_>, config: &Config) -> Option<String> {
         node,
         "severity",
         format!("\"{s}\" is not a severity in this archive; the incident is shown unrated"),
-        Some(hint),
-    );
-    None
-}
-
-/// Front-matter follow-ups, then the body's task lists under action headings
-/// (plain bullets there are untracked), merged by title.
-fn read_follow_ups(
-    f: &Fields<'_>,
-    body_text: &str,
-    body_line: u32,
-    fallbacks: &mut Vec<Fallback>,
-) -> Vec<FollowUp> {
-    let mut follow_ups: Vec<FollowUp> = f
-        .tables("follow_ups")
-        .into_iter()
-        .filter_map(super::follow_up::read)
-        .collect();
-    let mut seen: std::collections::HashSet<String> = follow_ups
-        .iter()
-        .map(|fu| normalize_title(&fu.title))
-        .collect();
-    let mut untracked = 0;
-    let lines = body::action_lines(body_text);
-    let tables = super::sections::table_follow_ups(&lines, body_line)
-        .into_iter()
-        .map(|follow_up| body::TaskLine {
-            follow_up,
-            bad_due: None,
-        });
-    for body::TaskLine {
-        follow_up: mut task,
-        bad_due,
-    } in body::task_lines(&lines, body_line)
-        .into_iter()
-        .chain(tables)
-    {
-        if let Some(bad) = bad_due {
-            let reporter = f.reporter();
-            reporter.push(
-                crate::diagnostic::Diagnostic::warning(
-                    &reporter.file,
-                    format!(
-                        "follow-up \"{}\": due:{bad} is not a date; it has no due date",
-                        task.title
-                    ),
-                )
-                .at_line(task.line)
-                .field("follow_ups")
-                .hint("write due:YYYY-MM-DD, e.g. due:2025-01-31"),
-            );
-        }
-        if let Some(link) = task.link.take() {
-            task.link = super::url::is_safe_url(&link).then_some(link);
-        }
-        if seen.insert(normalize_title(&task.title)) {
-            untracked += usize::from(task.status == FollowUpStatus::Untracked);
-            follow_ups.push(task);
-        }
-    }
-    if untracked > 0 {
-        fallbacks.push(Fallback {
-            field: "follow_ups",
-            source: "plain bullets",
-        });
-    }
-    follow_ups
-}
-
-/// A string field limited to `names`; a bad value gets a "did you mean".
-pub(super) fn enum_field<T>(
-    f: &Fields<'_>,
-    key: &'static str,
-    names: &[&str],
-    parse: impl Fn(&str) -> Option<T>,
-) -> Option<T> {
-    let s = f.string(key)?;
-    if let Some(v) = parse(&s) {
-        return Some(v);
-    }
-    let node = f.node(key)?;
-    let list = names
-        .iter()
-        .map(|n| format!("\"{n}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let hint = match did_you_mean(&s, names.iter().copied()) {
-        Some(m) => format!("did you mean \"{m}\"? Allowed: {list}"),
-        None => format!("allowed: {list}"),
-    };
-    f.reporter().warn_at(
-        node,
-        &f.path(key),
-        format!("\"{s}\" is not a valid {key}; it is ignored"),
         Some(hint),
     );
     None
